@@ -1,0 +1,441 @@
+#include "census.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "sizes.h"
+#include "typename.h"
+
+typedef struct {
+    char *name;
+    uintptr_t type_addr;
+    int64_t count;
+    int64_t size;
+} hs_census_row;
+
+typedef struct {
+    PyObject_HEAD
+    hs_census_row *rows;
+    Py_ssize_t nrows;
+    int64_t count;
+    int64_t size;
+    double seconds;
+    hs_addrmap addrs; /* every object's address, when kept */
+    int has_addrs;
+} hs_census_object;
+
+static double hs__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void hs__census_free_rows(hs_census_object *c) {
+    Py_ssize_t i;
+    for (i = 0; i < c->nrows; i++)
+        PyMem_RawFree(c->rows[i].name);
+    PyMem_RawFree(c->rows);
+    c->rows = NULL;
+    c->nrows = 0;
+}
+
+static void census_dealloc(PyObject *self) {
+    hs_census_object *c = (hs_census_object *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    hs__census_free_rows(c);
+    hs_addrmap_destroy(&c->addrs);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* Aggregates the walk's objects by type into c->rows. */
+static int hs__census_fill(hs_census_object *c, const hs_walk *w) {
+    hs_addrmap slots;
+    Py_ssize_t cap = 256, i;
+    uint32_t k;
+    int rc = -1;
+    if (hs_addrmap_init(&slots, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->rows = PyMem_RawCalloc((size_t)cap, sizeof(hs_census_row));
+    if (c->rows == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < w->n; k++) {
+        PyObject *op = w->objs[k];
+        uintptr_t ta = (uintptr_t)Py_TYPE(op);
+        uint32_t slot = (uint32_t)c->nrows;
+        Py_ssize_t size = hs_object_size(op);
+        int put = hs_addrmap_put(&slots, ta, slot, &slot);
+        if (put < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (put == 1) {
+            if (c->nrows == cap) {
+                hs_census_row *r = PyMem_RawRealloc(c->rows, (size_t)cap * 2 * sizeof(hs_census_row));
+                if (r == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                memset(r + cap, 0, (size_t)cap * sizeof(hs_census_row));
+                c->rows = r;
+                cap *= 2;
+            }
+            c->rows[slot].type_addr = ta;
+            c->nrows++;
+        }
+        c->rows[slot].count++;
+        c->rows[slot].size += size;
+        c->count++;
+        c->size += size;
+    }
+    for (i = 0; i < c->nrows; i++) {
+        c->rows[i].name = hs_type_name((PyTypeObject *)c->rows[i].type_addr);
+        if (c->rows[i].name == NULL)
+            goto done;
+    }
+    rc = 0;
+done:
+    hs_addrmap_destroy(&slots);
+    return rc;
+}
+
+PyObject *hs_census_take(PyObject *module, int keep_addresses) {
+    hs_state *st = get_heapscope_state(module);
+    hs_walk w;
+    hs_census_object *c = NULL;
+    PyObject *result = NULL;
+    double t0 = hs__now();
+    int gc_was = -1;
+
+    memset(&w, 0, sizeof(w));
+    c = PyObject_New(hs_census_object, st->census_type);
+    if (c == NULL)
+        return NULL;
+    c->rows = NULL;
+    c->nrows = 0;
+    c->count = c->size = 0;
+    c->has_addrs = 0;
+    memset(&c->addrs, 0, sizeof(c->addrs));
+
+    gc_was = hs_gc_pause(st);
+    if (gc_was < 0)
+        goto done;
+    if (hs_walk_run(&w, st, 0) < 0)
+        goto done;
+    if (hs__census_fill(c, &w) < 0)
+        goto done;
+    if (keep_addresses) {
+        c->addrs = w.index; /* take the walk's address set over */
+        memset(&w.index, 0, sizeof(w.index));
+        c->has_addrs = 1;
+    }
+    c->seconds = hs__now() - t0;
+    result = (PyObject *)c;
+    c = NULL;
+done:
+    hs_walk_clear(&w);
+    if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
+        Py_CLEAR(result);
+    Py_XDECREF(c);
+    return result;
+}
+
+int hs_census_has_address(PyObject *census, uintptr_t addr) {
+    hs_census_object *c = (hs_census_object *)census;
+    if (!c->has_addrs)
+        return -1;
+    return hs_addrmap_get(&c->addrs, addr, NULL);
+}
+
+static int hs__row_cmp_size(const void *a, const void *b) {
+    const hs_census_row *x = *(const hs_census_row *const *)a, *y = *(const hs_census_row *const *)b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+/* Rows sorted by size, largest first, as a list of (name, count, size). */
+static PyObject *census_rows(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_census_object *c = (hs_census_object *)self;
+    const hs_census_row **order = NULL;
+    PyObject *list = NULL, *result = NULL;
+    Py_ssize_t i;
+    order = PyMem_RawMalloc((size_t)(c->nrows ? c->nrows : 1) * sizeof(*order));
+    if (order == NULL)
+        return PyErr_NoMemory();
+    for (i = 0; i < c->nrows; i++)
+        order[i] = &c->rows[i];
+    qsort(order, (size_t)c->nrows, sizeof(*order), hs__row_cmp_size);
+    list = PyList_New(c->nrows);
+    if (list == NULL)
+        goto done;
+    for (i = 0; i < c->nrows; i++) {
+        PyObject *t = Py_BuildValue("(sLL)", order[i]->name, (long long)order[i]->count,
+                                    (long long)order[i]->size);
+        if (t == NULL)
+            goto done;
+        PyList_SET_ITEM(list, i, t);
+    }
+    result = list;
+    list = NULL;
+done:
+    Py_XDECREF(list);
+    PyMem_RawFree(order);
+    return result;
+}
+
+static PyObject *census_to_dict(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_census_object *c = (hs_census_object *)self;
+    PyObject *rows = NULL, *types = NULL, *result = NULL;
+    Py_ssize_t i, n;
+    rows = census_rows(self, NULL);
+    if (rows == NULL)
+        return NULL;
+    n = PyList_GET_SIZE(rows);
+    types = PyList_New(n);
+    if (types == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *r = PyList_GET_ITEM(rows, i);
+        PyObject *d = Py_BuildValue("{sOsOsO}", "type", PyTuple_GET_ITEM(r, 0), "count",
+                                    PyTuple_GET_ITEM(r, 1), "size", PyTuple_GET_ITEM(r, 2));
+        if (d == NULL)
+            goto done;
+        PyList_SET_ITEM(types, i, d);
+    }
+    result = Py_BuildValue("{sOsLsL}", "types", types, "count", (long long)c->count, "size",
+                           (long long)c->size);
+done:
+    Py_XDECREF(rows);
+    Py_XDECREF(types);
+    return result;
+}
+
+/* Row of `c` for (type address, name), or NULL. */
+static const hs_census_row *hs__census_find(const hs_census_object *c, const hs_addrmap *idx,
+                                            const hs_census_row *like) {
+    uint32_t slot;
+    if (!hs_addrmap_get(idx, like->type_addr, &slot))
+        return NULL;
+    if (strcmp(c->rows[slot].name, like->name) != 0)
+        return NULL; /* a type died and another took its address */
+    return &c->rows[slot];
+}
+
+static int hs__census_index(const hs_census_object *c, hs_addrmap *idx) {
+    Py_ssize_t i;
+    if (hs_addrmap_init(idx, (size_t)c->nrows, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < c->nrows; i++)
+        if (hs_addrmap_put(idx, c->rows[i].type_addr, (uint32_t)i, NULL) < 0) {
+            hs_addrmap_destroy(idx);
+            PyErr_NoMemory();
+            return -1;
+        }
+    return 0;
+}
+
+static int hs__census_check(PyObject *self, PyObject *other) {
+    if (Py_TYPE(other) != Py_TYPE(self)) {
+        PyErr_Format(PyExc_TypeError, "expected a Census, got %.100s", Py_TYPE(other)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * series(censuses): for every type whose count or size differs between any
+ * two of the censuses, (name, counts, sizes) with one entry per census (0
+ * where absent).  The types are the union over all censuses.
+ */
+PyObject *hs_census_series(PyObject *module, PyObject *seq) {
+    hs_state *st = get_heapscope_state(module);
+    PyObject *fast = NULL, *result = NULL, *list = NULL;
+    hs_addrmap *idx = NULL;
+    Py_ssize_t n, i, j, k;
+
+    fast = PySequence_Fast(seq, "series() takes a sequence of Census objects");
+    if (fast == NULL)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(fast);
+    for (i = 0; i < n; i++)
+        if (Py_TYPE(PySequence_Fast_GET_ITEM(fast, i)) != st->census_type) {
+            PyErr_SetString(PyExc_TypeError, "series() takes a sequence of Census objects");
+            goto done;
+        }
+    idx = PyMem_RawCalloc((size_t)(n ? n : 1), sizeof(hs_addrmap));
+    if (idx == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n; i++)
+        if (hs__census_index((hs_census_object *)PySequence_Fast_GET_ITEM(fast, i), &idx[i]) < 0)
+            goto done;
+    list = PyList_New(0);
+    if (list == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        hs_census_object *ci = (hs_census_object *)PySequence_Fast_GET_ITEM(fast, i);
+        for (j = 0; j < ci->nrows; j++) {
+            const hs_census_row *row = &ci->rows[j];
+            PyObject *counts = NULL, *sizes = NULL, *item;
+            int changed = 0;
+            /* A (type, name) pair is reported from the first census that has it. */
+            {
+                Py_ssize_t first = -1;
+                for (k = 0; k < n && first < 0; k++)
+                    if (hs__census_find((hs_census_object *)PySequence_Fast_GET_ITEM(fast, k), &idx[k], row))
+                        first = k;
+                if (first != i)
+                    continue;
+            }
+            counts = PyTuple_New(n);
+            sizes = PyTuple_New(n);
+            if (counts == NULL || sizes == NULL) {
+                Py_XDECREF(counts);
+                Py_XDECREF(sizes);
+                goto done;
+            }
+            for (k = 0; k < n; k++) {
+                const hs_census_row *r =
+                    hs__census_find((hs_census_object *)PySequence_Fast_GET_ITEM(fast, k), &idx[k], row);
+                long long cnt = r ? (long long)r->count : 0, sz = r ? (long long)r->size : 0;
+                PyObject *a = PyLong_FromLongLong(cnt), *b = PyLong_FromLongLong(sz);
+                if (a == NULL || b == NULL) {
+                    Py_XDECREF(a);
+                    Py_XDECREF(b);
+                    Py_DECREF(counts);
+                    Py_DECREF(sizes);
+                    goto done;
+                }
+                PyTuple_SET_ITEM(counts, k, a);
+                PyTuple_SET_ITEM(sizes, k, b);
+                if (cnt != row->count || sz != row->size)
+                    changed = 1;
+            }
+            if (!changed) {
+                Py_DECREF(counts);
+                Py_DECREF(sizes);
+                continue;
+            }
+            item = Py_BuildValue("(sNN)", row->name, counts, sizes);
+            if (item == NULL || PyList_Append(list, item) < 0) {
+                Py_XDECREF(item);
+                goto done;
+            }
+            Py_DECREF(item);
+        }
+    }
+    result = list;
+    list = NULL;
+done:
+    if (idx != NULL) {
+        for (i = 0; i < n; i++)
+            hs_addrmap_destroy(&idx[i]);
+        PyMem_RawFree(idx);
+    }
+    Py_XDECREF(list);
+    Py_XDECREF(fast);
+    return result;
+}
+
+/* self.diff(older): (name, count, delta, size, delta_size) for each type
+ * whose count or size changed, largest count growth first. */
+static PyObject *census_diff(PyObject *self, PyObject *other) {
+    PyObject *pair = NULL, *series = NULL, *result = NULL;
+    PyObject *module;
+    Py_ssize_t i, n;
+    if (hs__census_check(self, other) < 0)
+        return NULL;
+    module = PyType_GetModule(Py_TYPE(self));
+    if (module == NULL)
+        return NULL;
+    pair = PyTuple_Pack(2, other, self);
+    if (pair == NULL)
+        return NULL;
+    series = hs_census_series(module, pair);
+    if (series == NULL)
+        goto done;
+    n = PyList_GET_SIZE(series);
+    result = PyList_New(n);
+    if (result == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *it = PyList_GET_ITEM(series, i);
+        PyObject *counts = PyTuple_GET_ITEM(it, 1), *sizes = PyTuple_GET_ITEM(it, 2);
+        long long c0 = PyLong_AsLongLong(PyTuple_GET_ITEM(counts, 0));
+        long long c1 = PyLong_AsLongLong(PyTuple_GET_ITEM(counts, 1));
+        long long s0 = PyLong_AsLongLong(PyTuple_GET_ITEM(sizes, 0));
+        long long s1 = PyLong_AsLongLong(PyTuple_GET_ITEM(sizes, 1));
+        PyObject *row = Py_BuildValue("(OLLLL)", PyTuple_GET_ITEM(it, 0), c1, c1 - c0, s1, s1 - s0);
+        if (row == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, i, row);
+    }
+done:
+    Py_XDECREF(pair);
+    Py_XDECREF(series);
+    return result;
+}
+
+static PyObject *census_get_count(PyObject *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromLongLong((long long)((hs_census_object *)self)->count);
+}
+static PyObject *census_get_size(PyObject *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromLongLong((long long)((hs_census_object *)self)->size);
+}
+static PyObject *census_get_seconds(PyObject *self, void *Py_UNUSED(closure)) {
+    return PyFloat_FromDouble(((hs_census_object *)self)->seconds);
+}
+static PyObject *census_get_ntypes(PyObject *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromSsize_t(((hs_census_object *)self)->nrows);
+}
+
+static PyObject *census_repr(PyObject *self) {
+    hs_census_object *c = (hs_census_object *)self;
+    return PyUnicode_FromFormat("<heapscope Census: %lld objects, %lld bytes, %zd types>",
+                                (long long)c->count, (long long)c->size, c->nrows);
+}
+
+static PyMethodDef census_methods[] = {
+    {"rows", census_rows, METH_NOARGS, "[(type, count, size)], largest size first."},
+    {"to_dict", census_to_dict, METH_NOARGS,
+     "{'types': [{'type', 'count', 'size'}], 'count', 'size'}"},
+    {"diff", census_diff, METH_O,
+     "self.diff(older) -> [(type, count, delta, size, delta_size)] for the types that changed."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef census_getset[] = {
+    {"count", census_get_count, NULL, "objects counted", NULL},
+    {"size", census_get_size, NULL, "shallow bytes counted", NULL},
+    {"seconds", census_get_seconds, NULL, "time the census took", NULL},
+    {"ntypes", census_get_ntypes, NULL, "number of distinct types", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot census_slots[] = {
+    {Py_tp_dealloc, census_dealloc},
+    {Py_tp_methods, census_methods},
+    {Py_tp_getset, census_getset},
+    {Py_tp_repr, census_repr},
+    {Py_tp_doc, "Counts and shallow sizes per type from one walk of the whole heap."},
+    {0, NULL},
+};
+
+PyType_Spec hs_census_spec = {
+    .name = "heapscope._heapscope.Census",
+    .basicsize = sizeof(hs_census_object),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = census_slots,
+};

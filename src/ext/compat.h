@@ -1,0 +1,180 @@
+/*
+ * compat.h: every CPython-version-specific detail heapscope relies on, in
+ * one place.  No other file tests PY_VERSION_HEX.
+ *
+ * Supported: CPython 3.9 - 3.13 with the GIL (free-threaded builds change
+ * object headers and dict layouts and are refused at compile time).
+ */
+#ifndef HS_COMPAT_H
+#define HS_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+
+#if PY_VERSION_HEX < 0x03090000
+#error "heapscope needs CPython 3.9 or newer"
+#endif
+#ifdef Py_GIL_DISABLED
+#error "heapscope does not support free-threaded CPython builds yet"
+#endif
+
+/* ---- small API backports ------------------------------------------- */
+
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *hs_compat_newref(PyObject *o) {
+    Py_INCREF(o);
+    return o;
+}
+#define Py_NewRef(o) hs_compat_newref((PyObject *)(o))
+static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObject *v) {
+    Py_INCREF(v);
+    if (PyModule_AddObject(m, name, v) < 0) {
+        Py_DECREF(v);
+        return -1;
+    }
+    return 0;
+}
+#define PyModule_AddObjectRef hs_compat_add_object_ref
+#endif
+
+#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
+#define Py_TPFLAGS_DISALLOW_INSTANTIATION 0 /* 3.9: tp_new is left NULL anyway */
+#endif
+
+/* ---- listing the GC's objects ---------------------------------------
+ * 3.12+ can visit every tracked object from C; earlier versions go through
+ * gc.get_objects(), whose list holds one extra reference to each object
+ * (the walk subtracts it when it computes roots). */
+#if PY_VERSION_HEX >= 0x030C0000
+#define HS_HAVE_GC_VISIT_OBJECTS 1
+#else
+#define HS_HAVE_GC_VISIT_OBJECTS 0
+#endif
+
+/* ---- pausing the collector -------------------------------------------
+ * While the analysis holds raw object pointers, a collection (which any
+ * allocation may start) could run __del__ and free objects under it. */
+#if PY_VERSION_HEX >= 0x030A0000
+#define HS_HAVE_PYGC_DISABLE 1
+#else
+#define HS_HAVE_PYGC_DISABLE 0
+#endif
+
+/* ---- immortal objects (3.12+) -----------------------------------------
+ * Their refcount is a huge sentinel: they are roots by definition. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define HS_IS_IMMORTAL(o) (Py_REFCNT(o) >= (Py_ssize_t)UINT32_MAX)
+#else
+#define HS_IS_IMMORTAL(o) 0
+#endif
+
+/* ---- instance attribute storage ------------------------------------- */
+#ifdef Py_TPFLAGS_MANAGED_DICT
+#define HS_TPFLAGS_MANAGED_DICT Py_TPFLAGS_MANAGED_DICT
+#else
+#define HS_TPFLAGS_MANAGED_DICT 0
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+#define HS_TPFLAGS_MANAGED_WEAKREF Py_TPFLAGS_MANAGED_WEAKREF
+#else
+#define HS_TPFLAGS_MANAGED_WEAKREF 0
+#endif
+
+/* Bytes sys.getsizeof() adds in front of an object: the GC header and, on
+ * 3.11+, the managed dict / weakref pointers. */
+static inline Py_ssize_t hs_compat_preheader_size(PyTypeObject *tp, PyObject *op) {
+    Py_ssize_t extra = 0;
+#if PY_VERSION_HEX >= 0x030B0000
+    (void)op;
+    if (PyType_IS_GC(tp))
+        extra += 2 * (Py_ssize_t)sizeof(void *); /* PyGC_Head */
+    if (tp->tp_flags & (HS_TPFLAGS_MANAGED_DICT | HS_TPFLAGS_MANAGED_WEAKREF))
+        extra += 2 * (Py_ssize_t)sizeof(PyObject *);
+#else
+    if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op)))
+        extra += (Py_ssize_t)sizeof(PyGC_Head);
+#endif
+    return extra;
+}
+
+/* ---- int size -------------------------------------------------------- */
+static inline Py_ssize_t hs_compat_long_ndigits(PyObject *op) {
+#if PY_VERSION_HEX >= 0x030C0000
+    /* lv_tag: digit count << 3 | sign bits (Include/cpython/longintrepr.h) */
+    Py_ssize_t n = (Py_ssize_t)(((PyLongObject *)op)->long_value.lv_tag >> 3);
+#else
+    Py_ssize_t n = Py_SIZE(op) < 0 ? -Py_SIZE(op) : Py_SIZE(op);
+#endif
+    return n;
+}
+#if PY_VERSION_HEX >= 0x030C0000
+#define HS_LONG_HEADER_SIZE ((Py_ssize_t)offsetof(PyLongObject, long_value.ob_digit))
+#else
+#define HS_LONG_HEADER_SIZE ((Py_ssize_t)offsetof(PyLongObject, ob_digit))
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+#define HS_LONG_MIN_DIGITS 1 /* zero still allocates one digit */
+#else
+#define HS_LONG_MIN_DIGITS 0
+#endif
+
+/* ---- dict internals ---------------------------------------------------
+ * _PyDict_SizeOf() is exported by every supported version; 3.13 dropped
+ * its declaration from the headers. */
+#if PY_VERSION_HEX >= 0x030D0000
+PyAPI_FUNC(Py_ssize_t) _PyDict_SizeOf(PyDictObject *);
+#endif
+
+/*
+ * dict_traverse() visits keys only for "general" key tables; for tables of
+ * str keys (and split tables) it visits values only.  The walk must add
+ * those str keys itself to count them.  3.11+ tell through dk_kind, the
+ * third byte after dk_refcnt in PyDictKeysObject (Include/internal/
+ * pycore_dict.h; DICT_KEYS_GENERAL == 0).  3.9/3.10 tell by the lookup
+ * function: general tables use `lookdict`, whose address the module learns
+ * from a dict with an int key at import (hs_compat_init).
+ */
+#if PY_VERSION_HEX >= 0x030B0000
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind;
+} hs_compat_dictkeys_head;
+static inline int hs_compat_init(void) { return 0; }
+static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
+    PyDictObject *d = (PyDictObject *)op;
+    const hs_compat_dictkeys_head *k = (const hs_compat_dictkeys_head *)d->ma_keys;
+    return d->ma_values == NULL && k->dk_kind == 0;
+}
+#else
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    Py_ssize_t dk_size;
+    void *dk_lookup;
+} hs_compat_dictkeys_head;
+extern void *hs_compat_general_lookup;
+int hs_compat_init(void);
+static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
+    PyDictObject *d = (PyDictObject *)op;
+    const hs_compat_dictkeys_head *k = (const hs_compat_dictkeys_head *)d->ma_keys;
+    return hs_compat_general_lookup != NULL && k->dk_lookup == hs_compat_general_lookup;
+}
+#endif
+
+/* ---- frames ------------------------------------------------------------
+ * 3.11+ keep a running function's locals outside any object (in
+ * _PyInterpreterFrame): they show up as roots, and PyFrame_GetLocals()
+ * names them.  Before 3.11 the frame object itself holds them. */
+#if PY_VERSION_HEX >= 0x030B0000
+#define HS_FRAME_LOCALS_ARE_ROOTS 1
+static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) { return PyFrame_GetLocals(f); }
+#else
+#define HS_FRAME_LOCALS_ARE_ROOTS 0
+static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
+    return PyObject_GetAttrString((PyObject *)f, "f_locals");
+}
+#endif
+
+#endif /* HS_COMPAT_H */

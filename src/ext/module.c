@@ -1,0 +1,110 @@
+/*
+ * heapscope._heapscope: the CPython glue.  Each function converts its
+ * arguments, calls the walk or the C core, and converts the result back.
+ */
+#include "census.h"
+#include "graphobj.h"
+#include "sizes.h"
+#include "state.h"
+
+static PyObject *hs_mod_census(PyObject *module, PyObject *args, PyObject *kwargs) {
+    static char *kwlist[] = {"keep_addresses", NULL};
+    int keep = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p:census", kwlist, &keep))
+        return NULL;
+    return hs_census_take(module, keep);
+}
+
+static PyObject *hs_mod_series(PyObject *module, PyObject *seq) { return hs_census_series(module, seq); }
+
+static PyObject *hs_mod_object_size(PyObject *module, PyObject *obj) {
+    (void)module;
+    return PyLong_FromSsize_t(hs_object_size(obj));
+}
+
+static PyMethodDef hs_methods[] = {
+    {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
+     "census(keep_addresses=False) -> Census of every live object."},
+    {"series", hs_mod_series, METH_O,
+     "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
+    {"object_size", hs_mod_object_size, METH_O,
+     "object_size(obj) -> shallow size as the census computes it."},
+    HS_GRAPH_METHODS
+    {NULL, NULL, 0, NULL},
+};
+
+static int hs_exec(PyObject *module) {
+    hs_state *st = get_heapscope_state(module);
+    PyObject *gc = NULL;
+    int rc = -1;
+
+    if (hs_compat_init() < 0)
+        goto done;
+    st->error = PyErr_NewExceptionWithDoc("heapscope._heapscope.HeapscopeError",
+                                          "A heapscope analysis failed.", PyExc_RuntimeError, NULL);
+    if (st->error == NULL || PyModule_AddObjectRef(module, "HeapscopeError", st->error) < 0)
+        goto done;
+    st->census_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &hs_census_spec, NULL);
+    if (st->census_type == NULL || PyModule_AddType(module, st->census_type) < 0)
+        goto done;
+    st->snapshot_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &hs_snapshot_spec, NULL);
+    if (st->snapshot_type == NULL || PyModule_AddType(module, st->snapshot_type) < 0)
+        goto done;
+    gc = PyImport_ImportModule("gc");
+    if (gc == NULL)
+        goto done;
+    st->gc_module = Py_NewRef(gc);
+    st->gc_get_objects = PyObject_GetAttrString(gc, "get_objects");
+    if (st->gc_get_objects == NULL)
+        goto done;
+    if (PyModule_AddIntConstant(module, "HAVE_GC_VISIT_OBJECTS", HS_HAVE_GC_VISIT_OBJECTS) < 0)
+        goto done;
+    rc = 0;
+done:
+    Py_XDECREF(gc);
+    return rc;
+}
+
+static int hs_traverse(PyObject *module, visitproc visit, void *arg) {
+    hs_state *st = get_heapscope_state(module);
+    Py_VISIT(st->census_type);
+    Py_VISIT(st->snapshot_type);
+    Py_VISIT(st->error);
+    Py_VISIT(st->gc_get_objects);
+    Py_VISIT(st->gc_module);
+    return 0;
+}
+
+static int hs_clear(PyObject *module) {
+    hs_state *st = get_heapscope_state(module);
+    Py_CLEAR(st->census_type);
+    Py_CLEAR(st->snapshot_type);
+    Py_CLEAR(st->error);
+    Py_CLEAR(st->gc_get_objects);
+    Py_CLEAR(st->gc_module);
+    return 0;
+}
+
+static void hs_free(void *module) { (void)hs_clear((PyObject *)module); }
+
+static PyModuleDef_Slot hs_slots[] = {
+    {Py_mod_exec, hs_exec},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef hs_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "heapscope._heapscope",
+    .m_doc = "heapscope's CPython glue: heap walk, census, object graph.",
+    .m_size = sizeof(hs_state),
+    .m_methods = hs_methods,
+    .m_slots = hs_slots,
+    .m_traverse = hs_traverse,
+    .m_clear = hs_clear,
+    .m_free = hs_free,
+};
+
+PyMODINIT_FUNC PyInit__heapscope(void) { return PyModuleDef_Init(&hs_module); }

@@ -1,0 +1,226 @@
+#include "walk.h"
+
+#include <string.h>
+
+static int hs__walk_skipped(const hs_walk *w, PyObject *o) {
+    PyTypeObject *tp = Py_TYPE(o);
+    int i;
+    if (o == w->gc_list)
+        return 1;
+    for (i = 0; i < w->nskip; i++)
+        if (tp == w->skip_types[i])
+            return 1;
+    return 0;
+}
+
+static int hs__walk_append(hs_walk *w, PyObject *o) {
+    if (w->n == HS_NONE - 1) {
+        w->error = HS_ETOOBIG;
+        return -1;
+    }
+    if (w->n >= w->cap) {
+        size_t ncap = w->cap < 1024 ? 1024 : w->cap + w->cap / 2;
+        PyObject **p = PyMem_RawRealloc(w->objs, ncap * sizeof(PyObject *));
+        if (p == NULL) {
+            w->error = HS_ENOMEM;
+            return -1;
+        }
+        w->objs = p;
+        w->cap = ncap;
+    }
+    w->objs[w->n++] = o;
+    return 0;
+}
+
+/* The visitproc: registers o, and the edge from the node being traversed. */
+static int hs__walk_visit(PyObject *o, void *arg) {
+    hs_walk *w = (hs_walk *)arg;
+    uint32_t idx = w->n;
+    int rc;
+    if (o == NULL || hs__walk_skipped(w, o))
+        return 0;
+    rc = hs_addrmap_put(&w->index, (uintptr_t)o, w->n, &idx);
+    if (rc < 0) {
+        w->error = rc;
+        return -1;
+    }
+    if (rc == 1 && hs__walk_append(w, o) < 0)
+        return -1;
+    if (w->with_graph) {
+        rc = hs_graph_add_edge(&w->graph, idx);
+        if (rc < 0) {
+            w->error = rc;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Registers a tracked object from the GC's listing (no edge). */
+static int hs__walk_list_one(hs_walk *w, PyObject *o) {
+    int rc;
+    if (hs__walk_skipped(w, o))
+        return 0;
+    rc = hs_addrmap_put(&w->index, (uintptr_t)o, w->n, NULL);
+    if (rc < 0) {
+        w->error = rc;
+        return -1;
+    }
+    if (rc == 1)
+        return hs__walk_append(w, o);
+    return 0;
+}
+
+#if HS_HAVE_GC_VISIT_OBJECTS
+static int hs__walk_gc_cb(PyObject *o, void *arg) {
+    return hs__walk_list_one((hs_walk *)arg, o) < 0 ? 0 : 1;
+}
+#endif
+
+static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
+#if HS_HAVE_GC_VISIT_OBJECTS
+    (void)st;
+    PyUnstable_GC_VisitObjects(hs__walk_gc_cb, w);
+    w->listed_with_ref = 0;
+#else
+    Py_ssize_t i, len;
+    w->gc_list = PyObject_CallNoArgs(st->gc_get_objects);
+    if (w->gc_list == NULL)
+        return -1;
+    if (!PyList_Check(w->gc_list)) {
+        PyErr_SetString(PyExc_TypeError, "gc.get_objects() did not return a list");
+        return -1;
+    }
+    len = PyList_GET_SIZE(w->gc_list);
+    for (i = 0; i < len; i++)
+        if (hs__walk_list_one(w, PyList_GET_ITEM(w->gc_list, i)) < 0)
+            break;
+    w->listed_with_ref = 1;
+#endif
+    if (w->error != 0) {
+        PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s",
+                     hs_strerror(w->error));
+        return -1;
+    }
+    w->ntracked = w->n;
+    return 0;
+}
+
+/* Visits everything `op` references.  Never runs Python code: tp_traverse
+ * only calls the visitproc, and PyDict_Next only reads the table. */
+static int hs__walk_traverse(hs_walk *w, PyObject *op) {
+    PyTypeObject *tp = Py_TYPE(op);
+    if (PyDict_CheckExact(op)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(op, &pos, &key, &value)) {
+            if (hs__walk_visit(key, w) < 0 || hs__walk_visit(value, w) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (PyType_IS_GC(tp) && tp->tp_traverse != NULL && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
+        if (tp->tp_traverse(op, hs__walk_visit, w) != 0)
+            return -1;
+    }
+    if (PyDict_Check(op) && !hs_compat_dict_traverse_visits_keys(op)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(op, &pos, &key, &value))
+            if (hs__walk_visit(key, w) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
+    uint32_t i;
+    int rc;
+    Py_ssize_t expected;
+
+    w->with_graph = with_graph;
+    w->skip_types[w->nskip++] = st->census_type;
+    w->skip_types[w->nskip++] = st->snapshot_type;
+
+    /* gc.get_count() does not tell the live total; size for a typical heap
+     * and let the map grow.  The array grows by 1.5x. */
+    expected = 1 << 16;
+    rc = hs_addrmap_init(&w->index, (size_t)expected, with_graph);
+    if (rc == HS_OK && with_graph)
+        rc = hs_graph_init(&w->graph, (size_t)expected, (size_t)expected * 3);
+    if (rc != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (hs__walk_list_tracked(w, st) < 0)
+        return -1;
+    for (i = 0; i < w->n; i++) {
+        if (with_graph && (rc = hs_graph_begin_node(&w->graph, i)) != HS_OK) {
+            w->error = rc;
+            break;
+        }
+        if (hs__walk_traverse(w, w->objs[i]) < 0)
+            break;
+    }
+    if (w->error == 0 && with_graph) {
+        rc = hs_graph_finish(&w->graph, w->n);
+        if (rc == HS_OK)
+            rc = hs_graph_build_reverse(&w->graph);
+        w->error = rc;
+    }
+    if (w->error != 0) {
+        if (w->error == HS_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_Format(PyExc_RuntimeError, "heapscope: heap walk failed: %s", hs_strerror(w->error));
+        return -1;
+    }
+    return 0;
+}
+
+void hs_walk_clear(hs_walk *w) {
+    PyMem_RawFree(w->objs);
+    hs_addrmap_destroy(&w->index);
+    hs_graph_destroy(&w->graph);
+    Py_CLEAR(w->gc_list);
+    memset(w, 0, sizeof(*w));
+}
+
+int hs_gc_pause(hs_state *st) {
+#if HS_HAVE_PYGC_DISABLE
+    (void)st;
+    return PyGC_Disable();
+#else
+    PyObject *r = PyObject_CallMethod(st->gc_module, "isenabled", NULL);
+    int was;
+    if (r == NULL)
+        return -1;
+    was = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (was < 0)
+        return -1;
+    r = PyObject_CallMethod(st->gc_module, "disable", NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return was;
+#endif
+}
+
+int hs_gc_resume(hs_state *st, int was_enabled) {
+    if (was_enabled <= 0)
+        return 0;
+#if HS_HAVE_PYGC_DISABLE
+    (void)st;
+    PyGC_Enable();
+    return 0;
+#else
+    {
+        PyObject *r = PyObject_CallMethod(st->gc_module, "enable", NULL);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+#endif
+}

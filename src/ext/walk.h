@@ -1,0 +1,53 @@
+/*
+ * The heap walk: list every live object once into a C array.
+ *
+ * 1. The GC's tracked objects (PyUnstable_GC_VisitObjects on 3.12+,
+ *    gc.get_objects() before) go first, at indexes 0 .. ntracked-1.
+ * 2. Then every object in the array, in index order, is traversed
+ *    (tp_traverse; exact dicts through PyDict_Next so that str keys count
+ *    too); each object it references that is not yet known (untracked
+ *    str, int, bytes, atom-only tuples and dicts, ...) is appended, and is
+ *    traversed in its turn.
+ *
+ * With with_graph, every reference becomes an edge of an hs_graph (built in
+ * CSR order for free, since node i's edges are recorded while node i is
+ * traversed).  No Python code runs and no Python object is allocated per
+ * heap object; heapscope's own objects (the listing list, instances of the
+ * extension's types) are left out.  The caller keeps the collector paused
+ * (hs_gc_pause) from before the walk until it stops using the pointers.
+ */
+#ifndef HS_WALK_H
+#define HS_WALK_H
+
+#include "../core/hs_addrmap.h"
+#include "../core/hs_graph.h"
+#include "state.h"
+
+#define HS_WALK_MAX_SKIP_TYPES 4
+
+typedef struct hs_walk {
+    PyObject **objs; /* borrowed pointers, valid while the GC is paused */
+    uint32_t n;
+    size_t cap;
+    uint32_t ntracked; /* objs[0 .. ntracked) came from the GC's list */
+    int with_graph;
+    int listed_with_ref; /* the GC listing holds a reference to each tracked object */
+    hs_addrmap index;    /* address -> index (a plain set without a graph) */
+    hs_graph graph;
+    PyObject *gc_list; /* strong, < 3.12 */
+    PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];
+    int nskip;
+    int error; /* HS_E* code from inside a visit callback */
+} hs_walk;
+
+/* Walks the heap; 0 on success, -1 with a Python exception set. */
+int hs_walk_run(hs_walk *w, hs_state *st, int with_graph);
+/* Releases everything the walk holds; safe on a zeroed struct. */
+void hs_walk_clear(hs_walk *w);
+
+/* Pausing the cyclic collector around code that holds raw pointers.
+ * hs_gc_pause returns the previous state (1 enabled, 0 disabled) or -1. */
+int hs_gc_pause(hs_state *st);
+int hs_gc_resume(hs_state *st, int was_enabled);
+
+#endif

@@ -1,0 +1,7 @@
+"""python -m heapscope"""
+
+import sys
+
+from heapscope.cli import main
+
+sys.exit(main())

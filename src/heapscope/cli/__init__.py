@@ -1,0 +1,64 @@
+"""The command line: one command object per subcommand (memray's shape).
+
+Each command has ``prepare_parser(parser)`` and ``run(args) -> exit code``.
+Exit codes: 0 no leak / success, 1 leak found, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Protocol
+
+from heapscope import __version__
+
+
+class Command(Protocol):
+    name: str
+    help: str
+
+    def prepare_parser(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _commands() -> list[Command]:
+    from heapscope.cli.check import CheckCommand
+    from heapscope.cli.run import RunCommand
+
+    return [CheckCommand(), RunCommand()]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"heapscope: error: {message} (see heapscope --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="heapscope",
+        description="Find Python memory leaks: what grows, why it is alive, what to change.",
+    )
+    parser.add_argument("--version", action="version", version=f"heapscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for cmd in _commands():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.prepare_parser(p)
+        p.set_defaults(_command=cmd)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cmd = getattr(args, "_command", None)
+    if cmd is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return cmd.run(args)
+
+
+def error(message: str) -> int:
+    """Print the one-line error and return the bad-input exit code."""
+    print(f"heapscope: error: {message}", file=sys.stderr)
+    return 2

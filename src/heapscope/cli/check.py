@@ -1,0 +1,53 @@
+"""heapscope check TARGET: call a function repeatedly and say whether it leaks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+
+from heapscope.api import check
+from heapscope.cli import error
+from heapscope.target import FORM, TargetError, resolve
+
+
+def positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v}")
+    return v
+
+
+class CheckCommand:
+    name = "check"
+    help = "Call TARGET repeatedly; exit 1 if some type grows in every run."
+
+    def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("target", metavar="TARGET", help=FORM)
+        parser.add_argument("--runs", type=positive, default=5, help="measured runs (default 5)")
+        parser.add_argument("--warmup", type=positive, default=2, help="unmeasured runs first (default 2)")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        if args.runs < 2:
+            return error(f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run")
+        try:
+            fn = resolve(args.target)
+        except TargetError as exc:
+            return error(str(exc))
+        try:
+            report = check(fn, runs=args.runs, warmup=args.warmup)
+        except Exception:
+            traceback.print_exc()
+            return error(f"{args.target} raised an exception (traceback above); fix it or pick another target")
+        report.target = args.target
+        if args.json:
+            json.dump(report.to_dict(), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(report)
+        return 1 if report.leaked else 0

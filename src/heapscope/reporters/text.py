@@ -1,0 +1,70 @@
+"""The human-readable report: the verdict first, then the tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from heapscope.report import Report
+
+
+def fmt_bytes(n: int) -> str:
+    """1536 -> '1.5 KiB'; keeps the sign."""
+    sign = "-" if n < 0 else ""
+    v = float(abs(n))
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if v < 1024 or unit == "GiB":
+            return f"{sign}{int(v)} {unit}" if unit == "B" else f"{sign}{v:.1f} {unit}"
+        v /= 1024
+    return f"{sign}{v:.1f} GiB"  # pragma: no cover
+
+
+def _per_run(per_run: list[int]) -> str:
+    if len(set(per_run)) == 1:
+        return f"+{per_run[0]} per run"
+    return "per run " + " ".join(f"{d:+d}" for d in per_run)
+
+
+def render(report: Report, limit: int = 15) -> str:
+    lines: list[str] = []
+    what = f" in {report.target}" if report.target else ""
+    if report.leaks:
+        n = len(report.leaks)
+        lines.append(
+            f"LEAK{what}: {n} type{'s' if n != 1 else ''} grew in every one of "
+            f"{report.runs} runs (after {report.warmup} warm-up)"
+        )
+        for leak in report.leaks:
+            lines.append(
+                f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run)}, "
+                f"{fmt_bytes(leak.delta_size):>s} over the runs)"
+            )
+            for extra_line in leak.extra.get("_text", []):
+                lines.append("    " + extra_line)
+    else:
+        lines.append(
+            f"no leak{what}: no type grew in every one of {report.runs} runs "
+            f"(after {report.warmup} warm-up)"
+        )
+    if report.flattened:
+        lines.append("grew, then flattened (not a leak; a cache filling up?):")
+        for f in report.flattened:
+            lines.append(f"  {f.type}: {f.count} objects ({_per_run(f.per_run)})")
+    if report.growth:
+        lines.append("")
+        lines.append(growth_table(report.growth, limit))
+    return "\n".join(lines)
+
+
+def growth_table(rows: list, limit: int = 15) -> str:  # rows: list[GrowthRow]
+    shown = rows[:limit]
+    width = max([len("type")] + [len(r.type) for r in shown])
+    out = [f"{'type':<{width}}  {'count':>9}  {'+delta':>7}  {'bytes':>11}  {'+bytes':>11}"]
+    for r in shown:
+        out.append(
+            f"{r.type:<{width}}  {r.count:>9}  {r.delta:>+7d}  {fmt_bytes(r.size):>11}  "
+            f"{fmt_bytes(r.delta_size):>11}"
+        )
+    if len(rows) > limit:
+        out.append(f"... {len(rows) - limit} more types grew")
+    return "\n".join(out)

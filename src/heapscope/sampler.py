@@ -1,0 +1,61 @@
+"""Sampling a running program: a census now and then, growth between them."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Callable
+
+from heapscope import _heapscope
+from heapscope._heapscope import Census
+from heapscope.report import GrowthRow, Report, verdicts
+
+
+class Sampler:
+    """Keeps a baseline census and the samples after it (C objects: nothing on the heap)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        gc.collect()
+        self.samples: list[Census] = [_heapscope.census()]
+
+    def sample(self) -> list[GrowthRow]:
+        """Take a census; return the types that grew since the previous one."""
+        gc.collect()
+        now = _heapscope.census()
+        with self._lock:
+            prev = self.samples[-1]
+            self.samples.append(now)
+        rows = [GrowthRow(*r) for r in now.diff(prev) if r[2] > 0]
+        rows.sort(key=lambda r: (-r.delta, -r.delta_size, r.type))
+        return rows
+
+    def report(self) -> Report:
+        """Growth from the baseline to the last sample; a leak grew in every interval."""
+        with self._lock:
+            samples = list(self.samples)
+        intervals = len(samples) - 1
+        report = verdicts(_heapscope.series(samples), runs=intervals, warmup=0)
+        if intervals < 2:
+            report.leaks = []  # one interval cannot tell a leak from a warm-up
+            report.flattened = []
+        return report
+
+
+class Ticker(threading.Thread):
+    """Calls `fn` every `every` seconds until stopped."""
+
+    def __init__(self, every: float, fn: Callable[[], None]) -> None:
+        super().__init__(name="heapscope-sampler", daemon=True)
+        self.every = every
+        self.fn = fn
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every):
+            self.fn()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join()
