@@ -139,6 +139,14 @@ size_t hs_graph_bytes(const hs_graph *g) {
 
 int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
                  uint32_t *parent, uint32_t *dist) {
+    uint32_t i;
+    for (i = 0; i < g->n; i++)
+        parent[i] = HS_NONE;
+    return hs_graph_bfs_extend(g, roots, nroots, skip, parent, dist);
+}
+
+int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
+                        uint32_t *parent, uint32_t *dist) {
     uint32_t n = g->n, head = 0, tail = 0, i;
     uint32_t *queue;
     if (n == 0)
@@ -146,8 +154,6 @@ int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, cons
     queue = malloc((size_t)n * sizeof(uint32_t));
     if (queue == NULL)
         return HS_ENOMEM;
-    for (i = 0; i < n; i++)
-        parent[i] = HS_NONE;
     for (i = 0; i < nroots; i++) {
         uint32_t r = roots[i];
         if (r >= n || parent[r] != HS_NONE || (skip && skip[r]))

@@ -51,6 +51,14 @@ int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, cons
                  uint32_t *parent, uint32_t *dist);
 
 /*
+ * The same search, continued: nodes that already have a parent keep it, and
+ * only the rest are reached from `roots`.  Phased searches use it to take
+ * roots of a lower preference only for what the better ones cannot reach.
+ */
+int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
+                        uint32_t *parent, uint32_t *dist);
+
+/*
  * Immediate dominators from a virtual root whose children are `roots`
  * (Cooper, Harvey & Kennedy, "A Simple, Fast Dominance Algorithm", 2001),
  * iterating in reverse postorder until nothing changes.  Needs the reverse

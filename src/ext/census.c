@@ -20,6 +20,7 @@ typedef struct {
     int64_t count;
     int64_t size;
     double seconds;
+    double taken_at; /* CLOCK_MONOTONIC, as time.monotonic() */
     hs_addrmap addrs; /* every object's address, when kept */
     int has_addrs;
 } hs_census_object;
@@ -134,6 +135,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
         c->has_addrs = 1;
     }
     c->seconds = hs__now() - t0;
+    c->taken_at = t0;
     result = (PyObject *)c;
     c = NULL;
 done:
@@ -397,6 +399,9 @@ static PyObject *census_get_size(PyObject *self, void *Py_UNUSED(closure)) {
 static PyObject *census_get_seconds(PyObject *self, void *Py_UNUSED(closure)) {
     return PyFloat_FromDouble(((hs_census_object *)self)->seconds);
 }
+static PyObject *census_get_taken_at(PyObject *self, void *Py_UNUSED(closure)) {
+    return PyFloat_FromDouble(((hs_census_object *)self)->taken_at);
+}
 static PyObject *census_get_ntypes(PyObject *self, void *Py_UNUSED(closure)) {
     return PyLong_FromSsize_t(((hs_census_object *)self)->nrows);
 }
@@ -420,6 +425,7 @@ static PyGetSetDef census_getset[] = {
     {"count", census_get_count, NULL, "objects counted", NULL},
     {"size", census_get_size, NULL, "shallow bytes counted", NULL},
     {"seconds", census_get_seconds, NULL, "time the census took", NULL},
+    {"taken_at", census_get_taken_at, NULL, "when the census started (time.monotonic())", NULL},
     {"ntypes", census_get_ntypes, NULL, "number of distinct types", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -81,6 +81,32 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
 #define HS_TPFLAGS_MANAGED_WEAKREF 0
 #endif
 
+/*
+ * An instance's __dict__ if it has one as an object, without creating it
+ * (borrowed, or NULL).  3.11+ may keep attributes inline with no dict; the
+ * managed dict pointer sits three words before the object (3.12 tags it:
+ * low bit set means inline values, not a dict).  Earlier versions have a
+ * tp_dictoffset slot, which _PyObject_GetDictPtr reads without allocating.
+ */
+static inline PyObject *hs_compat_instance_dict(PyObject *obj) {
+    PyTypeObject *tp = Py_TYPE(obj);
+#if PY_VERSION_HEX >= 0x030B0000
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        uintptr_t raw = (uintptr_t)((PyObject **)obj)[-3];
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+        if (raw & 1)
+            return NULL; /* PyDictOrValues holds values */
+#endif
+        return (PyObject *)raw;
+    }
+#endif
+    if (tp->tp_dictoffset > 0) {
+        PyObject **p = (PyObject **)((char *)obj + tp->tp_dictoffset);
+        return *p;
+    }
+    return NULL;
+}
+
 /* Bytes sys.getsizeof() adds in front of an object: the GC header and, on
  * 3.11+, the managed dict / weakref pointers. */
 static inline Py_ssize_t hs_compat_preheader_size(PyTypeObject *tp, PyObject *op) {
@@ -175,6 +201,34 @@ static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) { return PyFram
 static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
     return PyObject_GetAttrString((PyObject *)f, "f_locals");
 }
+#endif
+
+/* ---- a type's dict --------------------------------------------------
+ * 3.12+ keep static builtin types' dicts in the interpreter, not in
+ * tp_dict; PyType_GetDict() finds them.  Returns a new reference or NULL
+ * (no exception). */
+static inline PyObject *hs_compat_type_dict(PyTypeObject *tp) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *d = PyType_GetDict(tp);
+    if (d == NULL)
+        PyErr_Clear();
+    return d;
+#else
+    PyObject *d = tp->tp_dict;
+    Py_XINCREF(d);
+    return d;
+#endif
+}
+
+/* ---- slot members ------------------------------------------------------
+ * The member type of __slots__ entries (Py_T_OBJECT_EX since 3.12). */
+#ifdef Py_T_OBJECT_EX
+#define HS_T_OBJECT_EX Py_T_OBJECT_EX
+#define HS_T_OBJECT _Py_T_OBJECT
+#else
+#include <structmember.h>
+#define HS_T_OBJECT_EX T_OBJECT_EX
+#define HS_T_OBJECT T_OBJECT
 #endif
 
 #endif /* HS_COMPAT_H */

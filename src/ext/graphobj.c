@@ -1,9 +1,1312 @@
 #include "graphobj.h"
-typedef struct { PyObject_HEAD } hs_snapshot_object;
-static PyType_Slot snapshot_slots[] = {{0, NULL}};
+
+#include <string.h>
+#include <time.h>
+
+#include "../core/hs_group.h"
+#include "census.h"
+#include "labels.h"
+#include "sizes.h"
+#include "typename.h"
+#include "walk.h"
+
+/* Root tiers, in the order the path search prefers them.  0: not a root. */
+enum {
+    HS_TIER_NONE = 0,
+    HS_TIER_MODULE = 1, /* sys.modules, a module or its globals */
+    HS_TIER_STACK = 2,  /* a running frame's local (or the frame, < 3.11) */
+    HS_TIER_C = 3,      /* a reference from C code the graph cannot see */
+    HS_TIER_INTERP = 4, /* interpreter internals: static types, immortal objects */
+    HS_TIER_TOOL = 5,   /* heapscope's own frames */
+    HS_NTIERS = 6,
+};
+
+static const char *const hs_tier_kind[HS_NTIERS] = {
+    "none", "module global", "thread stack", "held by C code", "interpreter", "heapscope",
+};
+
+typedef struct {
+    PyObject_HEAD
+    uint32_t n;
+    uint32_t ntypes;
+    uint32_t nroots;
+    uintptr_t *addr;    /* n: object addresses (integers, never dereferenced) */
+    uint32_t *type_id;  /* n */
+    uint64_t *size;     /* n: shallow sizes */
+    uint8_t *tier;      /* n: HS_TIER_* of roots, 0 otherwise */
+    uint32_t *parent;   /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
+    uint32_t *idom;     /* n or NULL: immediate dominator, HS_NONE below the virtual root */
+    uint64_t *retained; /* n or NULL */
+    hs_graph graph;
+    hs_addrmap index; /* address -> node */
+    char **type_names;
+    uintptr_t *type_addr;
+    double seconds[4]; /* walk, roots and paths, dominators, stories */
+    PyObject *results; /* dict of the answers computed while the heap was live */
+} hs_snapshot_object;
+
+static double hs__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void snapshot_dealloc(PyObject *self) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    uint32_t i;
+    PyMem_RawFree(s->addr);
+    PyMem_RawFree(s->type_id);
+    PyMem_RawFree(s->size);
+    PyMem_RawFree(s->tier);
+    PyMem_RawFree(s->parent);
+    PyMem_RawFree(s->idom);
+    PyMem_RawFree(s->retained);
+    hs_graph_destroy(&s->graph);
+    hs_addrmap_destroy(&s->index);
+    if (s->type_names != NULL)
+        for (i = 0; i < s->ntypes; i++)
+            PyMem_RawFree(s->type_names[i]);
+    PyMem_RawFree(s->type_names);
+    PyMem_RawFree(s->type_addr);
+    Py_CLEAR(s->results);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* ------------------------------------------------------------------ */
+/* The live context: valid only inside analyze(), GC paused.           */
+
+typedef struct {
+    hs_snapshot_object *s;
+    PyObject **objs;         /* the walk's array */
+    uint8_t *skip;           /* nodes the path search must not enter */
+    hs_addrmap modmap;       /* module or module-dict node -> index in modnames */
+    PyObject *modnames;      /* list of str */
+    PyObject *stackinfo;     /* dict: node (int) -> frame info dict */
+    uint32_t *root_cells;    /* cells that are roots: a running frame's cell variables */
+    uint32_t nroot_cells;
+    uint32_t sysmodules;     /* node of the sys.modules dict, or HS_NONE */
+    const char *tool_dir;    /* heapscope's package directory, or NULL */
+} hs_live;
+
+static uint32_t hs__node(const hs_snapshot_object *s, const void *obj) {
+    uint32_t v;
+    if (obj == NULL || !hs_addrmap_get(&s->index, (uintptr_t)obj, &v))
+        return HS_NONE;
+    return v;
+}
+
+/* Type table, shallow sizes. */
+static int hs__fill_types(hs_snapshot_object *s, PyObject **objs) {
+    hs_addrmap types;
+    size_t cap = 256;
+    uint32_t v;
+    int rc = -1;
+    if (hs_addrmap_init(&types, 1024, 1) != HS_OK)
+        goto nomem;
+    s->type_addr = PyMem_RawMalloc(cap * sizeof(uintptr_t));
+    s->type_id = PyMem_RawMalloc((size_t)s->n * sizeof(uint32_t) + 1);
+    s->size = PyMem_RawMalloc((size_t)s->n * sizeof(uint64_t) + 1);
+    if (s->type_addr == NULL || s->type_id == NULL || s->size == NULL)
+        goto nomem;
+    for (v = 0; v < s->n; v++) {
+        uintptr_t ta = (uintptr_t)Py_TYPE(objs[v]);
+        uint32_t id = s->ntypes;
+        int put = hs_addrmap_put(&types, ta, id, &id);
+        if (put < 0)
+            goto nomem;
+        if (put == 1) {
+            if (s->ntypes == cap) {
+                uintptr_t *t = PyMem_RawRealloc(s->type_addr, cap * 2 * sizeof(uintptr_t));
+                if (t == NULL)
+                    goto nomem;
+                s->type_addr = t;
+                cap *= 2;
+            }
+            s->type_addr[s->ntypes++] = ta;
+        }
+        s->type_id[v] = id;
+        s->size[v] = (uint64_t)hs_object_size(objs[v]);
+    }
+    s->type_names = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(char *));
+    if (s->type_names == NULL)
+        goto nomem;
+    for (v = 0; v < s->ntypes; v++) {
+        s->type_names[v] = hs_type_name((PyTypeObject *)s->type_addr[v]);
+        if (s->type_names[v] == NULL)
+            goto done;
+    }
+    rc = 0;
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    hs_addrmap_destroy(&types);
+    return rc;
+}
+
+/*
+ * Roots: external = refcount - references from heap objects - the
+ * listing's own reference.  An object with external > 0 is held from
+ * outside the graph (interpreter state, a C extension, a running frame).
+ */
+static void hs__find_roots(hs_snapshot_object *s, PyObject **objs, uint32_t ntracked, int listed_ref) {
+    uint32_t v;
+    for (v = 0; v < s->n; v++) {
+        PyObject *o = objs[v];
+        Py_ssize_t ext = Py_REFCNT(o) - (Py_ssize_t)(s->graph.rev_off[v + 1] - s->graph.rev_off[v]);
+        if (listed_ref && v < ntracked)
+            ext -= 1;
+        if (ext > 0 || HS_IS_IMMORTAL(o)) {
+            s->tier[v] = HS_TIER_C;
+            s->nroots++;
+        }
+    }
+}
+
+static int hs__mark_tier(hs_live *L, uint32_t v, uint8_t tier) {
+    if (v != HS_NONE && L->s->tier[v] != HS_TIER_NONE)
+        L->s->tier[v] = tier;
+    return 0;
+}
+
+/* Modules: sys.modules, each module object and its dict. */
+static int hs__classify_modules(hs_live *L) {
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed; no strong variant exists */
+    Py_ssize_t pos = 0;
+    PyObject *name, *mod;
+    if (hs_addrmap_init(&L->modmap, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    L->modnames = PyList_New(0);
+    if (L->modnames == NULL)
+        return -1;
+    L->sysmodules = hs__node(L->s, modules);
+    hs__mark_tier(L, L->sysmodules, HS_TIER_MODULE);
+    while (PyDict_Next(modules, &pos, &name, &mod)) {
+        uint32_t vm, vd, idx;
+        if (!PyModule_Check(mod) || !PyUnicode_Check(name))
+            continue;
+        idx = (uint32_t)PyList_GET_SIZE(L->modnames);
+        if (PyList_Append(L->modnames, name) < 0)
+            return -1;
+        vm = hs__node(L->s, mod);
+        vd = hs__node(L->s, PyModule_GetDict(mod));
+        if (vm != HS_NONE && hs_addrmap_put(&L->modmap, ((uintptr_t)vm + 1) << 4, idx, NULL) < 0)
+            return PyErr_NoMemory(), -1;
+        if (vd != HS_NONE && hs_addrmap_put(&L->modmap, ((uintptr_t)vd + 1) << 4, idx, NULL) < 0)
+            return PyErr_NoMemory(), -1;
+        hs__mark_tier(L, vm, HS_TIER_MODULE);
+        hs__mark_tier(L, vd, HS_TIER_MODULE);
+    }
+    return 0;
+}
+
+/* Module name index of a module or module-dict node, or HS_NONE. */
+static uint32_t hs__module_of(const hs_live *L, uint32_t v) {
+    uint32_t idx;
+    if (hs_addrmap_get(&L->modmap, ((uintptr_t)v + 1) << 4, &idx))
+        return idx;
+    return HS_NONE;
+}
+
+/* Interpreter internals: static types and their dicts, immortal and atomic objects. */
+static void hs__classify_interp(hs_live *L) {
+    hs_snapshot_object *s = L->s;
+    uint32_t v;
+    for (v = 0; v < s->n; v++) {
+        PyObject *o = L->objs[v];
+        if (s->tier[v] == HS_TIER_NONE)
+            continue;
+        if (HS_IS_IMMORTAL(o) || PyUnicode_CheckExact(o) || PyLong_CheckExact(o) || PyFloat_CheckExact(o) ||
+            PyBytes_CheckExact(o) || PyCode_Check(o))
+            s->tier[v] = HS_TIER_INTERP;
+        else if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            PyObject *d = hs_compat_type_dict((PyTypeObject *)o);
+            s->tier[v] = HS_TIER_INTERP;
+            hs__mark_tier(L, hs__node(s, d), HS_TIER_INTERP);
+            Py_XDECREF(d);
+        }
+    }
+}
+
+static int hs__is_tool_code(const hs_live *L, PyCodeObject *code) {
+    const char *fn;
+    if (L->tool_dir == NULL || code == NULL || !PyUnicode_Check(code->co_filename))
+        return 0;
+    fn = PyUnicode_AsUTF8(code->co_filename);
+    if (fn == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return strncmp(fn, L->tool_dir, strlen(L->tool_dir)) == 0;
+}
+
+/* Records node v as held by `frame` (local `name`, or the frame itself). */
+static int hs__note_stack(hs_live *L, uint32_t v, int tool, unsigned long tid, PyCodeObject *code, int line,
+                          PyObject *name) {
+    PyObject *key = NULL, *info = NULL;
+    int rc = -1, has;
+    if (v == HS_NONE || L->s->tier[v] == HS_TIER_NONE)
+        return 0;
+    if (L->s->tier[v] == HS_TIER_STACK || L->s->tier[v] == HS_TIER_MODULE)
+        return 0; /* an inner user frame already claimed it */
+    key = PyLong_FromUnsignedLong(v);
+    if (key == NULL)
+        goto done;
+    has = PyDict_Contains(L->stackinfo, key);
+    if (has < 0)
+        goto done;
+    if (has && tool) {
+        rc = 0;
+        goto done;
+    }
+    info = Py_BuildValue("{sksOsOsisO}", "thread", tid, "function", code->co_name, "file", code->co_filename,
+                         "line", line, "local", name ? name : Py_None);
+    if (info == NULL || PyDict_SetItem(L->stackinfo, key, info) < 0)
+        goto done;
+    L->s->tier[v] = tool ? HS_TIER_TOOL : HS_TIER_STACK;
+    rc = 0;
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(info);
+    return rc;
+}
+
+/* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
+static int hs__classify_stacks(hs_live *L) {
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyThreadState *ts;
+    uint32_t v;
+    L->stackinfo = PyDict_New();
+    if (L->stackinfo == NULL)
+        return -1;
+    for (v = 0; v < L->s->n; v++)
+        if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
+            L->nroot_cells++;
+    L->root_cells = PyMem_RawMalloc(((size_t)L->nroot_cells + 1) * sizeof(uint32_t));
+    if (L->root_cells == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    L->nroot_cells = 0;
+    for (v = 0; v < L->s->n; v++)
+        if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
+            L->root_cells[L->nroot_cells++] = v;
+    for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
+        PyFrameObject *f = PyThreadState_GetFrame(ts);
+        unsigned long tid = (unsigned long)PyThreadState_GetID(ts);
+        while (f != NULL) {
+            PyCodeObject *code = PyFrame_GetCode(f);
+            int line = PyFrame_GetLineNumber(f), tool = hs__is_tool_code(L, code);
+            PyObject *locals = NULL, *items = NULL;
+            PyFrameObject *back;
+            int err = hs__note_stack(L, hs__node(L->s, f), tool, tid, code, line, NULL);
+            if (err == 0 && (locals = hs_compat_frame_locals(f)) != NULL && (items = PyMapping_Items(locals)) != NULL) {
+                Py_ssize_t i;
+                for (i = 0; i < PyList_GET_SIZE(items) && err == 0; i++) {
+                    PyObject *kv = PyList_GET_ITEM(items, i);
+                    uint32_t c;
+                    err = hs__note_stack(L, hs__node(L->s, PyTuple_GET_ITEM(kv, 1)), tool, tid, code, line,
+                                         PyTuple_GET_ITEM(kv, 0));
+                    /* The frame holds its cell variables' cells, which
+                     * f_locals shows only by their contents. */
+                    for (c = 0; c < L->nroot_cells && err == 0; c++)
+                        if (PyCell_GET(L->objs[L->root_cells[c]]) == PyTuple_GET_ITEM(kv, 1))
+                            err = hs__note_stack(L, L->root_cells[c], tool, tid, code, line, PyTuple_GET_ITEM(kv, 0));
+                }
+            } else if (err == 0)
+                PyErr_Clear(); /* a frame without readable locals */
+            Py_XDECREF(items);
+            Py_XDECREF(locals);
+            Py_DECREF(code);
+            back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+            if (err < 0) {
+                Py_XDECREF(f);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Roots of tiers [lo, hi) in the order the BFS prefers them; `exclude`
+ * nodes left out. */
+static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, int lo, int hi,
+                                   uint32_t *count) {
+    uint32_t *roots = PyMem_RawMalloc(((size_t)s->nroots + 1) * sizeof(uint32_t)), k = 0, v;
+    int tier;
+    if (roots == NULL)
+        return NULL;
+    for (tier = lo; tier < hi; tier++)
+        for (v = 0; v < s->n; v++)
+            if (s->tier[v] == tier && !(exclude && exclude[v]))
+                roots[k++] = v;
+    *count = k;
+    return roots;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths in words                                                       */
+
+/* The node path root -> v (root first); NULL with *len 0 if unreachable. */
+static uint32_t *hs__path_nodes(const hs_snapshot_object *s, uint32_t v, uint32_t *len) {
+    uint32_t n = 0, x = v, *p;
+    *len = 0;
+    if (s->parent[v] == HS_NONE)
+        return NULL;
+    for (;;) {
+        n++;
+        if (s->parent[x] == x)
+            break;
+        x = s->parent[x];
+    }
+    p = PyMem_RawMalloc((size_t)n * sizeof(uint32_t));
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    *len = n;
+    x = v;
+    while (n-- > 0) {
+        p[n] = x;
+        x = s->parent[x];
+    }
+    return p;
+}
+
+static PyObject *hs__type_str(const hs_snapshot_object *s, uint32_t v) {
+    return PyUnicode_FromString(s->type_names[s->type_id[v]]);
+}
+
+/*
+ * Renders the path to v:
+ *   {"root": {"kind", "name", ["frame"]}, "path": [str], "path_text": str,
+ *    "general_text": str, "hops": [{"type", "address", "label"}], "length": int}
+ * The shown path starts at the last module on it when there is one, so
+ * "sys.modules -> module -> __dict__" never clutters the story.
+ */
+static PyObject *hs__render_path(hs_live *L, uint32_t v) {
+    hs_snapshot_object *s = L->s;
+    uint32_t len = 0, i, anchor = HS_NONE, start = 0, modidx = HS_NONE;
+    uint32_t *nodes = hs__path_nodes(s, v, &len);
+    hs_label *labels = NULL;
+    PyObject *result = NULL, *path = NULL, *hops = NULL, *root = NULL, *text = NULL, *general = NULL;
+    PyObject *first = NULL, *rootname = NULL;
+    const char *kind;
+
+    if (nodes == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        return Py_BuildValue("{s{sssN}sNsssssi}", "root", "kind", "unreachable", "name", hs_describe(L->objs[v]),
+                             "path", PyList_New(0), "path_text", "", "general_text", "", "length", -1);
+    }
+    labels = PyMem_RawCalloc(len, sizeof(hs_label));
+    if (labels == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 1; i < len; i++)
+        if (hs_label_edge(L->objs[nodes[i - 1]], L->objs[nodes[i]], &labels[i]) < 0)
+            goto done;
+    /* A module's globals read as attributes: "mod.__dict__['x']" is "mod.x". */
+    for (i = 1; i < len; i++) {
+        if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL && hs__module_of(L, nodes[i - 1]) != HS_NONE) {
+            PyObject *name = Py_NewRef(labels[i].name);
+            hs_label_clear(&labels[i]);
+            labels[i].kind = HS_L_ATTR;
+            labels[i].exact = PyUnicode_FromFormat(".%U", name);
+            labels[i].general = Py_XNewRef(labels[i].exact);
+            labels[i].name = name;
+            if (labels[i].exact == NULL)
+                goto done;
+        }
+    }
+    /* Merge "obj -> its __dict__ -> ['name']" into "obj.name". */
+    for (i = 1; i + 1 < len; i++) {
+        if (labels[i].kind == HS_L_OWNDICT && labels[i].exact != NULL &&
+            (labels[i + 1].kind == HS_L_VALUE || labels[i + 1].kind == HS_L_ATTR) && labels[i + 1].name != NULL) {
+            PyObject *name = Py_NewRef(labels[i + 1].name);
+            hs_label_clear(&labels[i + 1]);
+            labels[i + 1].kind = HS_L_ATTR;
+            labels[i + 1].exact = PyUnicode_FromFormat(".%U", name);
+            labels[i + 1].general = Py_XNewRef(labels[i + 1].exact);
+            labels[i + 1].name = name;
+            if (labels[i + 1].exact == NULL)
+                goto done;
+            hs_label_clear(&labels[i]);
+            labels[i].kind = HS_L_OWNDICT; /* hidden */
+        }
+    }
+    /* The anchor: the last module or module dict on the path. */
+    for (i = 0; i < len; i++)
+        if (hs__module_of(L, nodes[i]) != HS_NONE && nodes[i] != v) {
+            anchor = i;
+            modidx = hs__module_of(L, nodes[i]);
+        }
+    if (anchor != HS_NONE) {
+        PyObject *modname = PyList_GET_ITEM(L->modnames, modidx);
+        uint32_t j = anchor + 1;
+        start = anchor;
+        first = PyUnicode_FromFormat("%U", modname);
+        while (j < len && labels[j].kind == HS_L_OWNDICT && labels[j].exact == NULL)
+            j++;
+        kind = "module global";
+        if (j < len && labels[j].kind == HS_L_ATTR) {
+            uint32_t k = j + 1;
+            while (k < len && labels[k].kind == HS_L_OWNDICT && labels[k].exact == NULL)
+                k++;
+            if (PyType_Check(L->objs[nodes[j]]) && k < len && labels[k].kind == HS_L_ATTR) {
+                kind = "class attribute";
+                rootname = PyUnicode_FromFormat("%U%U%U", modname, labels[j].exact, labels[k].exact);
+            } else
+                rootname = PyUnicode_FromFormat("%U%U", modname, labels[j].exact);
+        } else
+            rootname = Py_NewRef(modname);
+        root = Py_BuildValue("{sssN}", "kind", kind, "name", rootname);
+        rootname = NULL;
+    } else {
+        uint32_t r = nodes[0];
+        PyObject *key = PyLong_FromUnsignedLong(r), *frame;
+        if (key == NULL)
+            goto done;
+        frame = PyDict_GetItemWithError(L->stackinfo, key); /* borrowed, keys are ints */
+        Py_DECREF(key);
+        if (frame == NULL && PyErr_Occurred())
+            goto done;
+        kind = hs_tier_kind[s->tier[r] < HS_NTIERS ? s->tier[r] : 0];
+        if (frame != NULL) {
+            PyObject *local = PyDict_GetItemString(frame, "local");
+            if (local != NULL && local != Py_None)
+                first = PyUnicode_FromFormat("%U", local);
+            else
+                first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
+            root = Py_BuildValue("{sssOsO}", "kind", kind, "name", first, "frame", frame);
+        } else {
+            first = hs_describe(L->objs[r]);
+            root = Py_BuildValue("{sssO}", "kind", kind, "name", first);
+        }
+    }
+    if (first == NULL || root == NULL)
+        goto done;
+    path = PyList_New(0);
+    hops = PyList_New(0);
+    text = PyUnicode_FromFormat("%U", first);
+    general = PyUnicode_FromFormat("%U", first);
+    if (path == NULL || hops == NULL || text == NULL || general == NULL || PyList_Append(path, first) < 0)
+        goto done;
+    for (i = start; i < len; i++) {
+        PyObject *hop, *lab, *gen;
+        if (i > start) {
+            if (labels[i].kind == HS_L_OWNDICT && labels[i].exact == NULL)
+                continue;
+            if (labels[i].exact != NULL) {
+                lab = Py_NewRef(labels[i].exact);
+                gen = Py_NewRef(labels[i].general);
+            } else {
+                lab = PyUnicode_FromFormat(" -> <%s>", Py_TYPE(L->objs[nodes[i]])->tp_name);
+                gen = Py_XNewRef(lab);
+            }
+            if (lab == NULL)
+                goto done;
+            if (PyList_Append(path, lab) < 0) {
+                Py_DECREF(lab);
+                Py_DECREF(gen);
+                goto done;
+            }
+            PyUnicode_AppendAndDel(&text, lab);
+            PyUnicode_AppendAndDel(&general, gen);
+            if (text == NULL || general == NULL)
+                goto done;
+        }
+        hop = Py_BuildValue("{sNsksO}", "type", hs__type_str(s, nodes[i]), "address",
+                            (unsigned long)(uintptr_t)L->objs[nodes[i]], "label",
+                            (i > start && labels[i].exact) ? labels[i].exact : Py_None);
+        if (hop == NULL || PyList_Append(hops, hop) < 0) {
+            Py_XDECREF(hop);
+            goto done;
+        }
+        Py_DECREF(hop);
+    }
+    result = Py_BuildValue("{sOsOsOsOsOsI}", "root", root, "path", path, "path_text", text, "general_text", general,
+                           "hops", hops, "length", len - 1);
+done:
+    if (labels != NULL) {
+        for (i = 0; i < len; i++)
+            hs_label_clear(&labels[i]);
+        PyMem_RawFree(labels);
+    }
+    PyMem_RawFree(nodes);
+    Py_XDECREF(path);
+    Py_XDECREF(hops);
+    Py_XDECREF(root);
+    Py_XDECREF(text);
+    Py_XDECREF(general);
+    Py_XDECREF(first);
+    Py_XDECREF(rootname);
+    return result;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stories: leaked objects grouped by the shape of their path.          */
+
+enum { HS_TOK_ROOT = 1, HS_TOK_VALUE, HS_TOK_NAMED, HS_TOK_KEY, HS_TOK_INDEX, HS_TOK_MEMBER, HS_TOK_EDGE };
+
+typedef struct {
+    uint32_t dict;     /* node of the cached large dict, or HS_NONE */
+    hs_addrmap member; /* child address -> 1 key / 2 value */
+} hs_dict_cache;
+
+/* Is `d` the own attribute dict of node `owner` (module, class, instance)? */
+static int hs__owns_dict(const hs_live *L, uint32_t owner, PyObject *d) {
+    PyObject *o, *td;
+    int own;
+    if (owner == HS_NONE)
+        return 0;
+    o = L->objs[owner];
+    if (PyModule_Check(o))
+        return PyModule_GetDict(o) == d;
+    if (PyType_Check(o)) {
+        td = hs_compat_type_dict((PyTypeObject *)o);
+        own = td == d;
+        Py_XDECREF(td);
+        return own;
+    }
+    return hs_compat_instance_dict(o) == d;
+}
+
+/* A cheap, generalised label of the edge p -> v for grouping.  Fixed-layout
+ * objects are told apart by the position of the edge among p's edges;
+ * containers by the kind of hop only, so keys and indexes do not split a
+ * story.  Small dicts with str keys (attribute dicts) keep the key. */
+static int hs__token(hs_live *L, hs_dict_cache *cache, uint32_t p, uint32_t v, uint32_t *kind, uint32_t *detail) {
+    PyObject *po = L->objs[p], *vo = L->objs[v];
+    const hs_graph *g = &L->s->graph;
+    *detail = 0;
+    if (PyDict_Check(po)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        if (PyDict_GET_SIZE(po) <= 32) {
+            /* An attribute dict (a module's, class's or instance's own)
+             * keeps its key in the shape: .name, not [<str>]. */
+            int owned = hs__owns_dict(L, L->s->parent[p], po);
+            while (PyDict_Next(po, &pos, &key, &value)) {
+                if (value == vo) {
+                    *kind = owned && PyUnicode_CheckExact(key) ? HS_TOK_NAMED : HS_TOK_VALUE;
+                    *detail = *kind == HS_TOK_NAMED ? hs__node(L->s, key) : 0;
+                    return 0;
+                }
+                if (key == vo) {
+                    *kind = HS_TOK_KEY;
+                    return 0;
+                }
+            }
+        } else {
+            uint32_t role = 0;
+            if (cache->dict != p) {
+                hs_addrmap_destroy(&cache->member);
+                cache->dict = HS_NONE;
+                if (hs_addrmap_init(&cache->member, (size_t)PyDict_GET_SIZE(po) * 2, 1) != HS_OK)
+                    return PyErr_NoMemory(), -1;
+                while (PyDict_Next(po, &pos, &key, &value)) {
+                    if (hs_addrmap_put(&cache->member, (uintptr_t)key, 1, NULL) < 0 ||
+                        hs_addrmap_put(&cache->member, (uintptr_t)value, 2, NULL) < 0)
+                        return PyErr_NoMemory(), -1;
+                }
+                cache->dict = p;
+            }
+            hs_addrmap_get(&cache->member, (uintptr_t)vo, &role);
+            *kind = role == 1 ? HS_TOK_KEY : HS_TOK_VALUE;
+            return 0;
+        }
+    }
+    if (PyList_Check(po) || PyTuple_Check(po)) {
+        *kind = HS_TOK_INDEX;
+        return 0;
+    }
+    if (PyAnySet_Check(po)) {
+        *kind = HS_TOK_MEMBER;
+        return 0;
+    }
+    *kind = HS_TOK_EDGE;
+    *detail = HS_NONE;
+    if (g->fwd_off[p + 1] - g->fwd_off[p] <= 64) {
+        uint32_t e;
+        for (e = g->fwd_off[p]; e < g->fwd_off[p + 1]; e++)
+            if (g->fwd[e] == v) {
+                *detail = e - g->fwd_off[p];
+                break;
+            }
+    }
+    return 0;
+}
+
+typedef struct {
+    uint32_t shape;
+    uint32_t rep; /* representative leaked object */
+    uint32_t type_id;
+    uint64_t count;
+    uint64_t size;
+    uint64_t retained;
+} hs_story;
+
+static int hs__story_cmp(const void *a, const void *b) {
+    const hs_story *x = a, *y = b;
+    if (x->retained != y->retained)
+        return x->retained < y->retained ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return x->rep < y->rep ? -1 : 1;
+}
+
+/* The shape id of node v, memoised in shape[] (HS_NONE = not yet). */
+static int hs__shape(hs_live *L, hs_group *trie, hs_dict_cache *cache, uint32_t *shape, uint32_t *stack, uint32_t v,
+                     uint32_t *out) {
+    const hs_snapshot_object *s = L->s;
+    uint32_t sp = 0, x = v;
+    while (shape[x] == HS_NONE) {
+        stack[sp++] = x;
+        if (s->parent[x] == x)
+            break;
+        x = s->parent[x];
+    }
+    while (sp > 0) {
+        uint32_t y = stack[--sp], tup[4];
+        if (s->parent[y] == y) {
+            tup[0] = HS_NONE;
+            tup[1] = s->type_id[y];
+            tup[2] = HS_TOK_ROOT;
+            tup[3] = s->tier[y];
+        } else {
+            tup[0] = shape[s->parent[y]];
+            tup[1] = s->type_id[y];
+            if (hs__token(L, cache, s->parent[y], y, &tup[2], &tup[3]) < 0)
+                return -1;
+        }
+        if (hs_group_intern(trie, tup, &shape[y]) < 0)
+            return PyErr_NoMemory(), -1;
+    }
+    *out = shape[v];
+    return 0;
+}
+
+/*
+ * Leaked objects: instances of the named types not in the baseline census.
+ * Returns the list of story dicts, largest retained size first.
+ */
+static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baseline, Py_ssize_t max_stories) {
+    hs_snapshot_object *s = L->s;
+    uint8_t *wanted = NULL, *leaked = NULL;
+    uint32_t *shape = NULL, *stack = NULL, *anc = NULL, v, t, nstories = 0, unreached = 0, tool_held = 0;
+    hs_group trie;
+    hs_dict_cache cache;
+    hs_addrmap story_of;
+    hs_story *stories = NULL;
+    size_t cap = 16;
+    PyObject *result = NULL, *list = NULL;
+    Py_ssize_t i;
+
+    memset(&trie, 0, sizeof(trie));
+    memset(&cache, 0, sizeof(cache));
+    memset(&story_of, 0, sizeof(story_of));
+    cache.dict = HS_NONE;
+    wanted = PyMem_RawCalloc((size_t)s->ntypes + 1, 1);
+    leaked = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    shape = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    stack = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    stories = PyMem_RawMalloc(cap * sizeof(hs_story));
+    if (!wanted || !leaked || !shape || !stack || !stories || hs_group_init(&trie, 4) != HS_OK ||
+        hs_addrmap_init(&story_of, 64, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < PyList_GET_SIZE(type_names); i++) {
+        const char *want = PyUnicode_AsUTF8(PyList_GET_ITEM(type_names, i));
+        if (want == NULL)
+            goto done;
+        for (t = 0; t < s->ntypes; t++)
+            if (strcmp(s->type_names[t], want) == 0)
+                wanted[t] = 1;
+    }
+    for (v = 0; v < s->n; v++) {
+        shape[v] = HS_NONE;
+        if (!wanted[s->type_id[v]])
+            continue;
+        if (baseline != NULL && hs_census_has_address(baseline, s->addr[v]) == 1)
+            continue;
+        leaked[v] = 1;
+    }
+    /* anc[v]: the nearest strict dominator of v that is leaked.  A story
+     * leaves out objects retained by a leaked object of the same type, so
+     * a leaked linked list is counted once; objects inside a leaked object
+     * of another type (a file's buffer) still show their own size. */
+    if (s->idom != NULL) {
+        anc = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+        if (anc == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (v = 0; v < s->n; v++)
+            anc[v] = HS_NONE - 1; /* unknown */
+        for (v = 0; v < s->n; v++) {
+            uint32_t sp = 0, x = v;
+            while (anc[x] == HS_NONE - 1) {
+                stack[sp++] = x;
+                if (s->idom[x] == HS_NONE)
+                    break;
+                x = s->idom[x];
+            }
+            /* Top-down: each node's dominator is resolved before it. */
+            while (sp > 0) {
+                uint32_t y = stack[--sp], p = s->idom[y];
+                anc[y] = p == HS_NONE ? HS_NONE : (leaked[p] ? p : anc[p]);
+            }
+        }
+    }
+    for (v = 0; v < s->n; v++) {
+        uint32_t sh, idx;
+        int put;
+        if (!leaked[v])
+            continue;
+        if (s->parent[v] == HS_NONE) {
+            unreached++;
+            continue;
+        }
+        {
+            /* Objects only heapscope's own frames hold are its own data. */
+            uint32_t r = v;
+            while (s->parent[r] != r)
+                r = s->parent[r];
+            if (s->tier[r] == HS_TIER_TOOL) {
+                tool_held++;
+                continue;
+            }
+        }
+        if (hs__shape(L, &trie, &cache, shape, stack, v, &sh) < 0)
+            goto done;
+        idx = nstories;
+        put = hs_addrmap_put(&story_of, ((uintptr_t)sh + 1) << 4, idx, &idx);
+        if (put < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (put == 1) {
+            if (nstories == cap) {
+                hs_story *ns = PyMem_RawRealloc(stories, cap * 2 * sizeof(hs_story));
+                if (ns == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                stories = ns;
+                cap *= 2;
+            }
+            memset(&stories[idx], 0, sizeof(hs_story));
+            stories[idx].shape = sh;
+            stories[idx].rep = v;
+            stories[idx].type_id = s->type_id[v];
+            nstories++;
+        }
+        stories[idx].count++;
+        stories[idx].size += s->size[v];
+        if (s->retained != NULL && (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v]))
+            stories[idx].retained += s->retained[v];
+        else if (s->retained == NULL)
+            stories[idx].retained += s->size[v];
+    }
+    qsort(stories, nstories, sizeof(hs_story), hs__story_cmp);
+    list = PyList_New(0);
+    if (list == NULL)
+        goto done;
+    for (t = 0; t < nstories && (Py_ssize_t)t < max_stories; t++) {
+        PyObject *path = hs__render_path(L, stories[t].rep), *d;
+        if (path == NULL)
+            goto done;
+        d = Py_BuildValue("{sssKsKsKsksN}", "type", s->type_names[stories[t].type_id], "count",
+                          (unsigned long long)stories[t].count, "size", (unsigned long long)stories[t].size,
+                          "retained_size", (unsigned long long)stories[t].retained, "example_address",
+                          (unsigned long)s->addr[stories[t].rep], "path", path);
+        if (d == NULL || PyList_Append(list, d) < 0) {
+            Py_XDECREF(d);
+            goto done;
+        }
+        Py_DECREF(d);
+    }
+    result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", nstories, "unreached", unreached, "tool_held",
+                           tool_held);
+done:
+    Py_XDECREF(list);
+    PyMem_RawFree(wanted);
+    PyMem_RawFree(leaked);
+    PyMem_RawFree(shape);
+    PyMem_RawFree(stack);
+    PyMem_RawFree(anc);
+    PyMem_RawFree(stories);
+    hs_group_destroy(&trie);
+    hs_addrmap_destroy(&cache.member);
+    hs_addrmap_destroy(&story_of);
+    return result;
+}
+
+/* The n nodes retaining most, leaving out modules, classes and interpreter state. */
+static PyObject *hs__top_retainers(hs_live *L, Py_ssize_t top) {
+    hs_snapshot_object *s = L->s;
+    uint32_t *best = NULL, nbest = 0, v, k;
+    PyObject *list = NULL;
+    if (s->retained == NULL || top <= 0)
+        return PyList_New(0);
+    best = PyMem_RawMalloc((size_t)top * sizeof(uint32_t));
+    if (best == NULL)
+        return PyErr_NoMemory();
+    for (v = 0; v < s->n; v++) {
+        PyObject *o = L->objs[v];
+        uint64_t r = s->retained[v];
+        if (s->parent[v] == HS_NONE || s->tier[v] == HS_TIER_INTERP || s->tier[v] == HS_TIER_TOOL ||
+            v == L->sysmodules || PyModule_Check(o) || PyType_Check(o) || hs__module_of(L, v) != HS_NONE)
+            continue;
+        if (nbest == (uint32_t)top && r <= s->retained[best[nbest - 1]])
+            continue;
+        k = nbest < (uint32_t)top ? nbest++ : nbest - 1;
+        while (k > 0 && s->retained[best[k - 1]] < r) {
+            best[k] = best[k - 1];
+            k--;
+        }
+        best[k] = v;
+    }
+    list = PyList_New(0);
+    for (k = 0; list != NULL && k < nbest; k++) {
+        uint32_t b = best[k];
+        PyObject *path = hs__render_path(L, b), *d;
+        if (path == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        d = Py_BuildValue("{sssksKsKsN}", "type", s->type_names[s->type_id[b]], "address", (unsigned long)s->addr[b],
+                          "size", (unsigned long long)s->size[b], "retained_size",
+                          (unsigned long long)s->retained[b], "path", path);
+        if (d == NULL || PyList_Append(list, d) < 0) {
+            Py_XDECREF(d);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(d);
+    }
+    PyMem_RawFree(best);
+    return list;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int hs__compute_dominators(hs_snapshot_object *s) {
+    uint32_t *roots, nroots = 0, *order, norder = 0;
+    int rc;
+    roots = hs__ordered_roots(s, NULL, 1, HS_NTIERS, &nroots);
+    order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    s->retained = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint64_t));
+    if (roots == NULL || order == NULL || s->idom == NULL || s->retained == NULL) {
+        PyMem_RawFree(roots);
+        PyMem_RawFree(order);
+        PyErr_NoMemory();
+        return -1;
+    }
+    rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
+    if (rc == HS_OK)
+        hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
+    PyMem_RawFree(roots);
+    PyMem_RawFree(order);
+    if (rc != HS_OK) {
+        PyErr_Format(PyExc_MemoryError, "heapscope: dominators failed: %s", hs_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
+    static char *kwlist[] = {"objects", "types", "baseline", "max_stories", "dominators", "top", "tool_dir", NULL};
+    hs_state *st = get_heapscope_state(module);
+    PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
+    Py_ssize_t max_stories = 10, top = 0, i;
+    int dominators = 1, gc_was = -1;
+    const char *tool_dir = NULL;
+    hs_walk w;
+    hs_live L;
+    hs_snapshot_object *s = NULL;
+    uint8_t *exclude = NULL;
+    uint32_t *roots = NULL, nroots = 0;
+    PyObject *result = NULL, *answers = NULL, *item = NULL;
+    double t0 = hs__now(), t1;
+
+    memset(&w, 0, sizeof(w));
+    memset(&L, 0, sizeof(L));
+    L.sysmodules = HS_NONE;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnz:analyze", kwlist, &objects, &types, &baseline,
+                                     &max_stories, &dominators, &top, &tool_dir))
+        return NULL;
+    if (baseline != Py_None && Py_TYPE(baseline) != st->census_type) {
+        PyErr_SetString(PyExc_TypeError, "baseline must be a Census taken with keep_addresses=True");
+        return NULL;
+    }
+    if (baseline != Py_None && hs_census_has_address(baseline, 16) < 0) {
+        PyErr_SetString(PyExc_ValueError, "baseline census was taken without keep_addresses=True");
+        return NULL;
+    }
+    if (objects == NULL || objects == Py_None)
+        objs_fast = PyTuple_New(0);
+    else
+        objs_fast = PySequence_Fast(objects, "objects must be a sequence");
+    if (objs_fast == NULL)
+        return NULL;
+    types_list = types ? PySequence_List(types) : PyList_New(0);
+    if (types_list == NULL)
+        goto done;
+    for (i = 0; i < PyList_GET_SIZE(types_list); i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(types_list, i))) {
+            PyErr_SetString(PyExc_TypeError, "types must be type names (str)");
+            goto done;
+        }
+    s = PyObject_New(hs_snapshot_object, st->snapshot_type);
+    if (s == NULL)
+        goto done;
+    memset((char *)s + sizeof(PyObject), 0, sizeof(hs_snapshot_object) - sizeof(PyObject));
+    L.s = s;
+    L.tool_dir = tool_dir;
+
+    gc_was = hs_gc_pause(st);
+    if (gc_was < 0)
+        goto done;
+    if (hs_walk_run(&w, st, 1) < 0)
+        goto done;
+    s->n = w.n;
+    s->graph = w.graph;
+    memset(&w.graph, 0, sizeof(w.graph));
+    s->index = w.index;
+    memset(&w.index, 0, sizeof(w.index));
+    /* The snapshot owns the pointer array; once analyze() returns it is
+     * only ever read as integers (addresses). */
+    L.objs = w.objs;
+    s->addr = (uintptr_t *)w.objs;
+    w.objs = NULL;
+    s->seconds[0] = (t1 = hs__now()) - t0;
+
+    if (hs__fill_types(s, L.objs) < 0)
+        goto done;
+    s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    L.skip = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    exclude = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    if (s->tier == NULL || s->parent == NULL || L.skip == NULL || exclude == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    hs__find_roots(s, L.objs, w.ntracked, w.listed_with_ref);
+    /* The caller's own containers are not paths; the objects asked about
+     * are not their own roots. */
+    {
+        uint32_t a = hs__node(s, objects), b = hs__node(s, objs_fast), c = hs__node(s, types_list);
+        if (a != HS_NONE)
+            L.skip[a] = 1;
+        if (b != HS_NONE)
+            L.skip[b] = 1;
+        if (c != HS_NONE)
+            L.skip[c] = 1;
+    }
+    for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
+        uint32_t x = hs__node(s, PySequence_Fast_GET_ITEM(objs_fast, i));
+        if (x != HS_NONE)
+            exclude[x] = 1;
+    }
+    if (hs__classify_modules(&L) < 0)
+        goto done;
+    hs__classify_interp(&L);
+    if (hs__classify_stacks(&L) < 0)
+        goto done;
+    /* Three phases: program roots (modules, stacks, C references) first;
+     * interpreter internals and then heapscope's own frames only explain
+     * what the program's roots cannot reach. */
+    {
+        static const int phases[][2] = {{HS_TIER_MODULE, HS_TIER_INTERP},
+                                        {HS_TIER_INTERP, HS_TIER_TOOL},
+                                        {HS_TIER_TOOL, HS_NTIERS}};
+        int ph, rc;
+        for (ph = 0; ph < 3; ph++) {
+            PyMem_RawFree(roots);
+            roots = hs__ordered_roots(s, exclude, phases[ph][0], phases[ph][1], &nroots);
+            if (roots == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            rc = ph == 0 ? hs_graph_bfs(&s->graph, roots, nroots, L.skip, s->parent, NULL)
+                         : hs_graph_bfs_extend(&s->graph, roots, nroots, L.skip, s->parent, NULL);
+            if (rc != HS_OK) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+    }
+    s->seconds[1] = hs__now() - t1;
+    t1 = hs__now();
+    if (dominators && hs__compute_dominators(s) < 0)
+        goto done;
+    s->seconds[2] = hs__now() - t1;
+    t1 = hs__now();
+
+    answers = PyDict_New();
+    if (answers == NULL)
+        goto done;
+    /* why(obj): one path per object asked about. */
+    item = PyList_New(0);
+    if (item == NULL || PyDict_SetItemString(answers, "objects", item) < 0)
+        goto done;
+    for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(objs_fast, i), *p, *d;
+        uint32_t x = hs__node(s, o);
+        if (x == HS_NONE) {
+            d = Py_BuildValue("{sNsssO}", "object", hs_describe(o), "error", "not found in the heap walk", "path",
+                              Py_None);
+        } else {
+            p = hs__render_path(&L, x);
+            if (p == NULL)
+                goto done;
+            d = Py_BuildValue("{sNsNsKsKsN}", "object", hs_describe(o), "type", hs__type_str(s, x), "size",
+                              (unsigned long long)s->size[x], "retained_size",
+                              (unsigned long long)(s->retained ? s->retained[x] : s->size[x]), "path", p);
+        }
+        if (d == NULL || PyList_Append(item, d) < 0) {
+            Py_XDECREF(d);
+            goto done;
+        }
+        Py_DECREF(d);
+    }
+    Py_CLEAR(item);
+    if (PyList_GET_SIZE(types_list) > 0) {
+        item = hs__stories(&L, types_list, baseline == Py_None ? NULL : baseline, max_stories);
+        if (item == NULL || PyDict_SetItemString(answers, "leaks", item) < 0)
+            goto done;
+        Py_CLEAR(item);
+    }
+    item = hs__top_retainers(&L, top);
+    if (item == NULL || PyDict_SetItemString(answers, "top_retainers", item) < 0)
+        goto done;
+    Py_CLEAR(item);
+    s->seconds[3] = hs__now() - t1;
+    s->results = answers;
+    answers = NULL;
+    result = (PyObject *)s;
+    s = NULL;
+done:
+    hs_walk_clear(&w);
+    if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
+        Py_CLEAR(result);
+    PyMem_RawFree(L.skip);
+    PyMem_RawFree(L.root_cells);
+    PyMem_RawFree(exclude);
+    PyMem_RawFree(roots);
+    hs_addrmap_destroy(&L.modmap);
+    Py_XDECREF(L.modnames);
+    Py_XDECREF(L.stackinfo);
+    Py_XDECREF(item);
+    Py_XDECREF(answers);
+    Py_XDECREF(objs_fast);
+    Py_XDECREF(types_list);
+    Py_XDECREF(s);
+    return result;
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshot queries: plain integers, valid long after the heap changed. */
+
+static PyObject *snapshot_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    return Py_NewRef(s->results ? s->results : Py_None);
+}
+
+static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
+    unsigned long long a = PyLong_AsUnsignedLongLong(arg);
+    if (a == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *v = hs__node(s, (const void *)(uintptr_t)a);
+    if (*v == HS_NONE) {
+        PyErr_Format(PyExc_KeyError, "no object at address 0x%llx in this snapshot", a);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v;
+    if (hs__addr_arg(s, arg, &v) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : s->size[v]);
+}
+
+/* [(type, address)] from the root to the object at `address`. */
+static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v, len, i, *nodes;
+    PyObject *list;
+    if (hs__addr_arg(s, arg, &v) < 0)
+        return NULL;
+    nodes = hs__path_nodes(s, v, &len);
+    if (nodes == NULL && len == 0)
+        return PyErr_Occurred() ? NULL : PyList_New(0);
+    list = PyList_New(len);
+    for (i = 0; list != NULL && i < len; i++) {
+        PyObject *t = Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
+        if (t == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, t);
+    }
+    PyMem_RawFree(nodes);
+    return list;
+}
+
+static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v;
+    if (hs__addr_arg(s, arg, &v) < 0)
+        return NULL;
+    if (s->idom == NULL || s->idom[v] == HS_NONE)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLong((unsigned long)s->addr[s->idom[v]]);
+}
+
+static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t counts[HS_NTIERS] = {0}, v, unreachable = 0;
+    for (v = 0; v < s->n; v++) {
+        counts[s->tier[v] < HS_NTIERS ? s->tier[v] : 0]++;
+        if (s->parent[v] == HS_NONE)
+            unreachable++;
+    }
+    return Py_BuildValue("{sIsIsIsIs{sIsIsIsIsI}sIsns{sdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types",
+                         s->ntypes, "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2],
+                         counts[2], hs_tier_kind[3], counts[3], hs_tier_kind[4], counts[4], hs_tier_kind[5], counts[5],
+                         "unreachable", unreachable, "graph_bytes", (Py_ssize_t)hs_graph_bytes(&s->graph), "seconds",
+                         "walk", s->seconds[0], "roots_and_paths", s->seconds[1], "dominators", s->seconds[2],
+                         "answers", s->seconds[3]);
+}
+
+static PyObject *snapshot_repr(PyObject *self) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    return PyUnicode_FromFormat("<heapscope Snapshot: %u objects, %u edges, %u roots>", s->n, s->graph.m, s->nroots);
+}
+
+static PyMethodDef snapshot_methods[] = {
+    {"results", snapshot_results, METH_NOARGS, "The answers computed while the heap was live (a dict)."},
+    {"retained_size", snapshot_retained_size, METH_O, "retained_size(address) -> bytes kept alive by it."},
+    {"path_types", snapshot_path_types, METH_O, "path_types(address) -> [(type, address)] from its root."},
+    {"idom", snapshot_idom, METH_O, "idom(address) -> address of its immediate dominator, or None."},
+    {"stats", snapshot_stats, METH_NOARGS, "Counts and timings of the analysis."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot snapshot_slots[] = {
+    {Py_tp_dealloc, snapshot_dealloc},
+    {Py_tp_methods, snapshot_methods},
+    {Py_tp_repr, snapshot_repr},
+    {Py_tp_doc, "The object graph of one heap walk, as integers, with the answers computed from it."},
+    {0, NULL},
+};
+
 PyType_Spec hs_snapshot_spec = {
     .name = "heapscope._heapscope.Snapshot",
     .basicsize = sizeof(hs_snapshot_object),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = snapshot_slots,
 };
+
+/* dominators_of(n, edges, roots): the core's dominators on a given graph
+ * (a test hook: the property tests compare it with a reference). */
+PyObject *hs_dominators_of(PyObject *module, PyObject *args) {
+    Py_ssize_t n, i;
+    PyObject *edges, *rootseq, *efast = NULL, *rfast = NULL, *result = NULL;
+    uint32_t *src = NULL, *dst = NULL, *roots = NULL, *idom = NULL, *order = NULL, norder, nr;
+    Py_ssize_t m;
+    hs_graph g;
+    (void)module;
+    memset(&g, 0, sizeof(g));
+    if (!PyArg_ParseTuple(args, "nOO:dominators_of", &n, &edges, &rootseq))
+        return NULL;
+    if (n < 0 || n > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "n must be between 0 and 1000000");
+        return NULL;
+    }
+    efast = PySequence_Fast(edges, "edges must be a sequence of (src, dst)");
+    rfast = PySequence_Fast(rootseq, "roots must be a sequence");
+    if (efast == NULL || rfast == NULL)
+        goto done;
+    m = PySequence_Fast_GET_SIZE(efast);
+    nr = (uint32_t)PySequence_Fast_GET_SIZE(rfast);
+    src = PyMem_RawMalloc((size_t)m * sizeof(uint32_t) + 1);
+    dst = PyMem_RawMalloc((size_t)m * sizeof(uint32_t) + 1);
+    roots = PyMem_RawMalloc((size_t)nr * sizeof(uint32_t) + 1);
+    idom = PyMem_RawMalloc((size_t)n * sizeof(uint32_t) + 1);
+    order = PyMem_RawMalloc((size_t)n * sizeof(uint32_t) + 1);
+    if (!src || !dst || !roots || !idom || !order) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < m; i++) {
+        long a, b;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(efast, i), "ll", &a, &b))
+            goto done;
+        if (a < 0 || b < 0 || a >= n || b >= n) {
+            PyErr_SetString(PyExc_ValueError, "edge endpoint out of range");
+            goto done;
+        }
+        src[i] = (uint32_t)a;
+        dst[i] = (uint32_t)b;
+    }
+    for (i = 0; i < (Py_ssize_t)nr; i++) {
+        long r = PyLong_AsLong(PySequence_Fast_GET_ITEM(rfast, i));
+        if (r == -1 && PyErr_Occurred())
+            goto done;
+        if (r < 0 || r >= n) {
+            PyErr_SetString(PyExc_ValueError, "root out of range");
+            goto done;
+        }
+        roots[i] = (uint32_t)r;
+    }
+    if (hs_graph_init(&g, (size_t)n, (size_t)m) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        Py_ssize_t e;
+        hs_graph_begin_node(&g, (uint32_t)i);
+        for (e = 0; e < m; e++) /* quadratic, fine for a test hook */
+            if (src[e] == (uint32_t)i && hs_graph_add_edge(&g, dst[e]) != HS_OK) {
+                PyErr_NoMemory();
+                goto done;
+            }
+    }
+    if (hs_graph_finish(&g, (uint32_t)n) != HS_OK || hs_graph_build_reverse(&g) != HS_OK ||
+        hs_graph_dominators(&g, roots, nr, idom, order, &norder) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyList_New(n);
+    for (i = 0; result != NULL && i < n; i++) {
+        PyObject *x = idom[i] == HS_NONE ? Py_NewRef(Py_None) : PyLong_FromUnsignedLong(idom[i]);
+        if (x == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, i, x);
+    }
+done:
+    hs_graph_destroy(&g);
+    PyMem_RawFree(src);
+    PyMem_RawFree(dst);
+    PyMem_RawFree(roots);
+    PyMem_RawFree(idom);
+    PyMem_RawFree(order);
+    Py_XDECREF(efast);
+    Py_XDECREF(rfast);
+    return result;
+}

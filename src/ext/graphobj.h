@@ -1,6 +1,29 @@
+/*
+ * The object graph of the whole heap and what heapscope derives from it:
+ * roots (what the collector cannot explain), shortest retention paths,
+ * dominators and retained sizes, and leak stories.
+ *
+ * heapscope._heapscope.analyze() walks the heap once, builds the graph in
+ * the C core, answers the questions asked (why these objects are alive;
+ * how the new objects of these types are held) while the objects are still
+ * there to label the paths, and returns a Snapshot: the graph as plain
+ * integers (no reference to any live object) plus those answers.
+ */
 #ifndef HS_GRAPHOBJ_H
 #define HS_GRAPHOBJ_H
+
 #include "state.h"
+
 extern PyType_Spec hs_snapshot_spec;
-#define HS_GRAPH_METHODS
+
+PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *hs_dominators_of(PyObject *module, PyObject *args);
+
+#define HS_GRAPH_METHODS                                                                           \
+    {"analyze", (PyCFunction)(void (*)(void))hs_analyze, METH_VARARGS | METH_KEYWORDS,             \
+     "analyze(objects=(), types=(), baseline=None, max_stories=10, dominators=True,\n"             \
+     "        top=0, tool_dir=None) -> Snapshot"},                                                 \
+        {"dominators_of", hs_dominators_of, METH_VARARGS,                                          \
+         "dominators_of(n, edges, roots) -> idom list (test hook for the C core)"},
+
 #endif

@@ -7,8 +7,9 @@ this package orders the steps and renders the results.
 
 from __future__ import annotations
 
-from heapscope._heapscope import Census, HeapscopeError
+from heapscope._heapscope import Census, HeapscopeError, Snapshot
 from heapscope.api import census, check, growth
+from heapscope.graph import Path, Retainer, Story, Why, snapshot, top_retainers, why
 from heapscope.report import Report
 
 __version__ = "0.1.0"
@@ -16,9 +17,17 @@ __version__ = "0.1.0"
 __all__ = [
     "Census",
     "HeapscopeError",
+    "Path",
     "Report",
+    "Retainer",
+    "Snapshot",
+    "Story",
+    "Why",
     "__version__",
     "census",
     "check",
     "growth",
+    "snapshot",
+    "top_retainers",
+    "why",
 ]

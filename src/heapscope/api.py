@@ -7,7 +7,10 @@ from typing import Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census
+from heapscope.graph import analyze, snapshot, stories_of, top_retainers, why
 from heapscope.report import GrowthRow, Report, verdicts
+
+__all__ = ["census", "check", "explain_leaks", "growth", "snapshot", "top_retainers", "why"]
 
 _last_growth: Census | None = None
 
@@ -36,12 +39,16 @@ def growth(limit: int = 20) -> list[GrowthRow]:
     return rows[:limit]
 
 
-def check(fn: Callable[[], object], runs: int = 5, warmup: int = 2) -> Report:
+def check(
+    fn: Callable[[], object], runs: int = 5, warmup: int = 2, explain: bool = True
+) -> Report:
     """Call ``fn`` ``warmup`` times unmeasured, then ``runs`` times with a census after each.
 
     A type leaks when its count grew in every measured run (the rule of
     CPython's refleak hunter); one that grew, then stopped, is reported apart.
-    Exceptions raised by ``fn`` propagate.
+    Exceptions raised by ``fn`` propagate.  With ``explain``, each leak gets
+    its stories: how the objects born during the runs are held, from which
+    root, and what they retain.
     """
     if runs < 2:
         raise ValueError("runs must be at least 2: a leak is growth repeated in every run")
@@ -51,10 +58,31 @@ def check(fn: Callable[[], object], runs: int = 5, warmup: int = 2) -> Report:
         fn()
     gc.collect()
     samples: list[Census | None] = [None] * (runs + 1)
-    samples[0] = _heapscope.census()
+    # The baseline keeps every address: objects not in it were born during
+    # the measured runs (the three-snapshot rule).
+    samples[0] = _heapscope.census(keep_addresses=True)
     for i in range(runs):
         fn()
         gc.collect()
         samples[i + 1] = _heapscope.census()
     series = _heapscope.series(samples)
-    return verdicts(series, runs=runs, warmup=warmup)
+    report = verdicts(series, runs=runs, warmup=warmup)
+    if report.leaks and explain:
+        explain_leaks(report, samples[0])
+    return report
+
+
+def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10) -> None:
+    """Attach the why-alive stories of the report's leaks (objects born after `baseline`)."""
+    snap = analyze(types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories)
+    by_type = stories_of(snap)
+    for leak in report.leaks:
+        stories = by_type.get(leak.type, [])
+        leak.stories = stories
+        if stories:
+            first = stories[0]
+            leak.extra["root"] = {"kind": first.path.root.get("kind"), "name": first.path.root.get("name")}
+            leak.extra["path"] = first.path.hops
+            leak.extra["path_text"] = first.path.general_text
+            leak.extra["retained_size"] = sum(s.retained_size for s in stories)
+            leak.extra["stories"] = [s.to_dict() for s in stories]

@@ -43,6 +43,7 @@ class Leak:
     size: int
     delta_size: int
     extra: dict[str, Any] = field(default_factory=dict)
+    stories: list[Any] = field(default_factory=list)  # list[heapscope.graph.Story]
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

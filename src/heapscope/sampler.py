@@ -17,7 +17,9 @@ class Sampler:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         gc.collect()
-        self.samples: list[Census] = [_heapscope.census()]
+        # The baseline keeps addresses: what was born after it is what leaked.
+        # (Census objects live in C memory: sampling adds nothing to the heap.)
+        self.samples: list[Census] = [_heapscope.census(keep_addresses=True)]
 
     def sample(self) -> list[GrowthRow]:
         """Take a census; return the types that grew since the previous one."""
@@ -30,15 +32,30 @@ class Sampler:
         rows.sort(key=lambda r: (-r.delta, -r.delta_size, r.type))
         return rows
 
-    def report(self) -> Report:
-        """Growth from the baseline to the last sample; a leak grew in every interval."""
+    def report(self, every: float | None = None) -> Report:
+        """Growth from the baseline to the last sample; a leak grew in every interval.
+
+        A last interval shorter than half of ``every`` (the program ended soon
+        after a sample) takes no part in the verdict, only in the growth.
+        """
         with self._lock:
             samples = list(self.samples)
-        intervals = len(samples) - 1
-        report = verdicts(_heapscope.series(samples), runs=intervals, warmup=0)
+        judged = samples
+        if every and len(samples) > 3 and samples[-1].taken_at - samples[-2].taken_at < every / 2:
+            judged = samples[:-1]
+        intervals = len(judged) - 1
+        report = verdicts(_heapscope.series(judged), runs=intervals, warmup=0)
+        whole = verdicts(_heapscope.series(samples), runs=len(samples) - 1, warmup=0)
+        report.growth = whole.growth
+        report.extra["unit"] = "sample intervals"
         if intervals < 2:
             report.leaks = []  # one interval cannot tell a leak from a warm-up
             report.flattened = []
+            report.extra["note"] = "one sample interval: use --every SECONDS for a leak verdict"
+        if report.leaks:
+            from heapscope.api import explain_leaks
+
+            explain_leaks(report, samples[0])
         return report
 
 

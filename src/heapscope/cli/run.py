@@ -88,7 +88,7 @@ class RunCommand:
             if ticker:
                 ticker.stop()
         sampler.sample()
-        report = sampler.report()
+        report = sampler.report(args.every)
         report.target = path
         report.extra["exit_code"] = status
         if args.json:

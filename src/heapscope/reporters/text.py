@@ -19,41 +19,60 @@ def fmt_bytes(n: int) -> str:
     return f"{sign}{v:.1f} GiB"  # pragma: no cover
 
 
-def _per_run(per_run: list[int]) -> str:
+def _per_run(per_run: list[int], unit: str = "run") -> str:
     if len(set(per_run)) == 1:
-        return f"+{per_run[0]} per run"
-    return "per run " + " ".join(f"{d:+d}" for d in per_run)
+        return f"+{per_run[0]} per {unit}"
+    return f"per {unit} " + " ".join(f"{d:+d}" for d in per_run)
 
 
 def render(report: Report, limit: int = 15) -> str:
     lines: list[str] = []
     what = f" in {report.target}" if report.target else ""
+    unit = report.extra.get("unit", "runs")
+    one = "interval" if unit != "runs" else "run"
+    warm = f" (after {report.warmup} warm-up)" if report.warmup else ""
     if report.leaks:
         n = len(report.leaks)
         lines.append(
             f"LEAK{what}: {n} type{'s' if n != 1 else ''} grew in every one of "
-            f"{report.runs} runs (after {report.warmup} warm-up)"
+            f"{report.runs} {unit}{warm}"
         )
         for leak in report.leaks:
-            lines.append(
-                f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run)}, "
-                f"{fmt_bytes(leak.delta_size):>s} over the runs)"
+            retained = leak.extra.get("retained_size")
+            size_text = (
+                f"{fmt_bytes(retained)} retained" if retained is not None
+                else f"{fmt_bytes(leak.delta_size)} over the runs"
             )
-            for extra_line in leak.extra.get("_text", []):
-                lines.append("    " + extra_line)
+            lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
+            lines.extend(story_lines(leak.stories, indent="    "))
     else:
-        lines.append(
-            f"no leak{what}: no type grew in every one of {report.runs} runs "
-            f"(after {report.warmup} warm-up)"
-        )
+        lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
+        if report.extra.get("note"):
+            lines.append(f"  ({report.extra['note']})")
     if report.flattened:
         lines.append("grew, then flattened (not a leak; a cache filling up?):")
         for f in report.flattened:
-            lines.append(f"  {f.type}: {f.count} objects ({_per_run(f.per_run)})")
+            lines.append(f"  {f.type}: {f.count} objects ({_per_run(f.per_run, one)})")
     if report.growth:
         lines.append("")
         lines.append(growth_table(report.growth, limit))
     return "\n".join(lines)
+
+
+def story_lines(stories: list, indent: str = "  ", limit: int = 3) -> list[str]:
+    """How leaked objects are held, one story per path shape."""
+    from heapscope.graph import describe_root
+
+    out: list[str] = []
+    for story in stories[:limit]:
+        out.append(
+            f"{indent}{story.count} held by {describe_root(story.path.root)} "
+            f"({fmt_bytes(story.retained_size)} retained):"
+        )
+        out.append(f"{indent}  {story.path.general_text}")
+    if len(stories) > limit:
+        out.append(f"{indent}... {len(stories) - limit} more ways they are held")
+    return out
 
 
 def growth_table(rows: list, limit: int = 15) -> str:  # rows: list[GrowthRow]

@@ -1,0 +1,216 @@
+"""Why is it alive: retention paths, stories and retained sizes from the C graph.
+
+Everything here is a thin view over ``_heapscope.analyze()``, which walks the
+heap once, builds the object graph in C and computes the answers while the
+objects are still there to label the paths.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from heapscope import _heapscope
+from heapscope._heapscope import Census, Snapshot
+
+TOOL_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _thread_name(ident: int) -> str:
+    t = threading._active.get(ident)  # type: ignore[attr-defined]
+    if t is threading.main_thread():
+        return "main thread"
+    return f"thread {t.name!r}" if t is not None else f"thread {ident}"
+
+
+def describe_root(root: dict[str, Any]) -> str:
+    """'class attribute registry.Session.tracker', 'local x in f() at a.py:3 (main thread)'."""
+    kind = root.get("kind", "?")
+    name = root.get("name", "")
+    frame = root.get("frame")
+    if frame:
+        where = f"{frame['function']}() at {frame['file']}:{frame['line']}, {_thread_name(frame['thread'])}"
+        local = frame.get("local")
+        return f"local {local!r} in {where}" if local else f"the running frame of {where}"
+    if kind == "held by C code":
+        return f"C code (a reference no Python object explains, to {name})"
+    if kind == "interpreter":
+        return f"the interpreter ({name})"
+    return f"{kind} {name}".strip()
+
+
+@dataclass
+class Path:
+    """A shortest strong reference path from a root to an object."""
+
+    root: dict[str, Any]
+    hops: list[str]
+    text: str
+    general_text: str
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> Path:
+        return cls(
+            root=dict(raw.get("root", {})),
+            hops=list(raw.get("path", [])),
+            text=raw.get("path_text", ""),
+            general_text=raw.get("general_text", ""),
+            raw=raw,
+        )
+
+    @property
+    def reachable(self) -> bool:
+        return self.root.get("kind") != "unreachable"
+
+    def to_dict(self) -> dict[str, Any]:
+        root = {"kind": self.root.get("kind"), "name": self.root.get("name")}
+        if self.root.get("frame"):
+            root["frame"] = self.root["frame"]
+        return {
+            "root": root,
+            "path": list(self.hops),
+            "path_text": self.text,
+            "hops": self.raw.get("hops", []),
+        }
+
+    def __str__(self) -> str:
+        if not self.reachable:
+            return f"{self.root.get('name')}: not reachable from any root (garbage, or held only by the caller)"
+        return f"{self.text}  (root: {describe_root(self.root)})"
+
+
+@dataclass
+class Why:
+    """Why one object is alive: its path from a root, and what it retains."""
+
+    object: str
+    type: str
+    size: int
+    retained_size: int
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "object": self.object,
+            "type": self.type,
+            "size": self.size,
+            "retained_size": self.retained_size,
+        }
+        d.update(self.path.to_dict())
+        return d
+
+    def __str__(self) -> str:
+        from heapscope.reporters.text import fmt_bytes
+
+        return (
+            f"{self.object} ({fmt_bytes(self.retained_size)} retained) is held by "
+            f"{describe_root(self.path.root)}:\n  {self.path.text}"
+        )
+
+
+@dataclass
+class Story:
+    """Leaked objects held the same way: one path shape, its count and sizes."""
+
+    type: str
+    count: int
+    size: int
+    retained_size: int
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "type": self.type,
+            "count": self.count,
+            "size": self.size,
+            "retained_size": self.retained_size,
+        }
+        d.update(self.path.to_dict())
+        d["path_text"] = self.path.general_text
+        d["example_path_text"] = self.path.text
+        return d
+
+
+@dataclass
+class Retainer:
+    """An object retaining much memory (a node of the dominator tree)."""
+
+    type: str
+    address: int
+    size: int
+    retained_size: int
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "type": self.type,
+            "address": self.address,
+            "size": self.size,
+            "retained_size": self.retained_size,
+        }
+        d.update(self.path.to_dict())
+        return d
+
+    def __str__(self) -> str:
+        from heapscope.reporters.text import fmt_bytes
+
+        return f"{fmt_bytes(self.retained_size):>10}  {self.type} at {self.path.text}"
+
+
+def analyze(
+    objects: Sequence[object] = (),
+    types: Iterable[str] = (),
+    baseline: Census | None = None,
+    max_stories: int = 10,
+    dominators: bool = True,
+    top: int = 0,
+) -> Snapshot:
+    """Run the C analysis; see ``_heapscope.analyze``."""
+    return _heapscope.analyze(
+        objects=objects,
+        types=list(types),
+        baseline=baseline,
+        max_stories=max_stories,
+        dominators=dominators,
+        top=top,
+        tool_dir=TOOL_DIR,
+    )
+
+
+def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
+    """Stories per leaked type name, largest retained first."""
+    out: dict[str, list[Story]] = {}
+    leaks = snapshot.results().get("leaks") or {}
+    for raw in leaks.get("stories", []):
+        story = Story(raw["type"], raw["count"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
+        out.setdefault(story.type, []).append(story)
+    return out
+
+
+def why(obj: object, dominators: bool = True) -> Why:
+    """Why is ``obj`` still alive?  The shortest strong path from a root, with labels."""
+    snap = analyze(objects=[obj], dominators=dominators)
+    raw = snap.results()["objects"][0]
+    if raw.get("path") is None:
+        raise _heapscope.HeapscopeError(f"{raw['object']} was not found in the heap walk")
+    return Why(raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
+
+
+def snapshot(top: int = 20) -> Snapshot:
+    """Walk the heap once into a Snapshot (graph, roots, dominators, top retainers).
+
+    The Snapshot holds no reference to any live object: queries use addresses.
+    """
+    return analyze(top=top)
+
+
+def top_retainers(n: int = 10) -> list[Retainer]:
+    """The objects that keep the most memory alive (Eclipse MAT's dominator view)."""
+    snap = analyze(top=n)
+    return [
+        Retainer(r["type"], r["address"], r["size"], r["retained_size"], Path.from_raw(r["path"]))
+        for r in snap.results()["top_retainers"]
+    ]

@@ -1,0 +1,187 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_graph.h"
+#include "hs_test.h"
+
+static int build(hs_graph *g, uint32_t n, const uint32_t (*edges)[2], size_t m) {
+    /* Edges must be sorted by source for the CSR builder. */
+    uint32_t v;
+    size_t e = 0;
+    if (hs_graph_init(g, n, m) != HS_OK)
+        return -1;
+    for (v = 0; v < n; v++) {
+        if (hs_graph_begin_node(g, v) != HS_OK)
+            return -1;
+        while (e < m && edges[e][0] == v)
+            if (hs_graph_add_edge(g, edges[e++][1]) != HS_OK)
+                return -1;
+    }
+    if (hs_graph_finish(g, n) != HS_OK)
+        return -1;
+    return hs_graph_build_reverse(g);
+}
+
+static void test_csr_and_reverse(void) {
+    static const uint32_t E[][2] = {{0, 1}, {0, 2}, {1, 2}, {2, 0}, {2, 2}, {3, 1}};
+    hs_graph g;
+    CHECK(build(&g, 5, E, 6) == 0);
+    CHECK(g.n == 5 && g.m == 6);
+    CHECK(g.fwd_off[1] - g.fwd_off[0] == 2);
+    CHECK(g.fwd_off[5] - g.fwd_off[4] == 0);
+    /* In-degrees: 0<-2, 1<-0,3, 2<-0,1,2 */
+    CHECK(g.rev_off[1] - g.rev_off[0] == 1);
+    CHECK(g.rev_off[2] - g.rev_off[1] == 2);
+    CHECK(g.rev_off[3] - g.rev_off[2] == 3);
+    CHECK(g.rev_off[5] - g.rev_off[4] == 0);
+    CHECK(hs_graph_begin_node(&g, 9) == HS_EINVAL); /* out of order */
+    hs_graph_destroy(&g);
+    hs_graph_destroy(&g);
+}
+
+static void test_bfs_prefers_earlier_roots(void) {
+    /* 0 -> 2 -> 4, 1 -> 3 -> 4: both paths have two hops; root 1 listed
+     * first wins.  5 is skipped, so 6 (only reachable through 5) is not. */
+    static const uint32_t E[][2] = {{0, 2}, {1, 3}, {2, 4}, {3, 4}, {4, 5}, {5, 6}};
+    hs_graph g;
+    uint32_t roots[2] = {1, 0}, parent[7], dist[7];
+    uint8_t skip[7] = {0, 0, 0, 0, 0, 1, 0};
+    CHECK(build(&g, 7, E, 6) == 0);
+    CHECK(hs_graph_bfs(&g, roots, 2, skip, parent, dist) == HS_OK);
+    CHECK(parent[4] == 3);
+    CHECK(dist[4] == 2);
+    CHECK(parent[1] == 1 && parent[0] == 0);
+    CHECK(parent[5] == HS_NONE && parent[6] == HS_NONE);
+    roots[0] = 0;
+    roots[1] = 1;
+    CHECK(hs_graph_bfs(&g, roots, 2, NULL, parent, dist) == HS_OK);
+    CHECK(parent[4] == 2);
+    CHECK(parent[6] == 5 && dist[6] == 4);
+    hs_graph_destroy(&g);
+}
+
+/* Reference: d dominates v (both reachable) iff v is unreachable from the
+ * roots once d is removed.  O(n * (n + m)). */
+static void reach(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t removed,
+                  uint8_t *seen) {
+    uint32_t *stack = malloc((g->n + 1) * sizeof(uint32_t)), sp = 0, i, e;
+    memset(seen, 0, g->n);
+    for (i = 0; i < nroots; i++)
+        if (roots[i] != removed && !seen[roots[i]]) {
+            seen[roots[i]] = 1;
+            stack[sp++] = roots[i];
+        }
+    while (sp) {
+        uint32_t v = stack[--sp];
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
+            uint32_t w = g->fwd[e];
+            if (w != removed && !seen[w]) {
+                seen[w] = 1;
+                stack[sp++] = w;
+            }
+        }
+    }
+    free(stack);
+}
+
+static void test_dominators_random(void) {
+    int trial;
+    for (trial = 0; trial < 300; trial++) {
+        uint32_t n = 2 + (uint32_t)(hs_test_rand() % 40), v, d, nroots = 1 + (uint32_t)(hs_test_rand() % 3);
+        size_t m = (size_t)(hs_test_rand() % (3 * n)), e;
+        uint32_t(*E)[2] = malloc((m + 1) * sizeof(*E));
+        uint32_t roots[3], *idom = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t)), norder;
+        uint8_t *all = malloc(n), *without = malloc(n);
+        uint64_t *shallow = malloc(n * sizeof(uint64_t)), *ret = malloc(n * sizeof(uint64_t));
+        hs_graph g;
+        for (e = 0; e < m; e++) {
+            E[e][0] = (uint32_t)(hs_test_rand() % n);
+            E[e][1] = (uint32_t)(hs_test_rand() % n);
+        }
+        /* sort by source (insertion sort: small) */
+        for (e = 1; e < m; e++) {
+            uint32_t a = E[e][0], b = E[e][1];
+            size_t k = e;
+            while (k > 0 && E[k - 1][0] > a) {
+                E[k][0] = E[k - 1][0];
+                E[k][1] = E[k - 1][1];
+                k--;
+            }
+            E[k][0] = a;
+            E[k][1] = b;
+        }
+        for (v = 0; v < nroots; v++)
+            roots[v] = (uint32_t)(hs_test_rand() % n);
+        CHECK(build(&g, n, (const uint32_t(*)[2])E, m) == 0);
+        CHECK(hs_graph_dominators(&g, roots, nroots, idom, order, &norder) == HS_OK);
+        reach(&g, roots, nroots, HS_NONE, all);
+        for (v = 0; v < n; v++) {
+            if (!all[v]) {
+                CHECK(idom[v] == HS_NONE);
+                continue;
+            }
+            /* Every reachable v: idom[v] dominates v, and no strict
+             * dominator of v other than the chain exists below it. */
+            for (d = 0; d < n; d++) {
+                int dominates;
+                uint32_t x;
+                int on_chain = 0;
+                if (d == v || !all[d])
+                    continue;
+                reach(&g, roots, nroots, d, without);
+                dominates = !without[v];
+                for (x = idom[v]; x != HS_NONE; x = idom[x])
+                    if (x == d)
+                        on_chain = 1;
+                CHECK(dominates == on_chain);
+            }
+        }
+        /* Retained sizes: with unit sizes, retained[v] = 1 + number of
+         * nodes whose dominator chain contains v. */
+        for (v = 0; v < n; v++)
+            shallow[v] = 1;
+        hs_graph_retained(n, idom, order, norder, shallow, ret);
+        for (v = 0; v < n; v++) {
+            uint64_t expect = 1;
+            uint32_t w, x;
+            if (!all[v])
+                continue;
+            for (w = 0; w < n; w++) {
+                if (w == v || !all[w])
+                    continue;
+                for (x = idom[w]; x != HS_NONE; x = idom[x])
+                    if (x == v) {
+                        expect++;
+                        break;
+                    }
+            }
+            CHECK(ret[v] == expect);
+        }
+        hs_graph_destroy(&g);
+        free(E);
+        free(idom);
+        free(order);
+        free(all);
+        free(without);
+        free(shallow);
+        free(ret);
+    }
+}
+
+static void test_empty_graph(void) {
+    hs_graph g;
+    uint32_t parent[1];
+    CHECK(hs_graph_init(&g, 0, 0) == HS_OK);
+    CHECK(hs_graph_finish(&g, 0) == HS_OK);
+    CHECK(hs_graph_build_reverse(&g) == HS_OK);
+    CHECK(hs_graph_bfs(&g, NULL, 0, NULL, parent, NULL) == HS_OK);
+    hs_graph_destroy(&g);
+}
+
+int main(void) {
+    test_csr_and_reverse();
+    test_bfs_prefers_earlier_roots();
+    test_dominators_random();
+    test_empty_graph();
+    TEST_DONE("test_graph");
+}
