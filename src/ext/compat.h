@@ -189,6 +189,85 @@ static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
 }
 #endif
 
+/* ---- a frame's local variables, without creating f_locals ----------------
+ * Reading frame.f_locals on 3.11/3.12 copies every local into a dict that
+ * the frame keeps until it returns: a heap walk must not do that.  fn gets
+ * (name, value) for each bound local; for cell and free variables on 3.11
+ * it gets the cell itself, whose contents the walk sees as an edge.
+ * Before 3.11 the frame object holds its locals as ordinary references
+ * (the graph shows them), and nothing is visited. */
+typedef int (*hs_local_fn)(PyObject *name, PyObject *value, void *arg);
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+/* Mirrors of the 3.11 layouts (Include/internal/pycore_frame.h). */
+typedef struct {
+    PyObject *f_func, *f_globals, *f_builtins, *f_locals, *f_code, *frame_obj;
+    void *previous, *prev_instr;
+    int stacktop;
+    char is_entry, owner;
+    PyObject *localsplus[1];
+} hs_compat_iframe311;
+typedef struct {
+    PyObject_HEAD
+    PyObject *f_back;
+    hs_compat_iframe311 *f_frame;
+} hs_compat_frame311;
+
+static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
+    hs_compat_iframe311 *fr = ((hs_compat_frame311 *)f)->f_frame;
+    PyCodeObject *co = (PyCodeObject *)fr->f_code;
+    int i;
+    for (i = 0; i < co->co_nlocalsplus; i++) {
+        PyObject *v = fr->localsplus[i];
+        if (v != NULL && fn(PyTuple_GET_ITEM(co->co_localsplusnames, i), v, arg) < 0)
+            return -1;
+    }
+    return 0;
+}
+#elif PY_VERSION_HEX >= 0x030C0000
+static inline int hs__compat_visit_names(PyFrameObject *f, PyObject *names, hs_local_fn fn, void *arg) {
+    Py_ssize_t i;
+    int rc = 0;
+    if (names == NULL)
+        return -1;
+    for (i = 0; i < PyTuple_GET_SIZE(names) && rc == 0; i++) {
+        PyObject *v = PyFrame_GetVar(f, PyTuple_GET_ITEM(names, i));
+        if (v == NULL) {
+            PyErr_Clear(); /* unbound */
+            continue;
+        }
+        rc = fn(PyTuple_GET_ITEM(names, i), v, arg);
+        Py_DECREF(v);
+    }
+    Py_DECREF(names);
+    return rc;
+}
+static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
+    PyCodeObject *co = PyFrame_GetCode(f);
+    int rc;
+    if (co == NULL)
+        return -1;
+    if (!(co->co_flags & CO_OPTIMIZED)) {
+        Py_DECREF(co); /* module or class body: its locals are a dict the graph sees */
+        return 0;
+    }
+    rc = hs__compat_visit_names(f, PyCode_GetVarnames(co), fn, arg);
+    if (rc == 0)
+        rc = hs__compat_visit_names(f, PyCode_GetCellvars(co), fn, arg);
+    if (rc == 0)
+        rc = hs__compat_visit_names(f, PyCode_GetFreevars(co), fn, arg);
+    Py_DECREF(co);
+    return rc;
+}
+#else
+static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
+    (void)f;
+    (void)fn;
+    (void)arg;
+    return 0;
+}
+#endif
+
 /* ---- frames ------------------------------------------------------------
  * 3.11+ keep a running function's locals outside any object (in
  * _PyInterpreterFrame): they show up as roots, and PyFrame_GetLocals()

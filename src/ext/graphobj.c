@@ -275,6 +275,29 @@ done:
     return rc;
 }
 
+typedef struct {
+    hs_live *L;
+    int tool;
+    unsigned long tid;
+    PyCodeObject *code;
+    int line;
+} hs_stack_ctx;
+
+static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
+    hs_stack_ctx *c = (hs_stack_ctx *)arg;
+    hs_live *L = c->L;
+    uint32_t k;
+    if (hs__note_stack(L, hs__node(L->s, value), c->tool, c->tid, c->code, c->line, name) < 0)
+        return -1;
+    /* The frame also holds its cell variables' cells (3.12+ shows only
+     * their contents). */
+    for (k = 0; k < L->nroot_cells; k++)
+        if (PyCell_GET(L->objs[L->root_cells[k]]) == value &&
+            hs__note_stack(L, L->root_cells[k], c->tool, c->tid, c->code, c->line, name) < 0)
+            return -1;
+    return 0;
+}
+
 /* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
 static int hs__classify_stacks(hs_live *L) {
     PyInterpreterState *interp = PyInterpreterState_Get();
@@ -297,30 +320,15 @@ static int hs__classify_stacks(hs_live *L) {
             L->root_cells[L->nroot_cells++] = v;
     for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
         PyFrameObject *f = PyThreadState_GetFrame(ts);
-        unsigned long tid = (unsigned long)PyThreadState_GetID(ts);
+        unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */
         while (f != NULL) {
             PyCodeObject *code = PyFrame_GetCode(f);
             int line = PyFrame_GetLineNumber(f), tool = hs__is_tool_code(L, code);
-            PyObject *locals = NULL, *items = NULL;
             PyFrameObject *back;
+            hs_stack_ctx ctx = {L, tool, tid, code, line};
             int err = hs__note_stack(L, hs__node(L->s, f), tool, tid, code, line, NULL);
-            if (err == 0 && (locals = hs_compat_frame_locals(f)) != NULL && (items = PyMapping_Items(locals)) != NULL) {
-                Py_ssize_t i;
-                for (i = 0; i < PyList_GET_SIZE(items) && err == 0; i++) {
-                    PyObject *kv = PyList_GET_ITEM(items, i);
-                    uint32_t c;
-                    err = hs__note_stack(L, hs__node(L->s, PyTuple_GET_ITEM(kv, 1)), tool, tid, code, line,
-                                         PyTuple_GET_ITEM(kv, 0));
-                    /* The frame holds its cell variables' cells, which
-                     * f_locals shows only by their contents. */
-                    for (c = 0; c < L->nroot_cells && err == 0; c++)
-                        if (PyCell_GET(L->objs[L->root_cells[c]]) == PyTuple_GET_ITEM(kv, 1))
-                            err = hs__note_stack(L, L->root_cells[c], tool, tid, code, line, PyTuple_GET_ITEM(kv, 0));
-                }
-            } else if (err == 0)
-                PyErr_Clear(); /* a frame without readable locals */
-            Py_XDECREF(items);
-            Py_XDECREF(locals);
+            if (err == 0)
+                err = hs_compat_frame_visit_locals(f, hs__note_local, &ctx);
             Py_DECREF(code);
             back = PyFrame_GetBack(f);
             Py_DECREF(f);

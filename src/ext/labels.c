@@ -97,39 +97,55 @@ static int hs__label_seq(PyObject **items, Py_ssize_t n, PyObject *child, hs_lab
     return 0;
 }
 
-/* Names a local variable of `frame` that is `child`. */
+typedef struct {
+    PyObject *child;
+    PyObject *name; /* new reference when found */
+} hs__local_search;
+
+static int hs__find_local(PyObject *name, PyObject *value, void *arg) {
+    hs__local_search *q = (hs__local_search *)arg;
+    if (q->name == NULL && (value == q->child || (PyCell_Check(value) && PyCell_GET(value) == q->child)))
+        q->name = Py_NewRef(name);
+    return 0;
+}
+
+/* Names a local variable of `frame` that is `child`.  3.11+ read the
+ * frame's variables in place; older versions go through f_locals (only for
+ * the few hops a report shows). */
 static int hs__label_frame_local(PyObject *frame, PyObject *child, hs_label *out) {
-    PyObject *locals = hs_compat_frame_locals((PyFrameObject *)frame), *items = NULL;
-    Py_ssize_t i, n;
-    int rc = -1;
-    if (locals == NULL) {
-        PyErr_Clear();
+    hs__local_search q = {child, NULL};
+    if (hs_compat_frame_visit_locals((PyFrameObject *)frame, hs__find_local, &q) < 0)
+        return -1;
+    if (q.name == NULL && !HS_FRAME_LOCALS_ARE_ROOTS) {
+        PyObject *locals = hs_compat_frame_locals((PyFrameObject *)frame), *items;
+        Py_ssize_t i;
+        if (locals == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        items = PyMapping_Items(locals);
+        Py_DECREF(locals);
+        if (items == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        for (i = 0; i < PyList_GET_SIZE(items) && q.name == NULL; i++) {
+            PyObject *kv = PyList_GET_ITEM(items, i);
+            hs__find_local(PyTuple_GET_ITEM(kv, 0), PyTuple_GET_ITEM(kv, 1), &q);
+        }
+        Py_DECREF(items);
+    }
+    if (q.name == NULL || !PyUnicode_Check(q.name)) {
+        Py_XDECREF(q.name);
         return 0;
     }
-    items = PyMapping_Items(locals);
-    if (items == NULL) {
-        PyErr_Clear();
-        rc = 0;
-        goto done;
-    }
-    n = PyList_GET_SIZE(items);
-    for (i = 0; i < n; i++) {
-        PyObject *kv = PyList_GET_ITEM(items, i);
-        if (PyTuple_GET_ITEM(kv, 1) == child && PyUnicode_Check(PyTuple_GET_ITEM(kv, 0))) {
-            out->kind = HS_L_LOCAL;
-            out->exact = PyUnicode_FromFormat(" (local %U)", PyTuple_GET_ITEM(kv, 0));
-            if (out->exact == NULL)
-                goto done;
-            out->general = Py_NewRef(out->exact);
-            out->name = Py_NewRef(PyTuple_GET_ITEM(kv, 0));
-            break;
-        }
-    }
-    rc = 0;
-done:
-    Py_XDECREF(items);
-    Py_XDECREF(locals);
-    return rc;
+    out->kind = HS_L_LOCAL;
+    out->name = q.name;
+    out->exact = PyUnicode_FromFormat(" (local %U)", q.name);
+    if (out->exact == NULL)
+        return -1;
+    out->general = Py_NewRef(out->exact);
+    return 0;
 }
 
 /* __slots__ members along the MRO that hold `child`. */

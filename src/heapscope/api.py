@@ -15,9 +15,14 @@ __all__ = ["census", "check", "explain_leaks", "growth", "snapshot", "top_retain
 _last_growth: Census | None = None
 
 
-def census() -> Census:
-    """Count every live object (tracked or not) by type, with shallow sizes."""
-    return _heapscope.census()
+def census(keep_addresses: bool = False) -> Census:
+    """Count every live object (tracked or not) by type, with shallow sizes.
+
+    With ``keep_addresses`` the census also remembers every object's address
+    (about 12 bytes per object), so a later analysis can tell which objects
+    were born after it.
+    """
+    return _heapscope.census(keep_addresses=keep_addresses)
 
 
 def growth(limit: int = 20) -> list[GrowthRow]:

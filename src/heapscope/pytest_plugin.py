@@ -1,0 +1,141 @@
+"""heapscope's pytest plugin: fail a test that leaks, and say what holds the leak.
+
+- ``@pytest.mark.no_leaks(runs=5, warmup=2, ignore_types=())`` on a test,
+- ``--heapscope-leaks`` to check every test,
+- the ``leak_check`` fixture to check a callable inside a test body.
+
+The test body is run ``warmup`` times unmeasured, then ``runs`` times with a
+census after each (fixtures are set up once).  A type that grows in every
+measured run is a leak (CPython's refleak rule); the failure message gives
+its count per run, the path from the root that holds it, and its retained
+size.  Caches that fill during the warm-up runs do not grow afterwards and
+pass; types in ``DEFAULT_IGNORED`` are never reported.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Callable, Iterable
+
+import pytest
+
+from heapscope.api import check
+from heapscope.report import Report
+
+#: Types that legitimately grow per call in clean code, ignored by default.
+#: (Interpreter caches warm up during the warm-up runs and stop growing, so
+#: they need no entry here.)
+DEFAULT_IGNORED: frozenset[str] = frozenset()
+
+
+
+class LeakError(AssertionError):
+    """A checked callable leaked; the message is heapscope's story."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(failure_message(report))
+        self.report = report
+
+
+def failure_message(report: Report) -> str:
+    lines = [f"heapscope: the test leaks: {len(report.leaks)} type(s) grew in every one of {report.runs} runs"]
+    from heapscope.graph import describe_root
+    from heapscope.reporters.text import fmt_bytes
+
+    for leak in report.leaks:
+        per = leak.per_run[0] if len(set(leak.per_run)) == 1 else leak.per_run
+        lines.append(f"  {leak.type}: +{per} per run, {leak.count} alive")
+        for story in leak.stories[:3]:
+            lines.append(
+                f"    {story.count} held by {describe_root(story.path.root)}, "
+                f"{fmt_bytes(story.retained_size)} retained:"
+            )
+            lines.append(f"      {story.path.general_text}")
+        hint = leak.extra.get("hint")
+        if hint:
+            lines.append(f"    Fix: {hint['text']}")
+    return "\n".join(lines)
+
+
+def _filtered(report: Report, ignore: Iterable[str]) -> Report:
+    ignored = set(ignore) | DEFAULT_IGNORED
+    report.leaks = [leak for leak in report.leaks if leak.type not in ignored]
+    return report
+
+
+def check_no_leaks(
+    fn: Callable[[], object], runs: int = 5, warmup: int = 2, ignore_types: Iterable[str] = ()
+) -> Report:
+    """Run ``fn`` as ``heapscope.check`` does; raise LeakError when it leaks."""
+    report = _filtered(check(fn, runs=runs, warmup=warmup), ignore_types)
+    if report.leaks:
+        raise LeakError(report)
+    return report
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("heapscope", "memory-leak checks (heapscope)")
+    group.addoption("--heapscope-leaks", action="store_true", default=False,
+                    help="check every test for leaks (as if marked no_leaks)")
+    group.addoption("--heapscope-runs", type=int, default=5, help="measured runs per checked test (default 5)")
+    group.addoption("--heapscope-warmup", type=int, default=2, help="warm-up runs per checked test (default 2)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "no_leaks(runs=5, warmup=2, ignore_types=()): fail the test if some type grows in every run",
+    )
+    config._heapscope_overhead = 0.0  # type: ignore[attr-defined]
+    config._heapscope_checked = 0  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    config = pyfuncitem.config
+    marker = pyfuncitem.get_closest_marker("no_leaks")
+    if marker is None and not config.getoption("heapscope_leaks"):
+        return None
+    func = pyfuncitem.obj
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        return None  # let the async plugin run it, unchecked
+    kwargs: dict[str, Any] = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    opts = dict(marker.kwargs) if marker is not None else {}
+    runs = int(opts.get("runs", config.getoption("heapscope_runs")))
+    warmup = int(opts.get("warmup", config.getoption("heapscope_warmup")))
+    ignore = opts.get("ignore_types", ())
+
+    body_time = 0.0
+
+    def body() -> None:
+        nonlocal body_time
+        t = time.perf_counter()
+        func(**kwargs)
+        body_time += time.perf_counter() - t
+
+    started = time.perf_counter()
+    try:
+        check_no_leaks(body, runs=runs, warmup=warmup, ignore_types=ignore)
+    finally:
+        total = time.perf_counter() - started
+        # Overhead: heapscope's own time, beyond the extra runs of the body.
+        config._heapscope_overhead += max(0.0, total - body_time)  # type: ignore[attr-defined]
+        config._heapscope_checked += 1  # type: ignore[attr-defined]
+    return True
+
+
+@pytest.fixture
+def leak_check() -> Callable[..., Report]:
+    """``leak_check(fn, runs=5, warmup=2, ignore_types=())``: fail if ``fn`` leaks."""
+    return check_no_leaks
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    checked = getattr(config, "_heapscope_checked", 0)
+    if checked:
+        overhead = getattr(config, "_heapscope_overhead", 0.0)
+        terminalreporter.write_line(
+            f"heapscope: checked {checked} test(s) for leaks; heapscope's own time "
+            f"{overhead:.2f} s ({overhead / checked * 1000:.0f} ms per test, beyond the repeated runs)"
+        )

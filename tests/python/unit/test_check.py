@@ -1,0 +1,109 @@
+"""Growth and the repetition rule: leak, no leak, grew-then-flattened."""
+
+import functools
+import gc
+
+import pytest
+
+import heapscope
+from heapscope.report import verdicts
+
+_registry = []
+
+
+class Leaky:
+    pass
+
+
+def leaks():
+    _registry.append(Leaky())
+
+
+def clean():
+    x = [Leaky() for _ in range(10)]
+    return len(x)
+
+
+class Entry:
+    pass
+
+
+@functools.lru_cache(maxsize=3)
+def cached(n):
+    return Entry()
+
+
+_counter = iter(range(10**9))
+
+
+def fills_cache():
+    cached(next(_counter) % 6)
+
+
+def test_leak_is_found():
+    report = heapscope.check(leaks, runs=4, warmup=1)
+    leak = report.leak(f"{__name__}.Leaky")
+    assert report.leaked and leak is not None
+    assert leak.per_run == [1, 1, 1, 1]
+    assert leak.extra["root"] == {"kind": "module global", "name": f"{__name__}._registry"}
+    assert leak.extra["path_text"] == f"{__name__}._registry[i]"
+    assert leak.stories[0].count == 4
+
+
+def test_no_leak():
+    report = heapscope.check(clean, runs=4, warmup=1)
+    assert not report.leaked, str(report)
+
+
+def test_cache_filling_is_flattened_not_a_leak():
+    gc.collect()
+    report = heapscope.check(fills_cache, runs=6, warmup=0)
+    assert not report.leak(f"{__name__}.Entry")
+    assert any(f.type == f"{__name__}.Entry" for f in report.flattened), str(report)
+
+
+def test_verdict_rules_on_series():
+    series = [
+        ("A", [0, 1, 2, 3], [0, 8, 16, 24]),  # every run: leak
+        ("B", [0, 2, 2, 2], [0, 16, 16, 16]),  # grew then flat
+        ("C", [5, 5, 5, 5], [40, 48, 48, 48]),  # size only
+        ("D", [0, 1, 1, 2], [0, 8, 8, 16]),  # irregular, still growing: neither
+    ]
+    r = verdicts(series, runs=3, warmup=0)
+    assert [x.type for x in r.leaks] == ["A"]
+    assert [x.type for x in r.flattened] == ["B"]
+    assert {g.type for g in r.growth} == {"A", "B", "C", "D"}
+
+
+def test_check_arguments_and_exceptions():
+    with pytest.raises(ValueError):
+        heapscope.check(clean, runs=1)
+
+    def boom():
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        heapscope.check(boom)
+
+
+def test_growth_like_show_growth():
+    heapscope.growth()
+    keep = [Leaky() for _ in range(7)]
+    rows = heapscope.growth()
+    row = next(r for r in rows if r.type == f"{__name__}.Leaky")
+    assert row.delta == 7
+    assert heapscope.growth() == [] or all(r.type != f"{__name__}.Leaky" for r in heapscope.growth())
+    del keep
+
+
+def test_report_json_matches_schema():
+    import json
+    import os
+
+    jsonschema = pytest.importorskip("jsonschema")
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "..", "docs", "report.schema.json")) as f:
+        schema = json.load(f)
+    report = heapscope.check(leaks, runs=3, warmup=1)
+    jsonschema.validate(json.loads(json.dumps(report.to_dict())), schema)
+    assert report.to_dict()["verdict"] == "leak"

@@ -1,0 +1,222 @@
+"""Why is it alive: roots, labelled shortest paths, stories, dominators."""
+
+import atexit
+import gc
+import sys
+
+import pytest
+
+import heapscope
+from heapscope import _heapscope
+
+
+class Node:
+    def __init__(self, payload=None):
+        self.payload = payload
+
+
+class Holder:
+    registry = {}
+
+
+GLOBAL_THING = Node()
+
+
+def test_module_global():
+    w = heapscope.why(GLOBAL_THING)
+    assert w.path.root == {"kind": "module global", "name": f"{__name__}.GLOBAL_THING"}
+    assert w.path.text == f"{__name__}.GLOBAL_THING"
+
+
+def test_class_attribute_dict_key():
+    key = Node()
+    Holder.registry[key] = "value"
+    try:
+        w = heapscope.why(key)
+        assert w.path.root["kind"] == "class attribute"
+        assert w.path.root["name"] == f"{__name__}.Holder.registry"
+        assert w.path.general_text == f"{__name__}.Holder.registry[<Node> (key)]"
+        assert w.path.text.startswith(f"{__name__}.Holder.registry[<Node at 0x")
+    finally:
+        Holder.registry.clear()
+
+
+def test_local_variable_of_a_running_function():
+    def inner():
+        held_here = Node()
+        container = [held_here]
+        return heapscope.why(held_here), container
+
+    w, _ = inner()
+    frame = w.path.root.get("frame")
+    assert w.path.root["kind"] == "thread stack"
+    assert frame["function"] == "inner" and frame["local"] == "container"
+    assert w.path.text == "container[0]"
+    assert "main thread" in str(w)
+
+
+def test_held_by_c_code_atexit_bound_method():
+    obj = Node()
+    atexit.register(obj.__init__)  # a bound method only the atexit module's C state holds
+    try:
+        obj_id = id(obj)
+        w = heapscope.why(obj)
+        assert w.path.root["kind"] == "held by C code"
+        assert w.path.text.endswith(".__self__")
+        assert "method" in w.path.root["name"]
+        assert id(obj) == obj_id
+    finally:
+        atexit.unregister(obj.__init__)
+
+
+def make_closure():
+    captured = Node()
+
+    def closure():
+        return captured
+
+    return closure, captured
+
+
+CLOSURE, CAPTURED = None, None
+
+
+def test_through_a_closure():
+    global CLOSURE
+    CLOSURE, captured = make_closure()
+    try:
+        w = heapscope.why(captured)
+        assert w.path.text == f"{__name__}.CLOSURE.__closure__[0].cell_contents"
+    finally:
+        CLOSURE = None
+
+
+STORED_ERRORS = []
+
+
+def fails():
+    big_local = Node("in a frame")
+    raise ValueError("boom")
+
+
+def test_through_a_stored_exception_traceback():
+    try:
+        fails()
+    except ValueError as exc:
+        STORED_ERRORS.append(exc)
+    frames_local = None
+    for obj in gc.get_objects():
+        if type(obj) is Node and obj.payload == "in a frame":
+            frames_local = obj
+    try:
+        w = heapscope.why(frames_local)
+        assert w.path.root["kind"] == "module global"
+        assert ".__traceback__" in w.path.text
+        assert ".tb_frame" in w.path.text
+        assert w.path.text.endswith(" (local big_local)")
+    finally:
+        STORED_ERRORS.clear()
+
+
+def test_stories_group_many_objects_held_the_same_way():
+    Holder.registry.clear()
+    gc.collect()
+    base = heapscope.census(keep_addresses=True)
+    for _ in range(1000):
+        Holder.registry[Node(bytearray(64))] = "x"
+    gc.collect()
+    snap = _heapscope.analyze(types=[f"{__name__}.Node"], baseline=base)
+    leaks = snap.results()["leaks"]
+    try:
+        assert leaks["nstories"] == 1
+        story = leaks["stories"][0]
+        assert story["count"] == 1000
+        assert story["path"]["general_text"] == f"{__name__}.Holder.registry[<Node> (key)]"
+        # each Node retains itself and its bytearray
+        assert story["retained_size"] >= 1000 * (sys.getsizeof(Node()) + sys.getsizeof(bytearray(64)))
+    finally:
+        Holder.registry.clear()
+
+
+def test_retained_size_and_top_retainers():
+    global BIG
+    BIG = Node([bytearray(1000) for _ in range(200)])
+    try:
+        w = heapscope.why(BIG)
+        assert w.retained_size >= 200 * 1000
+        tops = heapscope.top_retainers(20)
+        assert any(t.path.text == f"{__name__}.BIG" for t in tops), [t.path.text for t in tops]
+        snap = heapscope.snapshot(top=5)
+        assert abs(snap.retained_size(id(BIG)) - w.retained_size) <= w.retained_size // 100
+        assert snap.path_types(id(BIG))[-1] == (f"{__name__}.Node", id(BIG))
+        # (labelling a path may have given BIG a real __dict__ in between)
+        assert snap.idom(id(BIG.payload)) in (id(BIG), id(vars(BIG)))
+        stats = snap.stats()
+        assert stats["objects"] > 1000 and stats["edges"] > stats["objects"] // 2
+        assert stats["root_kinds"]["module global"] >= 1
+    finally:
+        BIG = None
+
+
+def test_snapshot_holds_no_reference_to_the_heap():
+    obj = Node()
+    before = sys.getrefcount(obj)
+    snap = heapscope.snapshot()
+    assert sys.getrefcount(obj) == before
+    assert snap.retained_size(id(obj)) > 0
+    with pytest.raises(KeyError):
+        snap.retained_size(1)
+
+
+def test_why_does_not_leak_itself():
+    report = heapscope.check(lambda: heapscope.why(GLOBAL_THING), runs=4, warmup=2, explain=False)
+    assert not report.leaked, str(report)
+
+
+def reference_idom(n, edges, roots):
+    """Dominators by definition: d dominates v iff v is unreachable without d."""
+
+    def reach(removed):
+        adj = {}
+        for a, b in edges:
+            adj.setdefault(a, []).append(b)
+        seen = set()
+        stack = [r for r in roots if r != removed]
+        seen.update(stack)
+        while stack:
+            v = stack.pop()
+            for w in adj.get(v, []):
+                if w != removed and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return seen
+
+    alive = reach(None)
+    doms = {v: {d for d in alive if d != v and v not in reach(d)} for v in alive}
+    idom = [None] * n
+    for v, ds in doms.items():
+        # the immediate dominator is the one every other dominator dominates
+        for d in ds:
+            if all(o == d or o in doms[d] for o in ds):
+                idom[v] = d
+    return idom
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=25).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+            st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
+        )
+    )
+)
+def test_dominators_match_the_definition(case):
+    n, edges, roots = case
+    assert _heapscope.dominators_of(n, edges, roots) == reference_idom(n, edges, roots)
