@@ -56,19 +56,12 @@ static int hs__walk_visit(PyObject *o, void *arg) {
     return 0;
 }
 
-/* Registers a tracked object from the GC's listing (no edge). */
+/* Appends a tracked object from the GC's listing; indexed afterwards, once
+ * the count is known and the map can be sized for the whole heap. */
 static int hs__walk_list_one(hs_walk *w, PyObject *o) {
-    int rc;
     if (hs__walk_skipped(w, o))
         return 0;
-    rc = hs_addrmap_put(&w->index, (uintptr_t)o, w->n, NULL);
-    if (rc < 0) {
-        w->error = rc;
-        return -1;
-    }
-    if (rc == 1)
-        return hs__walk_append(w, o);
-    return 0;
+    return hs__walk_append(w, o);
 }
 
 #if HS_HAVE_GC_VISIT_OBJECTS
@@ -103,6 +96,25 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
         return -1;
     }
     w->ntracked = w->n;
+    return 0;
+}
+
+/* Sizes the address map for the tracked objects and about as many
+ * untracked ones again, then indexes the tracked ones. */
+static int hs__walk_index_tracked(hs_walk *w) {
+    uint32_t i;
+    int rc = hs_addrmap_init(&w->index, (size_t)w->ntracked * 2 + 1024, w->with_graph);
+    if (rc != HS_OK) {
+        w->error = rc;
+        return -1;
+    }
+    for (i = 0; i < w->ntracked; i++) {
+        rc = hs_addrmap_put(&w->index, (uintptr_t)w->objs[i], i, NULL);
+        if (rc < 0) {
+            w->error = rc;
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -142,18 +154,14 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->skip_types[w->nskip++] = st->census_type;
     w->skip_types[w->nskip++] = st->snapshot_type;
 
-    /* gc.get_count() does not tell the live total; size for a typical heap
-     * and let the map grow.  The array grows by 1.5x. */
-    expected = 1 << 16;
-    rc = hs_addrmap_init(&w->index, (size_t)expected, with_graph);
-    if (rc == HS_OK && with_graph)
-        rc = hs_graph_init(&w->graph, (size_t)expected, (size_t)expected * 3);
-    if (rc != HS_OK) {
+    if (hs__walk_list_tracked(w, st) < 0)
+        return -1;
+    expected = (Py_ssize_t)w->ntracked * 2 + 1024;
+    if (hs__walk_index_tracked(w) < 0 ||
+        (with_graph && (rc = hs_graph_init(&w->graph, (size_t)expected, (size_t)expected * 3)) != HS_OK)) {
         PyErr_NoMemory();
         return -1;
     }
-    if (hs__walk_list_tracked(w, st) < 0)
-        return -1;
     for (i = 0; i < w->n; i++) {
         if (with_graph && (rc = hs_graph_begin_node(&w->graph, i)) != HS_OK) {
             w->error = rc;

@@ -68,6 +68,7 @@ def check_no_leaks(
     fn: Callable[[], object], runs: int = 5, warmup: int = 2, ignore_types: Iterable[str] = ()
 ) -> Report:
     """Run ``fn`` as ``heapscope.check`` does; raise LeakError when it leaks."""
+    __tracebackhide__ = True
     report = _filtered(check(fn, runs=runs, warmup=warmup), ignore_types)
     if report.leaks:
         raise LeakError(report)
@@ -117,6 +118,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     started = time.perf_counter()
     try:
         check_no_leaks(body, runs=runs, warmup=warmup, ignore_types=ignore)
+    except LeakError as exc:
+        pytest.fail(str(exc), pytrace=False)
     finally:
         total = time.perf_counter() - started
         # Overhead: heapscope's own time, beyond the extra runs of the body.
