@@ -431,6 +431,7 @@ static PyGetSetDef census_getset[] = {
 };
 
 static PyType_Slot census_slots[] = {
+    {Py_tp_new, hs_no_new},
     {Py_tp_dealloc, census_dealloc},
     {Py_tp_methods, census_methods},
     {Py_tp_getset, census_getset},
@@ -442,6 +443,6 @@ static PyType_Slot census_slots[] = {
 PyType_Spec hs_census_spec = {
     .name = "heapscope._heapscope.Census",
     .basicsize = sizeof(hs_census_object),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT,
     .slots = census_slots,
 };

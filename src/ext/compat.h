@@ -21,12 +21,21 @@
 
 /* ---- small API backports ------------------------------------------- */
 
+#if PY_VERSION_HEX < 0x030B0000
+#include <frameobject.h> /* PyFrame_Check, PyFrameObject before 3.11 */
+#endif
+
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *hs_compat_newref(PyObject *o) {
     Py_INCREF(o);
     return o;
 }
+static inline PyObject *hs_compat_xnewref(PyObject *o) {
+    Py_XINCREF(o);
+    return o;
+}
 #define Py_NewRef(o) hs_compat_newref((PyObject *)(o))
+#define Py_XNewRef(o) hs_compat_xnewref((PyObject *)(o))
 static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObject *v) {
     Py_INCREF(v);
     if (PyModule_AddObject(m, name, v) < 0) {
@@ -36,10 +45,6 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
     return 0;
 }
 #define PyModule_AddObjectRef hs_compat_add_object_ref
-#endif
-
-#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
-#define Py_TPFLAGS_DISALLOW_INSTANTIATION 0 /* 3.9: tp_new is left NULL anyway */
 #endif
 
 /* ---- listing the GC's objects ---------------------------------------
@@ -119,7 +124,7 @@ static inline Py_ssize_t hs_compat_preheader_size(PyTypeObject *tp, PyObject *op
         extra += 2 * (Py_ssize_t)sizeof(PyObject *);
 #else
     if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op)))
-        extra += (Py_ssize_t)sizeof(PyGC_Head);
+        extra += 2 * (Py_ssize_t)sizeof(void *); /* PyGC_Head */
 #endif
     return extra;
 }

@@ -165,10 +165,20 @@ static void hs__find_roots(hs_snapshot_object *s, PyObject **objs, uint32_t ntra
     }
 }
 
-static int hs__mark_tier(hs_live *L, uint32_t v, uint8_t tier) {
+static void hs__mark_tier(hs_live *L, uint32_t v, uint8_t tier) {
     if (v != HS_NONE && L->s->tier[v] != HS_TIER_NONE)
         L->s->tier[v] = tier;
-    return 0;
+}
+
+/* Makes v a search source of `tier` even if nothing outside the graph
+ * holds it: a module's globals are where a Python developer's answer
+ * starts ("module global x"), however many interpreter hops lead there. */
+static void hs__make_source(hs_live *L, uint32_t v, uint8_t tier) {
+    if (v == HS_NONE)
+        return;
+    if (L->s->tier[v] == HS_TIER_NONE)
+        L->s->nroots++;
+    L->s->tier[v] = tier;
 }
 
 /* Modules: sys.modules, each module object and its dict. */
@@ -184,7 +194,7 @@ static int hs__classify_modules(hs_live *L) {
     if (L->modnames == NULL)
         return -1;
     L->sysmodules = hs__node(L->s, modules);
-    hs__mark_tier(L, L->sysmodules, HS_TIER_MODULE);
+    hs__make_source(L, L->sysmodules, HS_TIER_MODULE);
     while (PyDict_Next(modules, &pos, &name, &mod)) {
         uint32_t vm, vd, idx;
         if (!PyModule_Check(mod) || !PyUnicode_Check(name))
@@ -198,8 +208,8 @@ static int hs__classify_modules(hs_live *L) {
             return PyErr_NoMemory(), -1;
         if (vd != HS_NONE && hs_addrmap_put(&L->modmap, ((uintptr_t)vd + 1) << 4, idx, NULL) < 0)
             return PyErr_NoMemory(), -1;
-        hs__mark_tier(L, vm, HS_TIER_MODULE);
-        hs__mark_tier(L, vd, HS_TIER_MODULE);
+        hs__make_source(L, vm, HS_TIER_MODULE);
+        hs__make_source(L, vd, HS_TIER_MODULE);
     }
     return 0;
 }
@@ -342,18 +352,23 @@ static int hs__classify_stacks(hs_live *L) {
     return 0;
 }
 
-/* Roots of tiers [lo, hi) in the order the BFS prefers them; `exclude`
- * nodes left out. */
-static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, int lo, int hi,
+/* Roots of the listed tiers (a 0-terminated list of at most 3; NULL for
+ * all), in that order; `exclude` nodes left out. */
+static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *tiers,
                                    uint32_t *count) {
+    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C, HS_TIER_INTERP, HS_TIER_TOOL, 0};
     uint32_t *roots = PyMem_RawMalloc(((size_t)s->nroots + 1) * sizeof(uint32_t)), k = 0, v;
-    int tier;
+    int i;
     if (roots == NULL)
         return NULL;
-    for (tier = lo; tier < hi; tier++)
+    if (tiers == NULL)
+        tiers = all;
+    for (i = 0; i < HS_NTIERS && tiers[i] != 0; i++) {
+        uint8_t tier = tiers[i];
         for (v = 0; v < s->n; v++)
             if (s->tier[v] == tier && !(exclude && exclude[v]))
                 roots[k++] = v;
+    }
     *count = k;
     return roots;
 }
@@ -911,7 +926,7 @@ static PyObject *hs__top_retainers(hs_live *L, Py_ssize_t top) {
 static int hs__compute_dominators(hs_snapshot_object *s) {
     uint32_t *roots, nroots = 0, *order, norder = 0;
     int rc;
-    roots = hs__ordered_roots(s, NULL, 1, HS_NTIERS, &nroots);
+    roots = hs__ordered_roots(s, NULL, NULL, &nroots);
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->retained = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint64_t));
@@ -1032,17 +1047,19 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs__classify_interp(&L);
     if (hs__classify_stacks(&L) < 0)
         goto done;
-    /* Three phases: program roots (modules, stacks, C references) first;
-     * interpreter internals and then heapscope's own frames only explain
-     * what the program's roots cannot reach. */
+    /* Phases, each reaching only what the earlier ones could not: what
+     * outlives a call first (module globals, references from C), then
+     * running frames, then interpreter internals, then heapscope's own
+     * frames.  Within a phase the search takes shortest paths. */
     {
-        static const int phases[][2] = {{HS_TIER_MODULE, HS_TIER_INTERP},
-                                        {HS_TIER_INTERP, HS_TIER_TOOL},
-                                        {HS_TIER_TOOL, HS_NTIERS}};
+        static const uint8_t phases[][3] = {{HS_TIER_MODULE, HS_TIER_C, 0},
+                                            {HS_TIER_STACK, 0, 0},
+                                            {HS_TIER_INTERP, 0, 0},
+                                            {HS_TIER_TOOL, 0, 0}};
         int ph, rc;
-        for (ph = 0; ph < 3; ph++) {
+        for (ph = 0; ph < 4; ph++) {
             PyMem_RawFree(roots);
-            roots = hs__ordered_roots(s, exclude, phases[ph][0], phases[ph][1], &nroots);
+            roots = hs__ordered_roots(s, exclude, phases[ph], &nroots);
             if (roots == NULL) {
                 PyErr_NoMemory();
                 goto done;
@@ -1215,6 +1232,7 @@ static PyMethodDef snapshot_methods[] = {
 };
 
 static PyType_Slot snapshot_slots[] = {
+    {Py_tp_new, hs_no_new},
     {Py_tp_dealloc, snapshot_dealloc},
     {Py_tp_methods, snapshot_methods},
     {Py_tp_repr, snapshot_repr},
@@ -1225,7 +1243,7 @@ static PyType_Slot snapshot_slots[] = {
 PyType_Spec hs_snapshot_spec = {
     .name = "heapscope._heapscope.Snapshot",
     .basicsize = sizeof(hs_snapshot_object),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT,
     .slots = snapshot_slots,
 };
 

@@ -96,6 +96,29 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
         return -1;
     }
     w->ntracked = w->n;
+#if !HS_FRAME_LOCALS_ARE_ROOTS
+    /* Before 3.11 a running function's frame is an object that holds its
+     * locals, but the GC does not track it until it outlives the call: add
+     * every thread's running frames so their locals are in the graph. */
+    {
+        PyThreadState *ts;
+        for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL; ts = PyThreadState_Next(ts)) {
+            PyFrameObject *f = PyThreadState_GetFrame(ts);
+            while (f != NULL) {
+                PyFrameObject *back = PyFrame_GetBack(f);
+                int rc = 0;
+                if (!PyObject_GC_IsTracked((PyObject *)f))
+                    rc = hs__walk_append(w, (PyObject *)f);
+                Py_DECREF(f); /* still alive: it is running */
+                f = back;
+                if (rc < 0) {
+                    Py_XDECREF(f);
+                    break;
+                }
+            }
+        }
+    }
+#endif
     return 0;
 }
 
@@ -108,13 +131,24 @@ static int hs__walk_index_tracked(hs_walk *w) {
         w->error = rc;
         return -1;
     }
-    for (i = 0; i < w->ntracked; i++) {
+    for (i = 0; i < w->n; i++) {
         rc = hs_addrmap_put(&w->index, (uintptr_t)w->objs[i], i, NULL);
         if (rc < 0) {
             w->error = rc;
             return -1;
         }
     }
+    return 0;
+}
+
+/* Has the node being traversed already an edge to `o`?  (Graph mode.) */
+static int hs__walk_has_edge_to(const hs_walk *w, PyObject *o) {
+    uint32_t idx, e;
+    if (!hs_addrmap_get(&w->index, (uintptr_t)o, &idx))
+        return 0;
+    for (e = w->graph.fwd_off[w->graph.n - 1]; e < w->graph.m; e++)
+        if (w->graph.fwd[e] == idx)
+            return 1;
     return 0;
 }
 
@@ -133,6 +167,13 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
     }
     if (PyType_IS_GC(tp) && tp->tp_traverse != NULL && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
         if (tp->tp_traverse(op, hs__walk_visit, w) != 0)
+            return -1;
+    }
+    /* A materialised managed __dict__ is a strong reference that tp_traverse
+     * skips while the attributes also live inline (3.13). */
+    if (tp->tp_flags & HS_TPFLAGS_MANAGED_DICT) {
+        PyObject *d = hs_compat_instance_dict(op);
+        if (d != NULL && (!w->with_graph || !hs__walk_has_edge_to(w, d)) && hs__walk_visit(d, w) < 0)
             return -1;
     }
     if (PyDict_Check(op) && !hs_compat_dict_traverse_visits_keys(op)) {

@@ -50,8 +50,12 @@ def test_local_variable_of_a_running_function():
     w, _ = inner()
     frame = w.path.root.get("frame")
     assert w.path.root["kind"] == "thread stack"
-    assert frame["function"] == "inner" and frame["local"] == "container"
-    assert w.path.text == "container[0]"
+    assert frame["function"] == "inner"
+    if sys.version_info >= (3, 11):  # the local itself is the root
+        assert frame["local"] == "container"
+        assert w.path.text == "container[0]"
+    else:  # the frame object is the root; it holds the local
+        assert w.path.text.endswith(" (local held_here)")
     assert "main thread" in str(w)
 
 
@@ -61,9 +65,12 @@ def test_held_by_c_code_atexit_bound_method():
     try:
         obj_id = id(obj)
         w = heapscope.why(obj)
-        assert w.path.root["kind"] == "held by C code"
         assert w.path.text.endswith(".__self__")
-        assert "method" in w.path.root["name"]
+        if sys.version_info >= (3, 10):
+            assert w.path.root["kind"] == "held by C code"
+            assert "method" in w.path.root["name"]
+        else:  # 3.9's atexit module shows its callbacks to the collector
+            assert w.path.root == {"kind": "module global", "name": "atexit"}
         assert id(obj) == obj_id
     finally:
         atexit.unregister(obj.__init__)
@@ -113,7 +120,9 @@ def test_through_a_stored_exception_traceback():
         assert w.path.root["kind"] == "module global"
         assert ".__traceback__" in w.path.text
         assert ".tb_frame" in w.path.text
-        assert w.path.text.endswith(" (local big_local)")
+        # 3.11+: the frame of fails(); before, the running test's own frame
+        # object (also in the traceback) is a shorter way to it.
+        assert w.path.text.endswith((" (local big_local)", " (local frames_local)"))
     finally:
         STORED_ERRORS.clear()
 

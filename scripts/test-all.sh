@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs every test heapscope has, on a fresh machine: installs what it needs
+# (Debian packages, a virtual environment with the Python packages), then
+#   1. lint: ruff (Python), clang-format (C);
+#   2. the C core: built with -Wall -Wextra -Werror, unit tests, then again
+#      under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the package built with -Werror and its Python tests (pytest);
+#   4. the Python tests again with the extension built under ASan + UBSan
+#      (PYTHONMALLOC=malloc);
+#   5. the Python tests on Debian's system Python, when it is another build.
+# Exit status: non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3}
+WORK=${HEAPSCOPE_TEST_DIR:-$ROOT/build/test-all}
+mkdir -p "$WORK"
+step() { printf '\n=== %s\n' "$*"; }
+
+step "system packages"
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    need=()
+    for p in gcc python3-dev python3-venv graphviz; do
+        dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+    done
+    if [ ${#need[@]} -gt 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+fi
+
+step "virtual environment ($($PY --version))"
+VENV=$WORK/venv
+[ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q meson meson-python ninja ruff clang-format pytest jsonschema hypothesis
+export PATH=$VENV/bin:$PATH
+
+step "lint: ruff, clang-format"
+ruff check src/heapscope tests bench examples
+clang-format --dry-run --Werror src/core/*.[ch] src/ext/*.[ch] tests/core/*.[ch]
+
+step "C core: -Werror build and unit tests"
+meson setup --wipe "$WORK/core" -Dpython=false -Dtests=true -Dwerror=true -Dbuildtype=debugoptimized >/dev/null
+meson test -C "$WORK/core" --print-errorlogs
+
+step "C core: AddressSanitizer + UndefinedBehaviorSanitizer"
+meson setup --wipe "$WORK/core-asan" -Dpython=false -Dtests=true -Dwerror=true -Dbuildtype=debug \
+    -Db_sanitize=address,undefined >/dev/null
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson test -C "$WORK/core-asan" --print-errorlogs
+
+step "package: build with -Werror, install, Python tests"
+python -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext" -Csetup-args=-Dwerror=true ".[test]"
+status=0
+(cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python") || status=$?
+[ $status -eq 0 ] || exit $status
+
+step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"
+AVENV=$WORK/venv-asan
+[ -x "$AVENV/bin/python" ] || $PY -m venv "$AVENV"
+"$AVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
+"$AVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-asan" \
+    -Csetup-args=-Db_sanitize=address,undefined -Csetup-args=-Db_lundef=false -Csetup-args=-Dbuildtype=debug ".[test]"
+ASAN_LIBS="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+(cd "$WORK" && LD_PRELOAD=$ASAN_LIBS PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 HEAPSCOPE_SANITIZED=1 \
+    "$AVENV/bin/python" -m pytest -q -p no:cacheprovider -x "$ROOT/tests/python")
+
+SYS=/usr/bin/python3
+if [ -x $SYS ] && [ "$($SYS -c 'import sys; print(sys.executable, sys.version)')" != "$("$PY" -c 'import sys; print(sys.executable, sys.version)')" ]; then
+    step "Python tests on Debian's system Python ($($SYS --version), Debian $(cat /etc/debian_version 2>/dev/null))"
+    SVENV=$WORK/venv-system
+    [ -x "$SVENV/bin/python" ] || $SYS -m venv "$SVENV"
+    "$SVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
+    "$SVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-system" ".[test]"
+    (cd "$WORK" && "$SVENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
+fi
+
+step "all tests passed"
