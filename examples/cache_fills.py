@@ -1,6 +1,6 @@
 """Not a leak: a bounded cache fills during the first calls, then stays flat.
 
-    heapscope check examples/cache_fills.py:step    # grew, then flattened
+heapscope check examples/cache_fills.py:step    # grew, then flattened
 """
 
 import functools

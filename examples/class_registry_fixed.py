@@ -1,6 +1,6 @@
 """The seed's fix: the registry holds its keys weakly (WeakKeyDictionary).
 
-    heapscope check examples/class_registry_fixed.py:step    # no leak
+heapscope check examples/class_registry_fixed.py:step    # no leak
 """
 
 from weakref import WeakKeyDictionary

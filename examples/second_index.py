@@ -1,6 +1,6 @@
 """A second index outlives the first: `del members[id]` does not free the Member.
 
-    heapscope check examples/second_index.py:step
+heapscope check examples/second_index.py:step
 """
 
 import itertools

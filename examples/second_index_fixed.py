@@ -1,6 +1,6 @@
 """The second index fixed: leaving removes the Member from every index.
 
-    heapscope check examples/second_index_fixed.py:step    # no leak
+heapscope check examples/second_index_fixed.py:step    # no leak
 """
 
 import itertools

@@ -1,6 +1,6 @@
 """Files opened and never closed, kept in a list: no ResourceWarning ever fires.
 
-    heapscope check examples/unclosed_files.py:step
+heapscope check examples/unclosed_files.py:step
 """
 
 import os

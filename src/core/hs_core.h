@@ -18,13 +18,13 @@
 #include <stdint.h>
 
 #define HS_OK 0
-#define HS_ENOMEM (-1)   /* an allocation failed */
-#define HS_EINVAL (-2)   /* a bad argument */
-#define HS_ETOOBIG (-3)  /* more nodes or edges than 32-bit indexes hold */
-#define HS_EFORMAT (-4)  /* a snapshot file is malformed */
-#define HS_EVERSION (-5) /* a snapshot file has an unknown version */
-#define HS_EIO (-6)      /* reading or writing a file failed */
-#define HS_ETRUNC (-7)   /* a snapshot file ends early */
+#define HS_ENOMEM (-1)    /* an allocation failed */
+#define HS_EINVAL (-2)    /* a bad argument */
+#define HS_ETOOBIG (-3)   /* more nodes or edges than 32-bit indexes hold */
+#define HS_EFORMAT (-4)   /* a snapshot file is malformed */
+#define HS_EVERSION (-5)  /* a snapshot file has an unknown version */
+#define HS_EIO (-6)       /* reading or writing a file failed */
+#define HS_ETRUNC (-7)    /* a snapshot file ends early */
 #define HS_ECHECKSUM (-8) /* a snapshot section's checksum does not match */
 
 /* The "no node" marker for uint32_t node indexes. */

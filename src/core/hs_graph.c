@@ -183,8 +183,7 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  * Walk up the (partial) dominator tree from a and b until they meet.  po[]
  * is the postorder number; the virtual root has the highest.
  */
-static inline uint32_t hs__intersect(const uint32_t *idom, const uint32_t *po, uint32_t a,
-                                     uint32_t b) {
+static inline uint32_t hs__intersect(const uint32_t *idom, const uint32_t *po, uint32_t a, uint32_t b) {
     while (a != b) {
         while (po[a] < po[b])
             a = idom[a];

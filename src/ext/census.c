@@ -14,13 +14,12 @@ typedef struct {
 } hs_census_row;
 
 typedef struct {
-    PyObject_HEAD
-    hs_census_row *rows;
+    PyObject_HEAD hs_census_row *rows;
     Py_ssize_t nrows;
     int64_t count;
     int64_t size;
     double seconds;
-    double taken_at; /* CLOCK_MONOTONIC, as time.monotonic() */
+    double taken_at;  /* CLOCK_MONOTONIC, as time.monotonic() */
     hs_addrmap addrs; /* every object's address, when kept */
     int has_addrs;
 } hs_census_object;
@@ -178,8 +177,8 @@ static PyObject *census_rows(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     if (list == NULL)
         goto done;
     for (i = 0; i < c->nrows; i++) {
-        PyObject *t = Py_BuildValue("(sLL)", order[i]->name, (long long)order[i]->count,
-                                    (long long)order[i]->size);
+        PyObject *t =
+            Py_BuildValue("(sLL)", order[i]->name, (long long)order[i]->count, (long long)order[i]->size);
         if (t == NULL)
             goto done;
         PyList_SET_ITEM(list, i, t);
@@ -211,8 +210,8 @@ static PyObject *census_to_dict(PyObject *self, PyObject *Py_UNUSED(ignored)) {
             goto done;
         PyList_SET_ITEM(types, i, d);
     }
-    result = Py_BuildValue("{sOsLsL}", "types", types, "count", (long long)c->count, "size",
-                           (long long)c->size);
+    result =
+        Py_BuildValue("{sOsLsL}", "types", types, "count", (long long)c->count, "size", (long long)c->size);
 done:
     Py_XDECREF(rows);
     Py_XDECREF(types);
@@ -414,8 +413,7 @@ static PyObject *census_repr(PyObject *self) {
 
 static PyMethodDef census_methods[] = {
     {"rows", census_rows, METH_NOARGS, "[(type, count, size)], largest size first."},
-    {"to_dict", census_to_dict, METH_NOARGS,
-     "{'types': [{'type', 'count', 'size'}], 'count', 'size'}"},
+    {"to_dict", census_to_dict, METH_NOARGS, "{'types': [{'type', 'count', 'size'}], 'count', 'size'}"},
     {"diff", census_diff, METH_O,
      "self.diff(older) -> [(type, count, delta, size, delta_size)] for the types that changed."},
     {NULL, NULL, 0, NULL},

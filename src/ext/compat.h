@@ -173,7 +173,9 @@ typedef struct {
     uint8_t dk_log2_index_bytes;
     uint8_t dk_kind;
 } hs_compat_dictkeys_head;
-static inline int hs_compat_init(void) { return 0; }
+static inline int hs_compat_init(void) {
+    return 0;
+}
 static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
     PyDictObject *d = (PyDictObject *)op;
     const hs_compat_dictkeys_head *k = (const hs_compat_dictkeys_head *)d->ma_keys;
@@ -213,8 +215,7 @@ typedef struct {
     PyObject *localsplus[1];
 } hs_compat_iframe311;
 typedef struct {
-    PyObject_HEAD
-    PyObject *f_back;
+    PyObject_HEAD PyObject *f_back;
     hs_compat_iframe311 *f_frame;
 } hs_compat_frame311;
 
@@ -279,7 +280,9 @@ static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn,
  * names them.  Before 3.11 the frame object itself holds them. */
 #if PY_VERSION_HEX >= 0x030B0000
 #define HS_FRAME_LOCALS_ARE_ROOTS 1
-static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) { return PyFrame_GetLocals(f); }
+static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
+    return PyFrame_GetLocals(f);
+}
 #else
 #define HS_FRAME_LOCALS_ARE_ROOTS 0
 static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {

@@ -26,8 +26,7 @@ static const char *const hs_tier_kind[HS_NTIERS] = {
 };
 
 typedef struct {
-    PyObject_HEAD
-    uint32_t n;
+    PyObject_HEAD uint32_t n;
     uint32_t ntypes;
     uint32_t nroots;
     uintptr_t *addr;    /* n: object addresses (integers, never dereferenced) */
@@ -79,15 +78,15 @@ static void snapshot_dealloc(PyObject *self) {
 
 typedef struct {
     hs_snapshot_object *s;
-    PyObject **objs;         /* the walk's array */
-    uint8_t *skip;           /* nodes the path search must not enter */
-    hs_addrmap modmap;       /* module or module-dict node -> index in modnames */
-    PyObject *modnames;      /* list of str */
-    PyObject *stackinfo;     /* dict: node (int) -> frame info dict */
-    uint32_t *root_cells;    /* cells that are roots: a running frame's cell variables */
+    PyObject **objs;      /* the walk's array */
+    uint8_t *skip;        /* nodes the path search must not enter */
+    hs_addrmap modmap;    /* module or module-dict node -> index in modnames */
+    PyObject *modnames;   /* list of str */
+    PyObject *stackinfo;  /* dict: node (int) -> frame info dict */
+    uint32_t *root_cells; /* cells that are roots: a running frame's cell variables */
     uint32_t nroot_cells;
-    uint32_t sysmodules;     /* node of the sys.modules dict, or HS_NONE */
-    const char *tool_dir;    /* heapscope's package directory, or NULL */
+    uint32_t sysmodules;  /* node of the sys.modules dict, or HS_NONE */
+    const char *tool_dir; /* heapscope's package directory, or NULL */
 } hs_live;
 
 static uint32_t hs__node(const hs_snapshot_object *s, const void *obj) {
@@ -356,7 +355,8 @@ static int hs__classify_stacks(hs_live *L) {
  * all), in that order; `exclude` nodes left out. */
 static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *tiers,
                                    uint32_t *count) {
-    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C, HS_TIER_INTERP, HS_TIER_TOOL, 0};
+    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C,
+                                           HS_TIER_INTERP, HS_TIER_TOOL,  0};
     uint32_t *roots = PyMem_RawMalloc(((size_t)s->nroots + 1) * sizeof(uint32_t)), k = 0, v;
     int i;
     if (roots == NULL)
@@ -425,8 +425,9 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
     if (nodes == NULL) {
         if (PyErr_Occurred())
             return NULL;
-        return Py_BuildValue("{s{sssN}sNsssssi}", "root", "kind", "unreachable", "name", hs_describe(L->objs[v]),
-                             "path", PyList_New(0), "path_text", "", "general_text", "", "length", -1);
+        return Py_BuildValue("{s{sssN}sNsssssi}", "root", "kind", "unreachable", "name",
+                             hs_describe(L->objs[v]), "path", PyList_New(0), "path_text", "", "general_text",
+                             "", "length", -1);
     }
     labels = PyMem_RawCalloc(len, sizeof(hs_label));
     if (labels == NULL) {
@@ -438,7 +439,8 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
             goto done;
     /* A module's globals read as attributes: "mod.__dict__['x']" is "mod.x". */
     for (i = 1; i < len; i++) {
-        if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL && hs__module_of(L, nodes[i - 1]) != HS_NONE) {
+        if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL &&
+            hs__module_of(L, nodes[i - 1]) != HS_NONE) {
             PyObject *name = Py_NewRef(labels[i].name);
             hs_label_clear(&labels[i]);
             labels[i].kind = HS_L_ATTR;
@@ -452,7 +454,8 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
     /* Merge "obj -> its __dict__ -> ['name']" into "obj.name". */
     for (i = 1; i + 1 < len; i++) {
         if (labels[i].kind == HS_L_OWNDICT && labels[i].exact != NULL &&
-            (labels[i + 1].kind == HS_L_VALUE || labels[i + 1].kind == HS_L_ATTR) && labels[i + 1].name != NULL) {
+            (labels[i + 1].kind == HS_L_VALUE || labels[i + 1].kind == HS_L_ATTR) &&
+            labels[i + 1].name != NULL) {
             PyObject *name = Py_NewRef(labels[i + 1].name);
             hs_label_clear(&labels[i + 1]);
             labels[i + 1].kind = HS_L_ATTR;
@@ -555,8 +558,8 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
         }
         Py_DECREF(hop);
     }
-    result = Py_BuildValue("{sOsOsOsOsOsI}", "root", root, "path", path, "path_text", text, "general_text", general,
-                           "hops", hops, "length", len - 1);
+    result = Py_BuildValue("{sOsOsOsOsOsI}", "root", root, "path", path, "path_text", text, "general_text",
+                           general, "hops", hops, "length", len - 1);
 done:
     if (labels != NULL) {
         for (i = 0; i < len; i++)
@@ -606,7 +609,8 @@ static int hs__owns_dict(const hs_live *L, uint32_t owner, PyObject *d) {
  * objects are told apart by the position of the edge among p's edges;
  * containers by the kind of hop only, so keys and indexes do not split a
  * story.  Small dicts with str keys (attribute dicts) keep the key. */
-static int hs__token(hs_live *L, hs_dict_cache *cache, uint32_t p, uint32_t v, uint32_t *kind, uint32_t *detail) {
+static int hs__token(hs_live *L, hs_dict_cache *cache, uint32_t p, uint32_t v, uint32_t *kind,
+                     uint32_t *detail) {
     PyObject *po = L->objs[p], *vo = L->objs[v];
     const hs_graph *g = &L->s->graph;
     *detail = 0;
@@ -687,8 +691,8 @@ static int hs__story_cmp(const void *a, const void *b) {
 }
 
 /* The shape id of node v, memoised in shape[] (HS_NONE = not yet). */
-static int hs__shape(hs_live *L, hs_group *trie, hs_dict_cache *cache, uint32_t *shape, uint32_t *stack, uint32_t v,
-                     uint32_t *out) {
+static int hs__shape(hs_live *L, hs_group *trie, hs_dict_cache *cache, uint32_t *shape, uint32_t *stack,
+                     uint32_t v, uint32_t *out) {
     const hs_snapshot_object *s = L->s;
     uint32_t sp = 0, x = v;
     while (shape[x] == HS_NONE) {
@@ -858,8 +862,8 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         }
         Py_DECREF(d);
     }
-    result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", nstories, "unreached", unreached, "tool_held",
-                           tool_held);
+    result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", nstories, "unreached", unreached,
+                           "tool_held", tool_held);
 done:
     Py_XDECREF(list);
     PyMem_RawFree(wanted);
@@ -907,8 +911,8 @@ static PyObject *hs__top_retainers(hs_live *L, Py_ssize_t top) {
             Py_CLEAR(list);
             break;
         }
-        d = Py_BuildValue("{sssksKsKsN}", "type", s->type_names[s->type_id[b]], "address", (unsigned long)s->addr[b],
-                          "size", (unsigned long long)s->size[b], "retained_size",
+        d = Py_BuildValue("{sssksKsKsN}", "type", s->type_names[s->type_id[b]], "address",
+                          (unsigned long)s->addr[b], "size", (unsigned long long)s->size[b], "retained_size",
                           (unsigned long long)s->retained[b], "path", path);
         if (d == NULL || PyList_Append(list, d) < 0) {
             Py_XDECREF(d);
@@ -949,7 +953,8 @@ static int hs__compute_dominators(hs_snapshot_object *s) {
 }
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"objects", "types", "baseline", "max_stories", "dominators", "top", "tool_dir", NULL};
+    static char *kwlist[] = {"objects",    "types", "baseline", "max_stories",
+                             "dominators", "top",   "tool_dir", NULL};
     hs_state *st = get_heapscope_state(module);
     PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
     Py_ssize_t max_stories = 10, top = 0, i;
@@ -1090,8 +1095,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         PyObject *o = PySequence_Fast_GET_ITEM(objs_fast, i), *p, *d;
         uint32_t x = hs__node(s, o);
         if (x == HS_NONE) {
-            d = Py_BuildValue("{sNsssO}", "object", hs_describe(o), "error", "not found in the heap walk", "path",
-                              Py_None);
+            d = Py_BuildValue("{sNsssO}", "object", hs_describe(o), "error", "not found in the heap walk",
+                              "path", Py_None);
         } else {
             p = hs__render_path(&L, x);
             if (p == NULL)
@@ -1181,7 +1186,8 @@ static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
         return PyErr_Occurred() ? NULL : PyList_New(0);
     list = PyList_New(len);
     for (i = 0; list != NULL && i < len; i++) {
-        PyObject *t = Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
+        PyObject *t =
+            Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
         if (t == NULL)
             Py_CLEAR(list);
         else
@@ -1209,17 +1215,18 @@ static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
         if (s->parent[v] == HS_NONE)
             unreachable++;
     }
-    return Py_BuildValue("{sIsIsIsIs{sIsIsIsIsI}sIsns{sdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types",
-                         s->ntypes, "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2],
-                         counts[2], hs_tier_kind[3], counts[3], hs_tier_kind[4], counts[4], hs_tier_kind[5], counts[5],
-                         "unreachable", unreachable, "graph_bytes", (Py_ssize_t)hs_graph_bytes(&s->graph), "seconds",
-                         "walk", s->seconds[0], "roots_and_paths", s->seconds[1], "dominators", s->seconds[2],
-                         "answers", s->seconds[3]);
+    return Py_BuildValue(
+        "{sIsIsIsIs{sIsIsIsIsI}sIsns{sdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types", s->ntypes,
+        "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2], counts[2],
+        hs_tier_kind[3], counts[3], hs_tier_kind[4], counts[4], hs_tier_kind[5], counts[5], "unreachable",
+        unreachable, "graph_bytes", (Py_ssize_t)hs_graph_bytes(&s->graph), "seconds", "walk", s->seconds[0],
+        "roots_and_paths", s->seconds[1], "dominators", s->seconds[2], "answers", s->seconds[3]);
 }
 
 static PyObject *snapshot_repr(PyObject *self) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
-    return PyUnicode_FromFormat("<heapscope Snapshot: %u objects, %u edges, %u roots>", s->n, s->graph.m, s->nroots);
+    return PyUnicode_FromFormat("<heapscope Snapshot: %u objects, %u edges, %u roots>", s->n, s->graph.m,
+                                s->nroots);
 }
 
 static PyMethodDef snapshot_methods[] = {

@@ -19,11 +19,11 @@ extern PyType_Spec hs_snapshot_spec;
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *hs_dominators_of(PyObject *module, PyObject *args);
 
-#define HS_GRAPH_METHODS                                                                           \
-    {"analyze", (PyCFunction)(void (*)(void))hs_analyze, METH_VARARGS | METH_KEYWORDS,             \
-     "analyze(objects=(), types=(), baseline=None, max_stories=10, dominators=True,\n"             \
-     "        top=0, tool_dir=None) -> Snapshot"},                                                 \
-        {"dominators_of", hs_dominators_of, METH_VARARGS,                                          \
+#define HS_GRAPH_METHODS                                                                                     \
+    {"analyze", (PyCFunction)(void (*)(void))hs_analyze, METH_VARARGS | METH_KEYWORDS,                       \
+     "analyze(objects=(), types=(), baseline=None, max_stories=10, dominators=True,\n"                       \
+     "        top=0, tool_dir=None) -> Snapshot"},                                                           \
+        {"dominators_of", hs_dominators_of, METH_VARARGS,                                                    \
          "dominators_of(n, edges, roots) -> idom list (test hook for the C core)"},
 
 #endif

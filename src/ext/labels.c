@@ -220,10 +220,10 @@ static int hs__label_gen(PyObject *parent, PyObject *child, hs_label *out) {
     return rc;
 }
 
-#define HS_SPECIAL_IF(field, text)                                                                 \
-    do {                                                                                           \
-        if ((PyObject *)(field) == child)                                                          \
-            return hs__set(out, HS_L_SPECIAL, text);                                               \
+#define HS_SPECIAL_IF(field, text)                                                                           \
+    do {                                                                                                     \
+        if ((PyObject *)(field) == child)                                                                    \
+            return hs__set(out, HS_L_SPECIAL, text);                                                         \
     } while (0)
 
 int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {

@@ -11,15 +11,15 @@
 #include "compat.h"
 
 typedef enum {
-    HS_L_NONE = 0,  /* not known how */
-    HS_L_ATTR,      /* .name: attribute, slot, module global, class attribute */
-    HS_L_OWNDICT,   /* the parent's own __dict__ (merged with the next hop) */
-    HS_L_VALUE,     /* dict value under a key */
-    HS_L_KEY,       /* dict key */
-    HS_L_INDEX,     /* list / tuple item */
-    HS_L_MEMBER,    /* set member */
-    HS_L_LOCAL,     /* local variable of a frame or suspended generator */
-    HS_L_SPECIAL,   /* __closure__, __self__, __traceback__, ... */
+    HS_L_NONE = 0, /* not known how */
+    HS_L_ATTR,     /* .name: attribute, slot, module global, class attribute */
+    HS_L_OWNDICT,  /* the parent's own __dict__ (merged with the next hop) */
+    HS_L_VALUE,    /* dict value under a key */
+    HS_L_KEY,      /* dict key */
+    HS_L_INDEX,    /* list / tuple item */
+    HS_L_MEMBER,   /* set member */
+    HS_L_LOCAL,    /* local variable of a frame or suspended generator */
+    HS_L_SPECIAL,  /* __closure__, __self__, __traceback__, ... */
 } hs_label_kind;
 
 typedef struct {

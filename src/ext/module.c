@@ -15,7 +15,9 @@ static PyObject *hs_mod_census(PyObject *module, PyObject *args, PyObject *kwarg
     return hs_census_take(module, keep);
 }
 
-static PyObject *hs_mod_series(PyObject *module, PyObject *seq) { return hs_census_series(module, seq); }
+static PyObject *hs_mod_series(PyObject *module, PyObject *seq) {
+    return hs_census_series(module, seq);
+}
 
 static PyObject *hs_mod_object_size(PyObject *module, PyObject *obj) {
     (void)module;
@@ -29,8 +31,7 @@ static PyMethodDef hs_methods[] = {
      "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
     {"object_size", hs_mod_object_size, METH_O,
      "object_size(obj) -> shallow size as the census computes it."},
-    HS_GRAPH_METHODS
-    {NULL, NULL, 0, NULL},
+    HS_GRAPH_METHODS{NULL, NULL, 0, NULL},
 };
 
 static int hs_exec(PyObject *module) {
@@ -85,7 +86,9 @@ static int hs_clear(PyObject *module) {
     return 0;
 }
 
-static void hs_free(void *module) { (void)hs_clear((PyObject *)module); }
+static void hs_free(void *module) {
+    (void)hs_clear((PyObject *)module);
+}
 
 static PyModuleDef_Slot hs_slots[] = {
     {Py_mod_exec, hs_exec},
@@ -107,4 +110,6 @@ static struct PyModuleDef hs_module = {
     .m_free = hs_free,
 };
 
-PyMODINIT_FUNC PyInit__heapscope(void) { return PyModuleDef_Init(&hs_module); }
+PyMODINIT_FUNC PyInit__heapscope(void) {
+    return PyModuleDef_Init(&hs_module);
+}

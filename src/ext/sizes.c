@@ -8,8 +8,8 @@ static Py_ssize_t hs__unicode_size(PyObject *op) {
             return (Py_ssize_t)sizeof(PyASCIIObject) + len + 1;
         else {
             PyCompactUnicodeObject *c = (PyCompactUnicodeObject *)op;
-            Py_ssize_t size = (Py_ssize_t)sizeof(PyCompactUnicodeObject) +
-                              (len + 1) * (Py_ssize_t)a->state.kind;
+            Py_ssize_t size =
+                (Py_ssize_t)sizeof(PyCompactUnicodeObject) + (len + 1) * (Py_ssize_t)a->state.kind;
             if (c->utf8 != NULL)
                 size += c->utf8_length + 1;
             return size;
@@ -41,8 +41,8 @@ Py_ssize_t hs_object_size(PyObject *op) {
             size += (s->mask + 1) * (Py_ssize_t)sizeof(setentry);
     } else if (PyByteArray_Check(op))
         size = tp->tp_basicsize + ((PyByteArrayObject *)op)->ob_alloc;
-    else if (tp->tp_itemsize != 0 && (PyTuple_Check(op) || PyBytes_Check(op) || PyType_Check(op) ||
-                                      PyCode_Check(op))) {
+    else if (tp->tp_itemsize != 0 &&
+             (PyTuple_Check(op) || PyBytes_Check(op) || PyType_Check(op) || PyCode_Check(op))) {
         /* Only these are known to start with PyObject_VAR_HEAD; other types
          * with an item size (generators, frames on 3.11+) have no ob_size. */
         Py_ssize_t n = Py_SIZE(op);

@@ -24,8 +24,10 @@ static inline hs_state *get_heapscope_state(PyObject *module) {
 static inline PyObject *hs_no_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     (void)args;
     (void)kwargs;
-    PyErr_Format(PyExc_TypeError, "cannot create '%.100s' instances; heapscope.census() and "
-                 "heapscope.snapshot() make them", type->tp_name);
+    PyErr_Format(PyExc_TypeError,
+                 "cannot create '%.100s' instances; heapscope.census() and "
+                 "heapscope.snapshot() make them",
+                 type->tp_name);
     return NULL;
 }
 

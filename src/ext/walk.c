@@ -91,8 +91,7 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
     w->listed_with_ref = 1;
 #endif
     if (w->error != 0) {
-        PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s",
-                     hs_strerror(w->error));
+        PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s", hs_strerror(w->error));
         return -1;
     }
     w->ntracked = w->n;
@@ -102,7 +101,8 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
      * every thread's running frames so their locals are in the graph. */
     {
         PyThreadState *ts;
-        for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL; ts = PyThreadState_Next(ts)) {
+        for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL;
+             ts = PyThreadState_Next(ts)) {
             PyFrameObject *f = PyThreadState_GetFrame(ts);
             while (f != NULL) {
                 PyFrameObject *back = PyFrame_GetBack(f);

@@ -44,9 +44,7 @@ def growth(limit: int = 20) -> list[GrowthRow]:
     return rows[:limit]
 
 
-def check(
-    fn: Callable[[], object], runs: int = 5, warmup: int = 2, explain: bool = True
-) -> Report:
+def check(fn: Callable[[], object], runs: int = 5, warmup: int = 2, explain: bool = True) -> Report:
     """Call ``fn`` ``warmup`` times unmeasured, then ``runs`` times with a census after each.
 
     A type leaks when its count grew in every measured run (the rule of
@@ -79,14 +77,19 @@ def check(
 
 def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10) -> None:
     """Attach the why-alive stories of the report's leaks (objects born after `baseline`)."""
-    snap = analyze(types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories)
+    snap = analyze(
+        types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
+    )
     by_type = stories_of(snap)
     for leak in report.leaks:
         stories = by_type.get(leak.type, [])
         leak.stories = stories
         if stories:
             first = stories[0]
-            leak.extra["root"] = {"kind": first.path.root.get("kind"), "name": first.path.root.get("name")}
+            leak.extra["root"] = {
+                "kind": first.path.root.get("kind"),
+                "name": first.path.root.get("name"),
+            }
             leak.extra["path"] = first.path.hops
             leak.extra["path_text"] = first.path.general_text
             leak.extra["retained_size"] = sum(s.retained_size for s in stories)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
@@ -78,7 +79,8 @@ class Path:
 
     def __str__(self) -> str:
         if not self.reachable:
-            return f"{self.root.get('name')}: not reachable from any root (garbage, or held only by the caller)"
+            name = self.root.get("name")
+            return f"{name}: not reachable from any root (garbage, or held only by the caller)"
         return f"{self.text}  (root: {describe_root(self.root)})"
 
 
@@ -185,7 +187,9 @@ def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
     out: dict[str, list[Story]] = {}
     leaks = snapshot.results().get("leaks") or {}
     for raw in leaks.get("stories", []):
-        story = Story(raw["type"], raw["count"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
+        story = Story(
+            raw["type"], raw["count"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"])
+        )
         out.setdefault(story.type, []).append(story)
     return out
 
@@ -196,7 +200,9 @@ def why(obj: object, dominators: bool = True) -> Why:
     raw = snap.results()["objects"][0]
     if raw.get("path") is None:
         raise _heapscope.HeapscopeError(f"{raw['object']} was not found in the heap walk")
-    return Why(raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
+    return Why(
+        raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"])
+    )
 
 
 def snapshot(top: int = 20) -> Snapshot:

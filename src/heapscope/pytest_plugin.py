@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import inspect
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Iterable
+from typing import Any, Callable
 
 import pytest
 
@@ -29,7 +30,6 @@ from heapscope.report import Report
 DEFAULT_IGNORED: frozenset[str] = frozenset()
 
 
-
 class LeakError(AssertionError):
     """A checked callable leaked; the message is heapscope's story."""
 
@@ -39,7 +39,9 @@ class LeakError(AssertionError):
 
 
 def failure_message(report: Report) -> str:
-    lines = [f"heapscope: the test leaks: {len(report.leaks)} type(s) grew in every one of {report.runs} runs"]
+    lines = [
+        f"heapscope: the test leaks: {len(report.leaks)} type(s) grew in every one of {report.runs} runs"
+    ]
     from heapscope.graph import describe_root
     from heapscope.reporters.text import fmt_bytes
 
@@ -77,10 +79,18 @@ def check_no_leaks(
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("heapscope", "memory-leak checks (heapscope)")
-    group.addoption("--heapscope-leaks", action="store_true", default=False,
-                    help="check every test for leaks (as if marked no_leaks)")
-    group.addoption("--heapscope-runs", type=int, default=5, help="measured runs per checked test (default 5)")
-    group.addoption("--heapscope-warmup", type=int, default=2, help="warm-up runs per checked test (default 2)")
+    group.addoption(
+        "--heapscope-leaks",
+        action="store_true",
+        default=False,
+        help="check every test for leaks (as if marked no_leaks)",
+    )
+    group.addoption(
+        "--heapscope-runs", type=int, default=5, help="measured runs per checked test (default 5)"
+    )
+    group.addoption(
+        "--heapscope-warmup", type=int, default=2, help="warm-up runs per checked test (default 2)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,7 +111,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
         return None  # let the async plugin run it, unchecked
-    kwargs: dict[str, Any] = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    kwargs: dict[str, Any] = {
+        name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames
+    }
     opts = dict(marker.kwargs) if marker is not None else {}
     runs = int(opts.get("runs", config.getoption("heapscope_runs")))
     warmup = int(opts.get("warmup", config.getoption("heapscope_warmup")))

@@ -7,19 +7,19 @@
 static int hs_test_failures = 0;
 static int hs_test_checks = 0;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        hs_test_checks++;                                                                          \
-        if (!(cond)) {                                                                             \
-            hs_test_failures++;                                                                    \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
-        }                                                                                          \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        hs_test_checks++;                                                                                    \
+        if (!(cond)) {                                                                                       \
+            hs_test_failures++;                                                                              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
+        }                                                                                                    \
     } while (0)
 
-#define TEST_DONE(name)                                                                            \
-    do {                                                                                           \
-        printf("%s: %d checks, %d failed\n", name, hs_test_checks, hs_test_failures);              \
-        return hs_test_failures ? 1 : 0;                                                           \
+#define TEST_DONE(name)                                                                                      \
+    do {                                                                                                     \
+        printf("%s: %d checks, %d failed\n", name, hs_test_checks, hs_test_failures);                        \
+        return hs_test_failures ? 1 : 0;                                                                     \
     } while (0)
 
 /* xorshift64*: deterministic pseudo-random numbers for property tests. */

@@ -89,8 +89,9 @@ static void test_dominators_random(void) {
     for (trial = 0; trial < 300; trial++) {
         uint32_t n = 2 + (uint32_t)(hs_test_rand() % 40), v, d, nroots = 1 + (uint32_t)(hs_test_rand() % 3);
         size_t m = (size_t)(hs_test_rand() % (3 * n)), e;
-        uint32_t(*E)[2] = malloc((m + 1) * sizeof(*E));
-        uint32_t roots[3], *idom = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t)), norder;
+        uint32_t (*E)[2] = malloc((m + 1) * sizeof(*E));
+        uint32_t roots[3], *idom = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t)),
+                           norder;
         uint8_t *all = malloc(n), *without = malloc(n);
         uint64_t *shallow = malloc(n * sizeof(uint64_t)), *ret = malloc(n * sizeof(uint64_t));
         hs_graph g;
@@ -112,7 +113,7 @@ static void test_dominators_random(void) {
         }
         for (v = 0; v < nroots; v++)
             roots[v] = (uint32_t)(hs_test_rand() % n);
-        CHECK(build(&g, n, (const uint32_t(*)[2])E, m) == 0);
+        CHECK(build(&g, n, (const uint32_t (*)[2])E, m) == 0);
         CHECK(hs_graph_dominators(&g, roots, nroots, idom, order, &norder) == HS_OK);
         reach(&g, roots, nroots, HS_NONE, all);
         for (v = 0; v < n; v++) {

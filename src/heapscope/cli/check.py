@@ -29,12 +29,16 @@ class CheckCommand:
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("target", metavar="TARGET", help=FORM)
         parser.add_argument("--runs", type=positive, default=5, help="measured runs (default 5)")
-        parser.add_argument("--warmup", type=positive, default=2, help="unmeasured runs first (default 2)")
+        parser.add_argument(
+            "--warmup", type=positive, default=2, help="unmeasured runs first (default 2)"
+        )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def run(self, args: argparse.Namespace) -> int:
         if args.runs < 2:
-            return error(f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run")
+            return error(
+                f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run"
+            )
         try:
             fn = resolve(args.target)
         except TargetError as exc:
@@ -43,7 +47,9 @@ class CheckCommand:
             report = check(fn, runs=args.runs, warmup=args.warmup)
         except Exception:
             traceback.print_exc()
-            return error(f"{args.target} raised an exception (traceback above); fix it or pick another target")
+            return error(
+                f"{args.target} raised an exception (traceback above); fix it or pick another target"
+            )
         report.target = args.target
         if args.json:
             json.dump(report.to_dict(), sys.stdout, indent=2)

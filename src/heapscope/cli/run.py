@@ -40,9 +40,16 @@ class RunCommand:
     help = "Run a Python script as __main__; report growth every SECONDS and at exit."
 
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--every", type=seconds, default=None, metavar="SECONDS",
-                            help="also report growth every SECONDS while the script runs")
-        parser.add_argument("--json", action="store_true", help="print the final report as JSON on stdout")
+        parser.add_argument(
+            "--every",
+            type=seconds,
+            default=None,
+            metavar="SECONDS",
+            help="also report growth every SECONDS while the script runs",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the final report as JSON on stdout"
+        )
         parser.add_argument("script", help="the Python script to run")
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
@@ -68,8 +75,11 @@ class RunCommand:
         def tick() -> None:
             rows = sampler.sample()
             t = time.monotonic() - started
-            print(f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}: "
-                  f"{len(rows)} types grew", file=sys.stderr)
+            print(
+                f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}: "
+                f"{len(rows)} types grew",
+                file=sys.stderr,
+            )
             if rows:
                 print(growth_table(rows, 10), file=sys.stderr)
 

@@ -40,10 +40,13 @@ def render(report: Report, limit: int = 15) -> str:
         for leak in report.leaks:
             retained = leak.extra.get("retained_size")
             size_text = (
-                f"{fmt_bytes(retained)} retained" if retained is not None
+                f"{fmt_bytes(retained)} retained"
+                if retained is not None
                 else f"{fmt_bytes(leak.delta_size)} over the runs"
             )
-            lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
+            lines.append(
+                f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})"
+            )
             lines.extend(story_lines(leak.stories, indent="    "))
     else:
         lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")

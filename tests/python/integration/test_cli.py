@@ -5,7 +5,6 @@ import os
 import textwrap
 
 import pytest
-
 from conftest import ROOT, run_heapscope
 
 SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
@@ -20,7 +19,11 @@ def validate(doc):
 @pytest.mark.parametrize(
     "example, leaking_type, root",
     [
-        ("class_registry", "class_registry.ClassA", "class attribute class_registry.ClassA.class_b"),
+        (
+            "class_registry",
+            "class_registry.ClassA",
+            "class attribute class_registry.ClassA.class_b",
+        ),
         ("second_index", "second_index.Member", "module global second_index.names"),
         ("unclosed_files", "_io.TextIOWrapper", "module global unclosed_files._open_logs"),
     ],
@@ -150,7 +153,10 @@ def test_run_json(tmp_path):
 def test_run_missing_script():
     r = run_heapscope("run", "no/such/script.py")
     assert r.returncode == 2
-    assert r.stderr.strip() == "heapscope: error: no such script: no/such/script.py (give the path of a Python file to run)"
+    assert (
+        r.stderr.strip()
+        == "heapscope: error: no such script: no/such/script.py (give the path of a Python file to run)"
+    )
 
 
 def test_console_script_and_module_both_work():

@@ -70,7 +70,16 @@ TESTS = textwrap.dedent(
 def run_pytest(tmp_path, *args):
     (tmp_path / "test_leaky.py").write_text(TESTS)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path / "test_leaky.py")],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *args,
+            str(tmp_path / "test_leaky.py"),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -76,7 +76,17 @@ def test_matches_a_python_reference_on_a_small_heap():
     # The oracle allocates its own lists, dict and ints while it runs; every
     # other type must agree closely.
     for name, n in ref.items():
-        if name in ("list", "dict", "int", "tuple", "str", "builtin_function_or_method", "cell", "frame", "method"):
+        if name in (
+            "list",
+            "dict",
+            "int",
+            "tuple",
+            "str",
+            "builtin_function_or_method",
+            "cell",
+            "frame",
+            "method",
+        ):
             continue
         if n < 5:
             continue
@@ -88,9 +98,37 @@ def test_matches_a_python_reference_on_a_small_heap():
 
 @pytest.mark.parametrize(
     "obj",
-    [0, 1, -5, 2**100, True, 1.5, "abc", "héllo", "日本語", "x" * 1000, b"ab", bytearray(b"xyz" * 10),
-     (), (1, 2), [], [1, 2, 3], list(range(100)), {}, {"a": 1}, {i: i for i in range(100)}, {1: 2},
-     set(), {1, 2, 3}, set(range(100)), frozenset({1}), Marker(), range(3), complex(1, 2), object()],
+    [
+        0,
+        1,
+        -5,
+        2**100,
+        True,
+        1.5,
+        "abc",
+        "héllo",
+        "日本語",
+        "x" * 1000,
+        b"ab",
+        bytearray(b"xyz" * 10),
+        (),
+        (1, 2),
+        [],
+        [1, 2, 3],
+        list(range(100)),
+        {},
+        {"a": 1},
+        {i: i for i in range(100)},
+        {1: 2},
+        set(),
+        {1, 2, 3},
+        set(range(100)),
+        frozenset({1}),
+        Marker(),
+        range(3),
+        complex(1, 2),
+        object(),
+    ],
     ids=repr,
 )
 def test_sizes_match_getsizeof_for_builtin_types(obj):

@@ -102,7 +102,7 @@ STORED_ERRORS = []
 
 
 def fails():
-    big_local = Node("in a frame")
+    big_local = Node("in a frame")  # noqa: F841 (the traceback keeps it)
     raise ValueError("boom")
 
 
@@ -142,7 +142,9 @@ def test_stories_group_many_objects_held_the_same_way():
         assert story["count"] == 1000
         assert story["path"]["general_text"] == f"{__name__}.Holder.registry[<Node> (key)]"
         # each Node retains itself and its bytearray
-        assert story["retained_size"] >= 1000 * (sys.getsizeof(Node()) + sys.getsizeof(bytearray(64)))
+        assert story["retained_size"] >= 1000 * (
+            sys.getsizeof(Node()) + sys.getsizeof(bytearray(64))
+        )
     finally:
         Holder.registry.clear()
 
