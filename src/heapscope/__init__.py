@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from heapscope._heapscope import Census, HeapscopeError, Snapshot
 from heapscope.api import census, check, growth
-from heapscope.graph import Path, Retainer, Story, Why, snapshot, top_retainers, why
+from heapscope.graph import Path, Retainer, Story, Why, show_backrefs, snapshot, top_retainers, why
 from heapscope.report import Report
 
 __version__ = "0.1.0"
@@ -27,6 +27,7 @@ __all__ = [
     "census",
     "check",
     "growth",
+    "show_backrefs",
     "snapshot",
     "top_retainers",
     "why",

@@ -205,6 +205,19 @@ def why(obj: object, dominators: bool = True) -> Why:
     )
 
 
+def show_backrefs(objs: object, filename: str = "backrefs.dot") -> str:
+    """Draw why ``objs`` (an object or a list of objects) are alive, as a Graphviz picture.
+
+    Returns what was written; a .png/.svg/.pdf name is rendered when ``dot`` exists.
+    """
+    from heapscope.reporters.dot import paths_to_dot, write
+
+    targets = list(objs) if isinstance(objs, (list, tuple)) else [objs]
+    snap = analyze(objects=targets, dominators=False)
+    raws = [(r["path"], r["object"]) for r in snap.results()["objects"] if r.get("path")]
+    return write(paths_to_dot(raws), filename)
+
+
 def snapshot(top: int = 20) -> Snapshot:
     """Walk the heap once into a Snapshot (graph, roots, dominators, top retainers).
 

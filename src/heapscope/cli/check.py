@@ -33,6 +33,8 @@ class CheckCommand:
             "--warmup", type=positive, default=2, help="unmeasured runs first (default 2)"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument("--dot", metavar="FILE",
+                            help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)")
 
     def run(self, args: argparse.Namespace) -> int:
         if args.runs < 2:
@@ -51,6 +53,10 @@ class CheckCommand:
                 f"{args.target} raised an exception (traceback above); fix it or pick another target"
             )
         report.target = args.target
+        if args.dot:
+            from heapscope.reporters.dot import report_to_dot, write
+
+            print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
         if args.json:
             json.dump(report.to_dict(), sys.stdout, indent=2)
             sys.stdout.write("\n")

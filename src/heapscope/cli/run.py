@@ -101,6 +101,10 @@ class RunCommand:
         report = sampler.report(args.every)
         report.target = path
         report.extra["exit_code"] = status
+        if args.dot:
+            from heapscope.reporters.dot import report_to_dot, write
+
+            print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
         if args.json:
             json.dump(report.to_dict(), sys.stdout, indent=2)
             sys.stdout.write("\n")

@@ -169,3 +169,24 @@ def test_console_script_and_module_both_work():
         assert r.returncode == 0 and r.stdout.startswith("heapscope ")
     r = run_heapscope("--version")
     assert r.returncode == 0 and r.stdout.startswith("heapscope ")
+
+
+def test_check_dot_output(tmp_path):
+    out = tmp_path / "leak.dot"
+    r = run_heapscope("check", "examples/class_registry.py:step", "--dot", str(out))
+    assert r.returncode == 1
+    assert f"wrote {out}" in r.stderr
+    dot = out.read_text()
+    assert dot.startswith("digraph heapscope")
+    assert "class_registry.ClassA.class_b" in dot and '"._ClassB__values"' in dot
+    assert "5 leaked (class_registry.ClassA)" in dot
+
+
+def test_show_backrefs_api(tmp_path):
+    import heapscope
+
+    target = tmp_path / "why.dot"
+    holder = {"deep": [object()]}
+    message = heapscope.show_backrefs(holder["deep"][0], str(target))
+    assert message == f"wrote {target}"
+    assert '"[0]"' in target.read_text()

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmark's own environment: heapscope (release build) and the peer
+# tools, never installed as heapscope's dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${BENCH_VENV:-build/bench-venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q objgraph pympler guppy3 .
+exec "$VENV/bin/python" bench/bench_census.py "$@"

@@ -1,0 +1,87 @@
+"""Graphviz pictures of retention paths, as objgraph's show_backrefs draws them.
+
+Each path is drawn from its root (top) to the held object (bottom, red);
+paths that share objects share nodes.  ``write()`` renders to PNG, SVG or PDF
+when the file name asks for it and Graphviz's ``dot`` is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from typing import Any
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def paths_to_dot(paths: Iterable[tuple[dict[str, Any], str]]) -> str:
+    """paths: (raw path dict from the C analysis, caption) pairs -> dot source."""
+    lines = [
+        "digraph heapscope {",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    seen_nodes: set[str] = set()
+    seen_edges: set[tuple[str, str, str]] = set()
+    for raw, caption in paths:
+        hops = raw.get("hops") or []
+        root = raw.get("root", {})
+        prev = None
+        for i, hop in enumerate(hops):
+            node = f"n{hop['address']:x}"
+            if node not in seen_nodes:
+                seen_nodes.add(node)
+                label = hop["type"]
+                if label == "type" and hop.get("label", "").startswith("."):
+                    label = f"class {hop['label'][1:]}"
+                attrs = ""
+                if i == 0:
+                    label = f"{root.get('kind', 'root')}\n{root.get('name', '?')}"
+                    attrs = ', fillcolor="#d9ead3"'
+                if i == len(hops) - 1:
+                    label = f"{hop['type']}\n{caption}"
+                    attrs = ', fillcolor="#f4cccc"'
+                lines.append(f"  {node} [label={_quote(label)}{attrs}];")
+            if prev is not None:
+                edge = (prev, node, hop.get("label") or "")
+                if edge not in seen_edges:
+                    seen_edges.add(edge)
+                    lines.append(f"  {prev} -> {node} [label={_quote(edge[2].strip())}];")
+            prev = node
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def report_to_dot(report: Any) -> str:
+    """The stories of a Report's leaks, one path each."""
+    paths = []
+    for leak in report.leaks:
+        for story in leak.stories:
+            paths.append((story.path.raw, f"{story.count} leaked ({leak.type})"))
+    return paths_to_dot(paths)
+
+
+def write(dot_source: str, filename: str) -> str:
+    """Write the .dot source, or render it when the extension is png/svg/pdf.
+
+    Returns a one-line description of what was written.
+    """
+    ext = os.path.splitext(filename)[1].lower().lstrip(".")
+    if ext in ("png", "svg", "pdf"):
+        dot = shutil.which("dot")
+        if dot is None:
+            src = os.path.splitext(filename)[0] + ".dot"
+            with open(src, "w") as f:
+                f.write(dot_source)
+            return f"wrote {src} (install Graphviz's `dot` to render {ext.upper()})"
+        subprocess.run([dot, f"-T{ext}", "-o", filename], input=dot_source, text=True, check=True)
+        return f"wrote {filename}"
+    with open(filename, "w") as f:
+        f.write(dot_source)
+    return f"wrote {filename}"
