@@ -57,6 +57,7 @@ status=0
 step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"
 AVENV=$WORK/venv-asan
 [ -x "$AVENV/bin/python" ] || $PY -m venv "$AVENV"
+"$AVENV/bin/python" -m pip install -q --upgrade pip
 "$AVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
 "$AVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-asan" \
     -Csetup-args=-Db_sanitize=address,undefined -Csetup-args=-Db_lundef=false -Csetup-args=-Dbuildtype=debug ".[test]"
@@ -70,6 +71,7 @@ if [ -x $SYS ] && [ "$($SYS -c 'import sys; print(sys.executable, sys.version)')
     step "Python tests on Debian's system Python ($($SYS --version), Debian $(cat /etc/debian_version 2>/dev/null))"
     SVENV=$WORK/venv-system
     [ -x "$SVENV/bin/python" ] || $SYS -m venv "$SVENV"
+    "$SVENV/bin/python" -m pip install -q --upgrade pip
     "$SVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
     "$SVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-system" ".[test]"
     (cd "$WORK" && "$SVENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
