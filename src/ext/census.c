@@ -19,7 +19,8 @@ typedef struct {
     int64_t count;
     int64_t size;
     double seconds;
-    double taken_at;  /* CLOCK_MONOTONIC, as time.monotonic() */
+    double taken_at; /* CLOCK_MONOTONIC, as time.monotonic() */
+    double t_list, t_traverse, t_aggregate;
     hs_addrmap addrs; /* every object's address, when kept */
     int has_addrs;
 } hs_census_object;
@@ -48,59 +49,59 @@ static void census_dealloc(PyObject *self) {
     Py_DECREF(tp);
 }
 
-/* Aggregates the walk's objects by type into c->rows. */
-static int hs__census_fill(hs_census_object *c, const hs_walk *w) {
-    hs_addrmap slots;
-    Py_ssize_t cap = 256, i;
-    uint32_t k;
-    int rc = -1;
-    if (hs_addrmap_init(&slots, 1024, 1) != HS_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    c->rows = PyMem_RawCalloc((size_t)cap, sizeof(hs_census_row));
-    if (c->rows == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (k = 0; k < w->n; k++) {
-        PyObject *op = w->objs[k];
-        uintptr_t ta = (uintptr_t)Py_TYPE(op);
-        uint32_t slot = (uint32_t)c->nrows;
-        Py_ssize_t size = hs_object_size(op);
-        int put = hs_addrmap_put(&slots, ta, slot, &slot);
+/* Aggregation by type, fed one object at a time during the walk. */
+typedef struct {
+    hs_census_object *c;
+    hs_addrmap slots; /* type address -> row */
+    Py_ssize_t cap;
+    uintptr_t last_type;
+    uint32_t last_slot;
+} hs_census_acc;
+
+static int hs__census_add(PyObject *op, void *arg) {
+    hs_census_acc *a = (hs_census_acc *)arg;
+    hs_census_object *c = a->c;
+    uintptr_t ta = (uintptr_t)Py_TYPE(op);
+    Py_ssize_t size = hs_object_size(op);
+    uint32_t slot = (uint32_t)c->nrows;
+    if (ta != a->last_type) { /* neighbours often share a type */
+        int put = hs_addrmap_put(&a->slots, ta, slot, &slot);
         if (put < 0) {
             PyErr_NoMemory();
-            goto done;
+            return -1;
         }
         if (put == 1) {
-            if (c->nrows == cap) {
-                hs_census_row *r = PyMem_RawRealloc(c->rows, (size_t)cap * 2 * sizeof(hs_census_row));
+            if (c->nrows == a->cap) {
+                hs_census_row *r = PyMem_RawRealloc(c->rows, (size_t)a->cap * 2 * sizeof(hs_census_row));
                 if (r == NULL) {
                     PyErr_NoMemory();
-                    goto done;
+                    return -1;
                 }
-                memset(r + cap, 0, (size_t)cap * sizeof(hs_census_row));
+                memset(r + a->cap, 0, (size_t)a->cap * sizeof(hs_census_row));
                 c->rows = r;
-                cap *= 2;
+                a->cap *= 2;
             }
             c->rows[slot].type_addr = ta;
             c->nrows++;
         }
-        c->rows[slot].count++;
-        c->rows[slot].size += size;
-        c->count++;
-        c->size += size;
+        a->last_type = ta;
+        a->last_slot = slot;
     }
+    c->rows[a->last_slot].count++;
+    c->rows[a->last_slot].size += size;
+    c->count++;
+    c->size += size;
+    return 0;
+}
+
+static int hs__census_names(hs_census_object *c) {
+    Py_ssize_t i;
     for (i = 0; i < c->nrows; i++) {
         c->rows[i].name = hs_type_name((PyTypeObject *)c->rows[i].type_addr);
         if (c->rows[i].name == NULL)
-            goto done;
+            return -1;
     }
-    rc = 0;
-done:
-    hs_addrmap_destroy(&slots);
-    return rc;
+    return 0;
 }
 
 PyObject *hs_census_take(PyObject *module, int keep_addresses) {
@@ -108,10 +109,12 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     hs_walk w;
     hs_census_object *c = NULL;
     PyObject *result = NULL;
-    double t0 = hs__now();
+    double t0 = hs__now(), t1;
     int gc_was = -1;
+    hs_census_acc acc;
 
     memset(&w, 0, sizeof(w));
+    memset(&acc, 0, sizeof(acc));
     c = PyObject_New(hs_census_object, st->census_type);
     if (c == NULL)
         return NULL;
@@ -124,10 +127,24 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
         goto done;
+    w.index_all = keep_addresses;
+    acc.c = c;
+    acc.cap = 256;
+    c->rows = PyMem_RawCalloc((size_t)acc.cap, sizeof(hs_census_row));
+    if (c->rows == NULL || hs_addrmap_init(&acc.slots, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    w.each = hs__census_add;
+    w.each_arg = &acc;
     if (hs_walk_run(&w, st, 0) < 0)
         goto done;
-    if (hs__census_fill(c, &w) < 0)
+    c->t_list = w.seconds_list;
+    c->t_traverse = w.seconds_traverse; /* counting included */
+    t1 = hs__now();
+    if (hs__census_names(c) < 0)
         goto done;
+    c->t_aggregate = hs__now() - t1;
     if (keep_addresses) {
         c->addrs = w.index; /* take the walk's address set over */
         memset(&w.index, 0, sizeof(w.index));
@@ -139,6 +156,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     c = NULL;
 done:
     hs_walk_clear(&w);
+    hs_addrmap_destroy(&acc.slots);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
         Py_CLEAR(result);
     Py_XDECREF(c);
@@ -398,6 +416,11 @@ static PyObject *census_get_size(PyObject *self, void *Py_UNUSED(closure)) {
 static PyObject *census_get_seconds(PyObject *self, void *Py_UNUSED(closure)) {
     return PyFloat_FromDouble(((hs_census_object *)self)->seconds);
 }
+static PyObject *census_get_timings(PyObject *self, void *Py_UNUSED(closure)) {
+    hs_census_object *c = (hs_census_object *)self;
+    return Py_BuildValue("{sdsdsdsd}", "list", c->t_list, "traverse", c->t_traverse, "aggregate",
+                         c->t_aggregate, "total", c->seconds);
+}
 static PyObject *census_get_taken_at(PyObject *self, void *Py_UNUSED(closure)) {
     return PyFloat_FromDouble(((hs_census_object *)self)->taken_at);
 }
@@ -423,6 +446,7 @@ static PyGetSetDef census_getset[] = {
     {"count", census_get_count, NULL, "objects counted", NULL},
     {"size", census_get_size, NULL, "shallow bytes counted", NULL},
     {"seconds", census_get_seconds, NULL, "time the census took", NULL},
+    {"timings", census_get_timings, NULL, "seconds spent listing, traversing, aggregating", NULL},
     {"taken_at", census_get_taken_at, NULL, "when the census started (time.monotonic())", NULL},
     {"ntypes", census_get_ntypes, NULL, "number of distinct types", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -32,12 +32,19 @@ typedef struct hs_walk {
     uint32_t ntracked; /* objs[0 .. ntracked) came from the GC's list */
     int with_graph;
     int listed_with_ref; /* the GC listing holds a reference to each tracked object */
-    hs_addrmap index;    /* address -> index (a plain set without a graph) */
+    int tracked_listed;  /* every tracked object is in the listing: no need to index them */
+    int index_all;       /* set by the caller: the address map must hold every object */
+    /* Set by the caller: called once per object, in index order, while the
+     * object is in cache for its traversal (the census counts here). */
+    int (*each)(PyObject *op, void *arg);
+    void *each_arg;
+    hs_addrmap index; /* address -> index (a plain set without a graph) */
     hs_graph graph;
     PyObject *gc_list; /* strong, < 3.12 */
     PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];
     int nskip;
-    int error; /* HS_E* code from inside a visit callback */
+    int error;                             /* HS_E* code from inside a visit callback */
+    double seconds_list, seconds_traverse; /* where the time went */
 } hs_walk;
 
 /* Walks the heap; 0 on success, -1 with a Python exception set. */

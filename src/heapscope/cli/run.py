@@ -50,6 +50,9 @@ class RunCommand:
         parser.add_argument(
             "--json", action="store_true", help="print the final report as JSON on stdout"
         )
+        parser.add_argument(
+            "--dot", metavar="FILE", help="draw the leaks' retention paths (.dot; .png/.svg rendered)"
+        )
         parser.add_argument("script", help="the Python script to run")
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
