@@ -144,6 +144,23 @@ static inline Py_ssize_t hs_compat_preheader_size(PyTypeObject *tp, PyObject *op
     return extra;
 }
 
+/* ---- allocation tracebacks --------------------------------------------
+ * tracemalloc traces the block an object lives in, which starts at its
+ * pre-header.  3.11's own lookup forgets the managed-dict pre-header (and
+ * finds nothing for plain instances), so up to 3.12 heapscope looks the
+ * block up itself; 3.13 hides the C function and gets it right: call
+ * tracemalloc's function `fn` there.  New reference: a tuple of
+ * (filename, lineno), most recent first, or None. */
+static inline PyObject *hs_compat_object_traceback(PyObject *obj, PyObject *fn) {
+#if PY_VERSION_HEX < 0x030D0000
+    (void)fn;
+    return _PyTraceMalloc_GetTraceback(0, (uintptr_t)obj -
+                                              (uintptr_t)hs_compat_preheader_size(Py_TYPE(obj), obj));
+#else
+    return PyObject_CallOneArg(fn, obj);
+#endif
+}
+
 /* ---- int size -------------------------------------------------------- */
 static inline Py_ssize_t hs_compat_long_ndigits(PyObject *op) {
 #if PY_VERSION_HEX >= 0x030C0000

@@ -513,8 +513,8 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
                 first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
             root = Py_BuildValue("{sssOsO}", "kind", kind, "name", first, "frame", frame);
         } else {
-            first = hs_describe(L->objs[r]);
-            root = Py_BuildValue("{sssO}", "kind", kind, "name", first);
+            first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs_describe(L->objs[r]);
+            root = Py_BuildValue("{sssO}", "kind", r == L->sysmodules ? "interpreter" : kind, "name", first);
         }
     }
     if (first == NULL || root == NULL)
@@ -674,7 +674,8 @@ static int hs__token(hs_live *L, hs_dict_cache *cache, uint32_t p, uint32_t v, u
 
 typedef struct {
     uint32_t shape;
-    uint32_t rep; /* representative leaked object */
+    uint32_t orig; /* index before sorting */
+    uint32_t rep;  /* representative leaked object */
     uint32_t type_id;
     uint64_t count;
     uint64_t size;
@@ -725,7 +726,186 @@ static int hs__shape(hs_live *L, hs_group *trie, hs_dict_cache *cache, uint32_t 
  * Leaked objects: instances of the named types not in the baseline census.
  * Returns the list of story dicts, largest retained size first.
  */
-static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baseline, Py_ssize_t max_stories) {
+/* Is `to` reachable from `from` in at most `depth` hops (bounded search)? */
+static int hs__reaches(const hs_graph *g, uint32_t from, uint32_t to, unsigned depth) {
+    uint32_t queue[2048], dist[2048], head = 0, tail = 0;
+    queue[tail] = from;
+    dist[tail++] = 0;
+    while (head < tail) {
+        uint32_t v = queue[head], d = dist[head++], e;
+        if (v == to)
+            return 1;
+        if (d >= depth)
+            continue;
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1] && tail < 2048; e++) {
+            queue[tail] = g->fwd[e];
+            dist[tail++] = d + 1;
+        }
+    }
+    return 0;
+}
+
+/* Facts the fix hints need about a story's representative object. */
+static PyObject *hs__story_facts(hs_live *L, uint32_t rep) {
+    PyObject *o = L->objs[rep];
+    PyTypeObject *tp = Py_TYPE(o);
+    uint32_t p = L->s->parent[rep];
+    int weak = tp->tp_weaklistoffset != 0 || (tp->tp_flags & HS_TPFLAGS_MANAGED_WEAKREF) != 0;
+    int hashable = tp->tp_hash != NULL && tp->tp_hash != PyObject_HashNotImplemented;
+    PyObject *refers = Py_None;
+    if (p != HS_NONE && p != rep && PyDict_Check(L->objs[p])) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(L->objs[p], &pos, &key, &value))
+            if (key == o) {
+                uint32_t vv = hs__node(L->s, value);
+                refers = (vv != HS_NONE && hs__reaches(&L->s->graph, vv, rep, 4)) ? Py_True : Py_False;
+                break;
+            }
+    }
+    return Py_BuildValue("{sOsOsOsO}", "weakrefable", weak ? Py_True : Py_False, "hashable",
+                         hashable ? Py_True : Py_False, "value_refers_to_key", refers, "exception",
+                         PyExceptionInstance_Check(o) ? Py_True : Py_False);
+}
+
+/* The innermost frame of an allocation traceback outside `exclude`
+ * prefixes, as (file, line); NULL with no exception when none. */
+static PyObject *hs__site(PyObject *tb, PyObject *exclude) {
+    Py_ssize_t i, j;
+    if (tb == NULL || !PyTuple_Check(tb))
+        return NULL;
+    for (i = 0; i < PyTuple_GET_SIZE(tb); i++) {
+        PyObject *fr = PyTuple_GET_ITEM(tb, i), *fn;
+        int skip = 0;
+        if (!PyTuple_Check(fr) || PyTuple_GET_SIZE(fr) < 2 || !PyUnicode_Check(PyTuple_GET_ITEM(fr, 0)))
+            continue;
+        fn = PyTuple_GET_ITEM(fr, 0);
+        for (j = 0; exclude != NULL && j < PyTuple_GET_SIZE(exclude) && !skip; j++) {
+            int m = PyUnicode_Tailmatch(fn, PyTuple_GET_ITEM(exclude, j), 0, PY_SSIZE_T_MAX, -1);
+            if (m < 0)
+                return NULL;
+            skip = m;
+        }
+        if (!skip)
+            return Py_NewRef(fr);
+    }
+    return i > 0 ? Py_NewRef(PyTuple_GET_ITEM(tb, 0)) : NULL;
+}
+
+/* allocated_at for the top stories: tracemalloc's traceback of up to 200
+ * objects per story, counted by their innermost frame outside `exclude`. */
+static int hs__story_sites(hs_live *L, PyObject *list, const hs_story *stories, uint32_t nstories,
+                           const uint8_t *leaked, const uint32_t *shape, hs_addrmap *story_of,
+                           PyObject *tb_fn, PyObject *exclude) {
+    uint32_t *rank = NULL, *sampled = NULL, t, v, nshown = (uint32_t)PyList_GET_SIZE(list);
+    PyObject **sites = NULL;
+    int rc = -1;
+    rank = PyMem_RawMalloc(((size_t)nstories + 1) * sizeof(uint32_t));
+    sampled = PyMem_RawCalloc((size_t)nshown + 1, sizeof(uint32_t));
+    sites = PyMem_RawCalloc((size_t)nshown + 1, sizeof(PyObject *));
+    if (rank == NULL || sampled == NULL || sites == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (t = 0; t < nstories; t++)
+        rank[stories[t].orig] = t;
+    for (t = 0; t < nshown; t++)
+        if ((sites[t] = PyDict_New()) == NULL)
+            goto done;
+    for (v = 0; v < L->s->n; v++) {
+        uint32_t idx, r;
+        PyObject *tb, *site, *old, *cnt;
+        if (!leaked[v] || shape[v] == HS_NONE ||
+            !hs_addrmap_get(story_of, ((uintptr_t)shape[v] + 1) << 4, &idx))
+            continue;
+        r = rank[idx];
+        if (r >= nshown || sampled[r] >= 200)
+            continue;
+        sampled[r]++;
+        tb = hs_compat_object_traceback(L->objs[v], tb_fn);
+        if (tb == NULL)
+            goto done;
+        site = hs__site(tb, exclude);
+        Py_DECREF(tb);
+        if (site == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            continue;
+        }
+        old = PyDict_GetItemWithError(sites[r], site); /* borrowed; keys are our tuples */
+        if (old == NULL && PyErr_Occurred()) {
+            Py_DECREF(site);
+            goto done;
+        }
+        cnt = PyLong_FromLong(old ? PyLong_AsLong(old) + 1 : 1);
+        if (cnt == NULL || PyDict_SetItem(sites[r], site, cnt) < 0) {
+            Py_XDECREF(cnt);
+            Py_DECREF(site);
+            goto done;
+        }
+        Py_DECREF(cnt);
+        Py_DECREF(site);
+    }
+    for (t = 0; t < nshown; t++) {
+        PyObject *d = PyList_GET_ITEM(list, t), *out = PyList_New(0), *k, *val;
+        Py_ssize_t pos = 0;
+        if (out == NULL)
+            goto done;
+        while (PyDict_Next(sites[t], &pos, &k, &val)) {
+            PyObject *e = Py_BuildValue("{sOsOsO}", "file", PyTuple_GET_ITEM(k, 0), "line",
+                                        PyTuple_GET_ITEM(k, 1), "count", val);
+            if (e == NULL || PyList_Append(out, e) < 0) {
+                Py_XDECREF(e);
+                Py_DECREF(out);
+                goto done;
+            }
+            Py_DECREF(e);
+        }
+        val = PyLong_FromUnsignedLong(sampled[t]);
+        if (val == NULL || PyDict_SetItemString(d, "allocated_at", out) < 0 ||
+            PyDict_SetItemString(d, "sampled", val) < 0) {
+            Py_XDECREF(val);
+            Py_DECREF(out);
+            goto done;
+        }
+        Py_DECREF(val);
+        Py_DECREF(out);
+    }
+    rc = 0;
+done:
+    if (sites != NULL)
+        for (t = 0; t < nshown; t++)
+            Py_XDECREF(sites[t]);
+    PyMem_RawFree(sites);
+    PyMem_RawFree(rank);
+    PyMem_RawFree(sampled);
+    return rc;
+}
+
+/* Is a built-in resource object (file, socket) still open?  Asks its C
+ * `closed` getter; never asked of classes defined in Python, whose getter
+ * could be Python code.  1 open, 0 closed or not a resource, -1 error. */
+static int hs__is_open_resource(PyObject *o) {
+    PyObject *closed;
+    int r;
+    if (Py_TYPE(o)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+        return 0;
+    closed = PyObject_GetAttrString(o, "closed");
+    if (closed == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    r = PyObject_IsTrue(closed);
+    Py_DECREF(closed);
+    if (r < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return !r;
+}
+
+static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baseline, Py_ssize_t max_stories,
+                             PyObject *tb_fn, PyObject *exclude, int open_only) {
     hs_snapshot_object *s = L->s;
     uint8_t *wanted = NULL, *leaked = NULL;
     uint32_t *shape = NULL, *stack = NULL, *anc = NULL, v, t, nstories = 0, unreached = 0, tool_held = 0;
@@ -764,6 +944,8 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         if (!wanted[s->type_id[v]])
             continue;
         if (baseline != NULL && hs_census_has_address(baseline, s->addr[v]) == 1)
+            continue;
+        if (open_only && !hs__is_open_resource(L->objs[v]))
             continue;
         leaked[v] = 1;
     }
@@ -833,6 +1015,7 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
             }
             memset(&stories[idx], 0, sizeof(hs_story));
             stories[idx].shape = sh;
+            stories[idx].orig = idx;
             stories[idx].rep = v;
             stories[idx].type_id = s->type_id[v];
             nstories++;
@@ -852,16 +1035,20 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         PyObject *path = hs__render_path(L, stories[t].rep), *d;
         if (path == NULL)
             goto done;
-        d = Py_BuildValue("{sssKsKsKsksN}", "type", s->type_names[stories[t].type_id], "count",
+        d = Py_BuildValue("{sssKsKsKsksNsN}", "type", s->type_names[stories[t].type_id], "count",
                           (unsigned long long)stories[t].count, "size", (unsigned long long)stories[t].size,
                           "retained_size", (unsigned long long)stories[t].retained, "example_address",
-                          (unsigned long)s->addr[stories[t].rep], "path", path);
+                          (unsigned long)s->addr[stories[t].rep], "path", path, "facts",
+                          hs__story_facts(L, stories[t].rep));
         if (d == NULL || PyList_Append(list, d) < 0) {
             Py_XDECREF(d);
             goto done;
         }
         Py_DECREF(d);
     }
+    if (tb_fn != NULL && tb_fn != Py_None &&
+        hs__story_sites(L, list, stories, nstories, leaked, shape, &story_of, tb_fn, exclude) < 0)
+        goto done;
     result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", nstories, "unreached", unreached,
                            "tool_held", tool_held);
 done:
@@ -953,12 +1140,13 @@ static int hs__compute_dominators(hs_snapshot_object *s) {
 }
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"objects",    "types", "baseline", "max_stories",
-                             "dominators", "top",   "tool_dir", NULL};
+    static char *kwlist[] = {"objects",  "types",        "baseline",     "max_stories", "dominators", "top",
+                             "tool_dir", "traceback_fn", "site_exclude", "open_only",   NULL};
     hs_state *st = get_heapscope_state(module);
     PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
+    PyObject *tb_fn = Py_None, *site_exclude = NULL;
     Py_ssize_t max_stories = 10, top = 0, i;
-    int dominators = 1, gc_was = -1;
+    int dominators = 1, gc_was = -1, open_only = 0;
     const char *tool_dir = NULL;
     hs_walk w;
     hs_live L;
@@ -971,8 +1159,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset(&w, 0, sizeof(w));
     memset(&L, 0, sizeof(L));
     L.sysmodules = HS_NONE;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnz:analyze", kwlist, &objects, &types, &baseline,
-                                     &max_stories, &dominators, &top, &tool_dir))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!p:analyze", kwlist, &objects, &types,
+                                     &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
+                                     &PyTuple_Type, &site_exclude, &open_only))
         return NULL;
     if (baseline != Py_None && Py_TYPE(baseline) != st->census_type) {
         PyErr_SetString(PyExc_TypeError, "baseline must be a Census taken with keep_addresses=True");
@@ -1113,7 +1302,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     }
     Py_CLEAR(item);
     if (PyList_GET_SIZE(types_list) > 0) {
-        item = hs__stories(&L, types_list, baseline == Py_None ? NULL : baseline, max_stories);
+        item = hs__stories(&L, types_list, baseline == Py_None ? NULL : baseline, max_stories, tb_fn,
+                           site_exclude, open_only);
         if (item == NULL || PyDict_SetItemString(answers, "leaks", item) < 0)
             goto done;
         Py_CLEAR(item);

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from heapscope._heapscope import Census, HeapscopeError, Snapshot
 from heapscope.api import census, check, growth
-from heapscope.graph import Path, Retainer, Story, Why, show_backrefs, snapshot, top_retainers, why
+from heapscope.graph import (
+    Path,
+    Retainer,
+    Story,
+    Why,
+    show_backrefs,
+    snapshot,
+    top_retainers,
+    unclosed,
+    why,
+)
 from heapscope.report import Report
 
 __version__ = "0.1.0"
@@ -30,5 +40,6 @@ __all__ = [
     "show_backrefs",
     "snapshot",
     "top_retainers",
+    "unclosed",
     "why",
 ]

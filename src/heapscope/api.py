@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import gc
+import tracemalloc
+import warnings
 from typing import Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census
-from heapscope.graph import analyze, snapshot, stories_of, top_retainers, why
+from heapscope.graph import Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
 from heapscope.report import GrowthRow, Report, verdicts
 
-__all__ = ["census", "check", "explain_leaks", "growth", "snapshot", "top_retainers", "why"]
+__all__ = [
+    "census",
+    "check",
+    "explain_leaks",
+    "growth",
+    "snapshot",
+    "top_retainers",
+    "unclosed",
+    "why",
+]
 
 _last_growth: Census | None = None
 
@@ -44,19 +55,73 @@ def growth(limit: int = 20) -> list[GrowthRow]:
     return rows[:limit]
 
 
-def check(fn: Callable[[], object], runs: int = 5, warmup: int = 2, explain: bool = True) -> Report:
+def check(
+    fn: Callable[[], object],
+    runs: int = 5,
+    warmup: int = 2,
+    explain: bool = True,
+    trace: bool = False,
+    frames: int = 5,
+) -> Report:
     """Call ``fn`` ``warmup`` times unmeasured, then ``runs`` times with a census after each.
 
     A type leaks when its count grew in every measured run (the rule of
     CPython's refleak hunter); one that grew, then stopped, is reported apart.
     Exceptions raised by ``fn`` propagate.  With ``explain``, each leak gets
     its stories: how the objects born during the runs are held, from which
-    root, and what they retain.
+    root, and what they retain.  With ``trace`` (or when tracemalloc already
+    traces), each story also says where its objects were allocated.
     """
     if runs < 2:
         raise ValueError("runs must be at least 2: a leak is growth repeated in every run")
     if warmup < 0:
         raise ValueError("warmup must be 0 or more")
+    started = False
+    if trace and not tracemalloc.is_tracing():
+        tracemalloc.start(frames)
+        started = True
+    try:
+        return _check(fn, runs, warmup, explain)
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
+def _check(fn: Callable[[], object], runs: int, warmup: int, explain: bool) -> Report:
+    # Files and sockets collected while still open say so with a
+    # ResourceWarning: record them (with where they were opened).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        report = _measure(fn, runs, warmup, explain)
+    collected = collected_unclosed(caught)
+    if collected:
+        report.extra.setdefault("unclosed", {})["collected_unclosed"] = collected
+    for w in caught:
+        if not issubclass(w.category, ResourceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return report
+
+
+def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[dict[str, object]]:
+    """ResourceWarnings of objects garbage-collected unclosed, by where they were opened."""
+    counts: dict[tuple[str, str, int], int] = {}
+    for w in caught:
+        if not issubclass(w.category, ResourceWarning):
+            continue
+        file, line = w.filename, w.lineno
+        tb = tracemalloc.get_object_traceback(w.source) if w.source is not None else None
+        if tb is not None and len(tb):
+            frame = tb[-1]
+            file, line = frame.filename, frame.lineno
+        what = str(w.message).split(" name=")[0].split(" <")[0]
+        counts[(what, file, line)] = counts.get((what, file, line), 0) + 1
+    return [
+        {"message": what, "file": file, "line": line, "count": n}
+        for (what, file, line), n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]
+
+
+def _measure(fn: Callable[[], object], runs: int, warmup: int, explain: bool) -> Report:
     for _ in range(warmup):
         fn()
     gc.collect()
@@ -70,8 +135,12 @@ def check(fn: Callable[[], object], runs: int = 5, warmup: int = 2, explain: boo
         samples[i + 1] = _heapscope.census()
     series = _heapscope.series(samples)
     report = verdicts(series, runs=runs, warmup=warmup)
+    report.extra["tracing"] = tracemalloc.is_tracing()
     if report.leaks and explain:
         explain_leaks(report, samples[0])
+        still_open = unclosed(baseline=samples[0])
+        if still_open:
+            report.extra.setdefault("unclosed", {})["open"] = [s.to_dict() for s in still_open]
     return report
 
 
@@ -81,8 +150,12 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
         types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
     )
     by_type = stories_of(snap)
+    from heapscope.hints import hint_for
+
     for leak in report.leaks:
         stories = by_type.get(leak.type, [])
+        for story in stories:
+            story.hint = hint_for(story)
         leak.stories = stories
         if stories:
             first = stories[0]
@@ -93,4 +166,26 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
             leak.extra["path"] = first.path.hops
             leak.extra["path_text"] = first.path.general_text
             leak.extra["retained_size"] = sum(s.retained_size for s in stories)
+            sites = merge_sites(stories)
+            if sites is not None:
+                leak.extra["allocated_at"] = sites
+            if first.hint is not None:
+                leak.extra["hint"] = dict(first.hint)
             leak.extra["stories"] = [s.to_dict() for s in stories]
+
+
+def merge_sites(stories: list[Story]) -> list[dict[str, object]] | None:
+    """Allocation sites over all stories of a leak, most objects first; None untraced."""
+    counts: dict[tuple[str, int], int] = {}
+    traced = False
+    for story in stories:
+        if story.allocated_at is None:
+            continue
+        traced = True
+        for site in story.allocated_at:
+            key = (site["file"], site["line"])
+            counts[key] = counts.get(key, 0) + site["count"]
+    if not traced:
+        return None
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"file": f, "line": line, "count": n} for (f, line), n in ordered]

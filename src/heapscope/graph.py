@@ -8,12 +8,15 @@ objects are still there to label the paths.
 from __future__ import annotations
 
 import os
+import sysconfig
 import threading
+import tracemalloc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from heapscope import _heapscope
+from _tracemalloc import _get_object_traceback
 from heapscope._heapscope import Census, Snapshot
 
 TOOL_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -122,9 +125,27 @@ class Story:
     size: int
     retained_size: int
     path: Path
+    allocated_at: list[dict[str, Any]] | None = None  # None: tracemalloc was off
+    facts: dict[str, Any] = field(default_factory=dict)
+    hint: dict[str, str] | None = None
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> Story:
+        sites = raw.get("allocated_at")
+        if sites is not None:
+            sites = sorted(sites, key=lambda x: (-x["count"], x["file"], x["line"]))
+        return cls(
+            raw["type"],
+            raw["count"],
+            raw["size"],
+            raw["retained_size"],
+            Path.from_raw(raw["path"]),
+            sites,
+            dict(raw.get("facts") or {}),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        d = {
+        d: dict[str, Any] = {
             "type": self.type,
             "count": self.count,
             "size": self.size,
@@ -133,6 +154,10 @@ class Story:
         d.update(self.path.to_dict())
         d["path_text"] = self.path.general_text
         d["example_path_text"] = self.path.text
+        if self.allocated_at is not None:
+            d["allocated_at"] = list(self.allocated_at)
+        if self.hint is not None:
+            d["hint"] = dict(self.hint)
         return d
 
 
@@ -162,6 +187,12 @@ class Retainer:
         return f"{fmt_bytes(self.retained_size):>10}  {self.type} at {self.path.text}"
 
 
+def _site_exclude() -> tuple[str, ...]:
+    """Where allocation sites are not interesting: the standard library, heapscope."""
+    paths = {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib")}
+    return tuple(sorted(p for p in paths if p)) + (TOOL_DIR, "<frozen ")
+
+
 def analyze(
     objects: Sequence[object] = (),
     types: Iterable[str] = (),
@@ -169,8 +200,15 @@ def analyze(
     max_stories: int = 10,
     dominators: bool = True,
     top: int = 0,
+    sites: bool = True,
+    open_only: bool = False,
 ) -> Snapshot:
-    """Run the C analysis; see ``_heapscope.analyze``."""
+    """Run the C analysis; see ``_heapscope.analyze``.
+
+    With ``sites`` and tracemalloc tracing, each story gets ``allocated_at``.
+    With ``open_only``, only built-in resources (files, sockets) still open count.
+    """
+    tb_fn = _get_object_traceback if sites and tracemalloc.is_tracing() else None
     return _heapscope.analyze(
         objects=objects,
         types=list(types),
@@ -179,7 +217,42 @@ def analyze(
         dominators=dominators,
         top=top,
         tool_dir=TOOL_DIR,
+        traceback_fn=tb_fn,
+        site_exclude=_SITE_EXCLUDE,
+        open_only=open_only,
     )
+
+
+_SITE_EXCLUDE = _site_exclude()
+
+#: Built-in types whose objects hold an OS resource and have a `closed` attribute.
+RESOURCE_TYPES = (
+    "_io.FileIO",
+    "_io.BufferedReader",
+    "_io.BufferedWriter",
+    "_io.BufferedRandom",
+    "_io.TextIOWrapper",
+    "socket.socket",
+    "_socket.socket",
+    "select.epoll",
+)
+
+
+def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Story]:
+    """Files, sockets and other built-in resources still open and still referenced.
+
+    Each story says how many are held the same way, by what, and (when
+    tracemalloc traces) where they were opened.  With ``baseline``, only those
+    opened after it.
+    """
+    snap = analyze(types=RESOURCE_TYPES, baseline=baseline, max_stories=max_stories, open_only=True)
+    stdio = {f"sys.{n}" for n in ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")}
+    return [
+        story
+        for stories in stories_of(snap).values()
+        for story in stories
+        if story.path.root.get("name") not in stdio
+    ]
 
 
 def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
@@ -187,9 +260,7 @@ def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
     out: dict[str, list[Story]] = {}
     leaks = snapshot.results().get("leaks") or {}
     for raw in leaks.get("stories", []):
-        story = Story(
-            raw["type"], raw["count"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"])
-        )
+        story = Story.from_raw(raw)
         out.setdefault(story.type, []).append(story)
     return out
 

@@ -46,6 +46,9 @@ class Sampler:
         intervals = len(judged) - 1
         report = verdicts(_heapscope.series(judged), runs=intervals, warmup=0)
         whole = verdicts(_heapscope.series(samples), runs=len(samples) - 1, warmup=0)
+        import tracemalloc
+
+        report.extra["tracing"] = tracemalloc.is_tracing()
         report.growth = whole.growth
         report.extra["unit"] = "sample intervals"
         if intervals < 2:

@@ -33,6 +33,12 @@ class CheckCommand:
             "--warmup", type=positive, default=2, help="unmeasured runs first (default 2)"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--frames", type=positive, default=5, help="tracemalloc frames per allocation (default 5)"
+        )
+        parser.add_argument(
+            "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
+        )
         parser.add_argument("--dot", metavar="FILE",
                             help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)")
 
@@ -45,9 +51,20 @@ class CheckCommand:
             fn = resolve(args.target)
         except TargetError as exc:
             return error(str(exc))
+        raised: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                fn()
+            except Exception as exc:  # the target's own failure, not heapscope's
+                raised.append(exc)
+                raise
+
         try:
-            report = check(fn, runs=args.runs, warmup=args.warmup)
-        except Exception:
+            report = check(target, runs=args.runs, warmup=args.warmup, trace=not args.no_trace, frames=max(1, args.frames))
+        except Exception as exc:
+            if not raised or exc is not raised[-1]:
+                raise
             traceback.print_exc()
             return error(
                 f"{args.target} raised an exception (traceback above); fix it or pick another target"

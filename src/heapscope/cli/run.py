@@ -53,6 +53,12 @@ class RunCommand:
         parser.add_argument(
             "--dot", metavar="FILE", help="draw the leaks' retention paths (.dot; .png/.svg rendered)"
         )
+        parser.add_argument(
+            "--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)"
+        )
+        parser.add_argument(
+            "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
+        )
         parser.add_argument("script", help="the Python script to run")
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
@@ -72,6 +78,10 @@ class RunCommand:
         sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
         sys.modules["__main__"] = main
 
+        if not args.no_trace:
+            import tracemalloc
+
+            tracemalloc.start(max(1, args.frames))
         sampler = Sampler()
         started = time.monotonic()
 

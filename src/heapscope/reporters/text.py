@@ -48,10 +48,17 @@ def render(report: Report, limit: int = 15) -> str:
                 f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})"
             )
             lines.extend(story_lines(leak.stories, indent="    "))
+            for site in (leak.extra.get("allocated_at") or [])[:3]:
+                lines.append(f"    allocated at {site['file']}:{site['line']} (+{site['count']} {leak.type})")
     else:
         lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
         if report.extra.get("note"):
             lines.append(f"  ({report.extra['note']})")
+    if report.leaks and report.extra.get("tracing") is False:
+        lines.append(
+            "  (allocation sites: tracing was off; heapscope check/run trace by default, "
+            "or call tracemalloc.start() before the code runs)"
+        )
     if report.flattened:
         lines.append("grew, then flattened (not a leak; a cache filling up?):")
         for f in report.flattened:
@@ -73,6 +80,8 @@ def story_lines(stories: list, indent: str = "  ", limit: int = 3) -> list[str]:
             f"({fmt_bytes(story.retained_size)} retained):"
         )
         out.append(f"{indent}  {story.path.general_text}")
+        if story.hint is not None:
+            out.append(f"{indent}  Fix: {story.hint['text']}")
     if len(stories) > limit:
         out.append(f"{indent}... {len(stories) - limit} more ways they are held")
     return out

@@ -1,0 +1,109 @@
+"""Fix hints on real leaking programs, and near misses that must not get them."""
+
+import os
+import sys
+
+import pytest
+
+import heapscope
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples"))
+import class_registry  # noqa: E402
+import class_registry_fixed  # noqa: E402
+import leak_shapes as ls  # noqa: E402
+import second_index  # noqa: E402
+import unclosed_files  # noqa: E402
+
+
+def hints(step):
+    report = heapscope.check(step, runs=4, warmup=2, trace=True)
+    return report, {leak.type: (leak.extra.get("hint") or {}).get("id") for leak in report.leaks}
+
+
+@pytest.mark.parametrize(
+    "step, leaked_type, hint_id, words",
+    [
+        (class_registry.step, "class_registry.ClassA", "weak-key-registry", "weakref.WeakKeyDictionary"),
+        (second_index.step, "second_index.Member", "second-index", "second_index.members"),
+        (ls.callbacks_step, "leak_shapes.Widget", "bound-method-callbacks", "WeakMethod"),
+        (ls.lru_method_step, "leak_shapes.PriceService", "lru-cache-on-method", "self"),
+        (ls.exceptions_step, "leak_shapes.Payload", "stored-exception-traceback", "clear_frames"),
+        (ls.closure_step, "leak_shapes.Big", "closure-capture", "leak_shapes.HANDLERS[i]"),
+        (ls.logger_step, "logging.Logger", "logger-per-request", "LoggerAdapter"),
+        (ls.tasks_step, "_asyncio.Task", "asyncio-task-set", "add_done_callback(leak_shapes.TASKS.discard)"),
+        (ls.weak_backref_step, "leak_shapes.Node", "weak-key-dict-values-refer-to-keys", "refer back"),
+        (unclosed_files.step, "_io.TextIOWrapper", "unclosed-resource", "unclosed_files._open_logs"),
+    ],
+)
+def test_leak_shapes_get_their_fix(step, leaked_type, hint_id, words):
+    report, ids = hints(step)
+    assert ids.get(leaked_type) == hint_id, (ids, str(report))
+    leak = report.leak(leaked_type)
+    assert words in leak.extra["hint"]["text"]
+    assert "Fix: " in str(report)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        class_registry_fixed.step,
+        ls.callbacks_fixed_step,
+        ls.lru_function_step,
+        ls.exceptions_fixed_step,
+        ls.logger_fixed_step,
+        ls.tasks_fixed_step,
+    ],
+)
+def test_near_misses_are_not_leaks(step):
+    report, ids = hints(step)
+    assert not report.leaked, str(report)
+
+
+def test_weak_key_hint_needs_a_weakrefable_key():
+    # a plain registry keyed by instances gets the WeakKeyDictionary hint...
+    _, ids = hints(ls.plain_registry_step)
+    assert ids["leak_shapes.Node"] == "weak-key-registry"
+    # ...but not when the values refer back to the keys: then it says why not
+    report, ids = hints(ls.weak_backref_step)
+    assert "WeakKeyDictionary" in report.leak("leak_shapes.Node").extra["hint"]["text"]
+    assert "make it a" not in report.leak("leak_shapes.Node").extra["hint"]["text"]
+
+
+def test_allocation_site_named_in_hint():
+    report, _ = hints(class_registry.step)
+    leak = report.leak("class_registry.ClassA")
+    site = leak.extra["allocated_at"][0]
+    assert site["file"].endswith("class_registry.py") and site["count"] == 4
+    with open(site["file"]) as f:
+        assert "ClassA()" in f.readlines()[site["line"] - 1]
+    assert f"class_registry.py:{site['line']}" in leak.extra["hint"]["text"]
+
+
+def test_without_tracing_the_report_says_how_to_get_sites():
+    report = heapscope.check(class_registry.step, runs=3, trace=False)
+    assert "allocated_at" not in report.leak("class_registry.ClassA").extra
+    assert "tracing was off" in str(report)
+
+
+def test_unclosed_census_and_collected_unclosed():
+    import gc
+    import tracemalloc
+
+    tracemalloc.start(3)
+    try:
+        f = open(os.devnull)  # noqa: SIM115 (kept open on purpose)
+        found = heapscope.unclosed()
+        assert any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in found)
+        f.close()
+        assert not any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in heapscope.unclosed())
+
+        def drops_open_file():
+            open(os.devnull)  # noqa: SIM115 (collected unclosed: ResourceWarning)
+            gc.collect()
+
+        report = heapscope.check(drops_open_file, runs=3, warmup=1)
+        collected = report.extra["unclosed"]["collected_unclosed"]
+        assert collected[0]["count"] >= 3 and "unclosed file" in collected[0]["message"]
+        assert collected[0]["file"].endswith("test_hints.py")
+    finally:
+        tracemalloc.stop()
