@@ -11,12 +11,12 @@ import os
 import sysconfig
 import threading
 import tracemalloc
+from _tracemalloc import _get_object_traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from heapscope import _heapscope
-from _tracemalloc import _get_object_traceback
 from heapscope._heapscope import Census, Snapshot
 
 TOOL_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -11,7 +11,7 @@ hashable keys whose values do not refer back to them.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from heapscope.graph import Story
 
@@ -46,7 +46,7 @@ def _short(type_name: str) -> str:
     return type_name.rsplit(".", 1)[-1]
 
 
-def traceback_frames(story: Story) -> Optional[Hint]:
+def traceback_frames(story: Story) -> Hint | None:
     if story.facts.get("exception"):
         holder = _holder(story)
     elif ".__traceback__" in story.path.general_text:
@@ -62,7 +62,7 @@ def traceback_frames(story: Story) -> Optional[Hint]:
     }
 
 
-def bound_method_callbacks(story: Story) -> Optional[Hint]:
+def bound_method_callbacks(story: Story) -> Hint | None:
     types, labels = _hop_types(story), _hop_labels(story)
     if story.type == "method" and len(types) >= 2:
         container = _holder(story, 1)
@@ -78,7 +78,7 @@ def bound_method_callbacks(story: Story) -> Optional[Hint]:
     }
 
 
-def lru_cache_on_method(story: Story) -> Optional[Hint]:
+def lru_cache_on_method(story: Story) -> Hint | None:
     types = _hop_types(story)
     if "functools._lru_cache_wrapper" not in types:
         return None
@@ -93,7 +93,7 @@ def lru_cache_on_method(story: Story) -> Optional[Hint]:
     }
 
 
-def asyncio_task_set(story: Story) -> Optional[Hint]:
+def asyncio_task_set(story: Story) -> Hint | None:
     types = _hop_types(story)
     if not story.type.endswith("Task") or len(types) < 2 or types[-2] not in ("set", "list"):
         return None
@@ -105,7 +105,7 @@ def asyncio_task_set(story: Story) -> Optional[Hint]:
     }
 
 
-def logger_per_request(story: Story) -> Optional[Hint]:
+def logger_per_request(story: Story) -> Hint | None:
     if ".manager.loggerDict[" not in story.path.general_text:
         return None
     return {
@@ -116,7 +116,7 @@ def logger_per_request(story: Story) -> Optional[Hint]:
     }
 
 
-def weak_values_refer_to_keys(story: Story) -> Optional[Hint]:
+def weak_values_refer_to_keys(story: Story) -> Hint | None:
     types = _hop_types(story)
     if "weakref.WeakKeyDictionary" not in types:
         return None
@@ -130,7 +130,7 @@ def weak_values_refer_to_keys(story: Story) -> Optional[Hint]:
     }
 
 
-def weak_key_registry(story: Story) -> Optional[Hint]:
+def weak_key_registry(story: Story) -> Hint | None:
     if not story.path.general_text.endswith("(key)]"):
         return None
     if story.path.root.get("kind") not in ("class attribute", "module global"):
@@ -171,7 +171,7 @@ def _module_globals(root_name: str) -> tuple[str, dict[str, Any]] | None:
     return (mod, vars(m)) if m is not None else None
 
 
-def second_index(story: Story) -> Optional[Hint]:
+def second_index(story: Story) -> Hint | None:
     root = story.path.root
     types = _hop_types(story)
     if root.get("kind") != "module global" or len(types) < 2 or types[-2] != "dict":
@@ -198,7 +198,7 @@ def second_index(story: Story) -> Optional[Hint]:
     }
 
 
-def closure_capture(story: Story) -> Optional[Hint]:
+def closure_capture(story: Story) -> Hint | None:
     text = story.path.general_text
     if ".__closure__" not in text:
         return None
@@ -211,13 +211,16 @@ def closure_capture(story: Story) -> Optional[Hint]:
     }
 
 
-def held_by_c(story: Story) -> Optional[Hint]:
+def held_by_c(story: Story) -> Hint | None:
     root = story.path.root
     if root.get("kind") != "held by C code":
         return None
     name = root.get("name", "")
     if name.startswith("<method"):
-        what = "a bound method registered with C code (atexit.register, signal.signal, a C extension's callback)"
+        what = (
+            "a bound method registered with C code "
+            "(atexit.register, signal.signal, a C extension's callback)"
+        )
         fix = "unregister it when done (atexit.unregister), or register a function that holds a weakref"
     else:
         what = f"{name}, referenced only from C code (an extension's state, a C callback registry)"
@@ -225,7 +228,7 @@ def held_by_c(story: Story) -> Optional[Hint]:
     return {"id": "held-by-c-code", "text": f"{story.count} {_short(story.type)} are kept by {what}: {fix}."}
 
 
-def unclosed_resource(story: Story) -> Optional[Hint]:
+def unclosed_resource(story: Story) -> Hint | None:
     from heapscope.graph import RESOURCE_TYPES
 
     if story.type not in RESOURCE_TYPES:
@@ -238,7 +241,7 @@ def unclosed_resource(story: Story) -> Optional[Hint]:
     }
 
 
-def unbounded_container(story: Story) -> Optional[Hint]:
+def unbounded_container(story: Story) -> Hint | None:
     root = story.path.root
     types = _hop_types(story)
     if root.get("kind") not in ("module global", "class attribute") or len(types) < 2:
@@ -254,7 +257,7 @@ def unbounded_container(story: Story) -> Optional[Hint]:
     }
 
 
-RULES: list[Callable[[Story], Optional[Hint]]] = [
+RULES: list[Callable[[Story], Hint | None]] = [
     traceback_frames,
     lru_cache_on_method,
     bound_method_callbacks,
@@ -270,7 +273,7 @@ RULES: list[Callable[[Story], Optional[Hint]]] = [
 ]
 
 
-def hint_for(story: Story) -> Optional[Hint]:
+def hint_for(story: Story) -> Hint | None:
     """The first rule's hint for this story, or None."""
     for rule in RULES:
         hint = rule(story)

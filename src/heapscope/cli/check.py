@@ -61,7 +61,13 @@ class CheckCommand:
                 raise
 
         try:
-            report = check(target, runs=args.runs, warmup=args.warmup, trace=not args.no_trace, frames=max(1, args.frames))
+            report = check(
+                target,
+                runs=args.runs,
+                warmup=args.warmup,
+                trace=not args.no_trace,
+                frames=max(1, args.frames),
+            )
         except Exception as exc:
             if not raised or exc is not raised[-1]:
                 raise

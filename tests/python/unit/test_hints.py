@@ -95,7 +95,8 @@ def test_unclosed_census_and_collected_unclosed():
         found = heapscope.unclosed()
         assert any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in found)
         f.close()
-        assert not any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in heapscope.unclosed())
+        after = heapscope.unclosed()
+        assert not any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in after)
 
         def drops_open_file():
             open(os.devnull)  # noqa: SIM115 (collected unclosed: ResourceWarning)
