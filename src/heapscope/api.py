@@ -62,6 +62,7 @@ def check(
     explain: bool = True,
     trace: bool = False,
     frames: int = 5,
+    early_stop: bool = False,
 ) -> Report:
     """Call ``fn`` ``warmup`` times unmeasured, then ``runs`` times with a census after each.
 
@@ -70,7 +71,9 @@ def check(
     Exceptions raised by ``fn`` propagate.  With ``explain``, each leak gets
     its stories: how the objects born during the runs are held, from which
     root, and what they retain.  With ``trace`` (or when tracemalloc already
-    traces), each story also says where its objects were allocated.
+    traces), each story also says where its objects were allocated.  With
+    ``early_stop``, measuring stops once no type has grown in every run so far
+    (no leak is possible then; "flattened" is not reported).
     """
     if runs < 2:
         raise ValueError("runs must be at least 2: a leak is growth repeated in every run")
@@ -81,18 +84,18 @@ def check(
         tracemalloc.start(frames)
         started = True
     try:
-        return _check(fn, runs, warmup, explain)
+        return _check(fn, runs, warmup, explain, early_stop)
     finally:
         if started:
             tracemalloc.stop()
 
 
-def _check(fn: Callable[[], object], runs: int, warmup: int, explain: bool) -> Report:
+def _check(fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool) -> Report:
     # Files and sockets collected while still open say so with a
     # ResourceWarning: record them (with where they were opened).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
-        report = _measure(fn, runs, warmup, explain)
+        report = _measure(fn, runs, warmup, explain, early_stop)
     collected = collected_unclosed(caught)
     if collected:
         report.extra.setdefault("unclosed", {})["collected_unclosed"] = collected
@@ -121,7 +124,49 @@ def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[dict[str, 
     ]
 
 
-def _measure(fn: Callable[[], object], runs: int, warmup: int, explain: bool) -> Report:
+def _could_still_leak(samples: list[Census | None]) -> bool:
+    """Did some type grow in every run so far?  (Only such a type can be a leak.)"""
+    for _, counts, _ in _heapscope.series(samples):
+        if all(counts[i + 1] > counts[i] for i in range(len(counts) - 1)):
+            return True
+    return False
+
+
+def _quick_no_leak(fn: Callable[[], object], runs: int, warmup: int) -> Report | None:
+    """A cheaper first pass for early_stop: no collection between the runs.
+
+    With the collector off, garbage only accumulates, so a count that did not
+    grow before collecting cannot have grown after it: if no type grew in
+    every run here, there is no leak.  Returns that no-leak report, or None
+    when some type might leak (then the exact measurement decides).
+    """
+    for _ in range(warmup):
+        fn()
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        samples: list[Census | None] = [_heapscope.census()]
+        for i in range(runs):
+            fn()
+            samples.append(_heapscope.census())
+            if i >= 1 and not _could_still_leak(samples):
+                return verdicts(_heapscope.series(samples), runs=i + 1, warmup=warmup)
+        return None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _measure(
+    fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool = False
+) -> Report:
+    if early_stop:
+        quick = _quick_no_leak(fn, runs, warmup)
+        if quick is not None:
+            quick.extra["tracing"] = tracemalloc.is_tracing()
+            return quick
+        warmup = 0  # the quick pass warmed up already
     for _ in range(warmup):
         fn()
     gc.collect()
@@ -129,12 +174,16 @@ def _measure(fn: Callable[[], object], runs: int, warmup: int, explain: bool) ->
     # The baseline keeps every address: objects not in it were born during
     # the measured runs (the three-snapshot rule).
     samples[0] = _heapscope.census(keep_addresses=True)
+    done = runs
     for i in range(runs):
         fn()
         gc.collect()
         samples[i + 1] = _heapscope.census()
-    series = _heapscope.series(samples)
-    report = verdicts(series, runs=runs, warmup=warmup)
+        if early_stop and i >= 1 and not _could_still_leak(samples[: i + 2]):
+            done = i + 1  # nothing grew in every run: no leak is possible any more
+            break
+    series = _heapscope.series(samples[: done + 1])
+    report = verdicts(series, runs=done, warmup=warmup)
     report.extra["tracing"] = tracemalloc.is_tracing()
     if report.leaks and explain:
         explain_leaks(report, samples[0])

@@ -71,7 +71,7 @@ def check_no_leaks(
 ) -> Report:
     """Run ``fn`` as ``heapscope.check`` does; raise LeakError when it leaks."""
     __tracebackhide__ = True
-    report = _filtered(check(fn, runs=runs, warmup=warmup), ignore_types)
+    report = _filtered(check(fn, runs=runs, warmup=warmup, early_stop=True), ignore_types)
     if report.leaks:
         raise LeakError(report)
     return report
