@@ -1,9 +1,12 @@
 #include "graphobj.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../core/hs_group.h"
+#include "../core/hs_snapfile.h"
 #include "census.h"
 #include "labels.h"
 #include "sizes.h"
@@ -41,6 +44,7 @@ typedef struct {
     char **type_names;
     uintptr_t *type_addr;
     double seconds[4]; /* walk, roots and paths, dominators, stories */
+    int from_file;     /* arrays were malloc'ed by the core's file reader */
     PyObject *results; /* dict of the answers computed while the heap was live */
 } hs_snapshot_object;
 
@@ -54,10 +58,11 @@ static void snapshot_dealloc(PyObject *self) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     PyTypeObject *tp = Py_TYPE(self);
     uint32_t i;
-    PyMem_RawFree(s->addr);
-    PyMem_RawFree(s->type_id);
-    PyMem_RawFree(s->size);
-    PyMem_RawFree(s->tier);
+    void (*release)(void *) = s->from_file ? free : PyMem_RawFree;
+    release(s->addr);
+    release(s->type_id);
+    release(s->size);
+    release(s->tier);
     PyMem_RawFree(s->parent);
     PyMem_RawFree(s->idom);
     PyMem_RawFree(s->retained);
@@ -65,8 +70,8 @@ static void snapshot_dealloc(PyObject *self) {
     hs_addrmap_destroy(&s->index);
     if (s->type_names != NULL)
         for (i = 0; i < s->ntypes; i++)
-            PyMem_RawFree(s->type_names[i]);
-    PyMem_RawFree(s->type_names);
+            release(s->type_names[i]);
+    release(s->type_names);
     PyMem_RawFree(s->type_addr);
     Py_CLEAR(s->results);
     tp->tp_free(self);
@@ -1114,6 +1119,35 @@ static PyObject *hs__top_retainers(hs_live *L, Py_ssize_t top) {
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * Shortest paths from the roots, in phases, each reaching only what the
+ * earlier ones could not: what outlives a call first (module globals,
+ * references from C), then running frames, then interpreter internals,
+ * then heapscope's own frames.  Within a phase, shortest paths.  Fills
+ * s->parent; 0, or -1 with MemoryError.
+ */
+static int hs__search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip) {
+    static const uint8_t phases[][3] = {
+        {HS_TIER_MODULE, HS_TIER_C, 0}, {HS_TIER_STACK, 0, 0}, {HS_TIER_INTERP, 0, 0}, {HS_TIER_TOOL, 0, 0}};
+    int ph;
+    for (ph = 0; ph < 4; ph++) {
+        uint32_t nroots = 0, *roots = hs__ordered_roots(s, exclude, phases[ph], &nroots);
+        int rc;
+        if (roots == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        rc = ph == 0 ? hs_graph_bfs(&s->graph, roots, nroots, skip, s->parent, NULL)
+                     : hs_graph_bfs_extend(&s->graph, roots, nroots, skip, s->parent, NULL);
+        PyMem_RawFree(roots);
+        if (rc != HS_OK) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int hs__compute_dominators(hs_snapshot_object *s) {
     uint32_t *roots, nroots = 0, *order, norder = 0;
     int rc;
@@ -1152,7 +1186,6 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_live L;
     hs_snapshot_object *s = NULL;
     uint8_t *exclude = NULL;
-    uint32_t *roots = NULL, nroots = 0;
     PyObject *result = NULL, *answers = NULL, *item = NULL;
     double t0 = hs__now(), t1;
 
@@ -1241,31 +1274,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs__classify_interp(&L);
     if (hs__classify_stacks(&L) < 0)
         goto done;
-    /* Phases, each reaching only what the earlier ones could not: what
-     * outlives a call first (module globals, references from C), then
-     * running frames, then interpreter internals, then heapscope's own
-     * frames.  Within a phase the search takes shortest paths. */
-    {
-        static const uint8_t phases[][3] = {{HS_TIER_MODULE, HS_TIER_C, 0},
-                                            {HS_TIER_STACK, 0, 0},
-                                            {HS_TIER_INTERP, 0, 0},
-                                            {HS_TIER_TOOL, 0, 0}};
-        int ph, rc;
-        for (ph = 0; ph < 4; ph++) {
-            PyMem_RawFree(roots);
-            roots = hs__ordered_roots(s, exclude, phases[ph], &nroots);
-            if (roots == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            rc = ph == 0 ? hs_graph_bfs(&s->graph, roots, nroots, L.skip, s->parent, NULL)
-                         : hs_graph_bfs_extend(&s->graph, roots, nroots, L.skip, s->parent, NULL);
-            if (rc != HS_OK) {
-                PyErr_NoMemory();
-                goto done;
-            }
-        }
-    }
+    if (hs__search_paths(s, exclude, L.skip) < 0)
+        goto done;
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
     if (dominators && hs__compute_dominators(s) < 0)
@@ -1324,7 +1334,6 @@ done:
     PyMem_RawFree(L.skip);
     PyMem_RawFree(L.root_cells);
     PyMem_RawFree(exclude);
-    PyMem_RawFree(roots);
     hs_addrmap_destroy(&L.modmap);
     Py_XDECREF(L.modnames);
     Py_XDECREF(L.stackinfo);
@@ -1413,6 +1422,397 @@ static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
         "roots_and_paths", s->seconds[1], "dominators", s->seconds[2], "answers", s->seconds[3]);
 }
 
+/* ---- offline: snapshot files ------------------------------------------ */
+
+_Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "64-bit addresses");
+
+/* save(path, meta, results_json): writes the snapshot file. */
+static PyObject *snapshot_save(PyObject *self, PyObject *args) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    const char *path, *meta = NULL, *results = NULL;
+    hs_snapdata d;
+    int rc;
+    if (!PyArg_ParseTuple(args, "s|zz:save", &path, &meta, &results))
+        return NULL;
+    memset(&d, 0, sizeof(d));
+    d.n = s->n;
+    d.ntypes = s->ntypes;
+    d.addr = (uint64_t *)s->addr;
+    d.type_id = s->type_id;
+    d.size = s->size;
+    d.tier = s->tier;
+    d.graph = s->graph;
+    d.type_names = s->type_names;
+    d.meta = (char *)meta;
+    d.results = (char *)results;
+    Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
+    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+        if (rc == HS_ENOMEM)
+            return PyErr_NoMemory();
+        return PyErr_Format(PyExc_OSError, "cannot write snapshot %s: %s", path, strerror(errno));
+    }
+    Py_RETURN_NONE;
+}
+
+/* The type-only path to v, for snapshots read from a file. */
+static PyObject *hs__render_path_offline(const hs_snapshot_object *s, uint32_t v) {
+    uint32_t len = 0, i, *nodes = hs__path_nodes(s, v, &len);
+    PyObject *path = NULL, *hops = NULL, *text = NULL, *result = NULL;
+    if (nodes == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        return Py_BuildValue("{s{ssss}sNsssssi}", "root", "kind", "unreachable", "name",
+                             s->type_names[s->type_id[v]], "path", PyList_New(0), "path_text", "",
+                             "general_text", "", "length", -1);
+    }
+    path = PyList_New(0);
+    hops = PyList_New(0);
+    text = PyUnicode_FromString("");
+    for (i = 0; path && hops && text && i < len; i++) {
+        PyObject *name = PyUnicode_FromFormat(i ? " -> %s" : "<%s>", s->type_names[s->type_id[nodes[i]]]);
+        PyObject *hop;
+        if (name == NULL || PyList_Append(path, name) < 0) {
+            Py_XDECREF(name);
+            goto done;
+        }
+        hop = Py_BuildValue("{sssKsO}", "type", s->type_names[s->type_id[nodes[i]]], "address",
+                            (unsigned long long)s->addr[nodes[i]], "label", Py_None);
+        if (hop == NULL || PyList_Append(hops, hop) < 0) {
+            Py_XDECREF(hop);
+            Py_DECREF(name);
+            goto done;
+        }
+        Py_DECREF(hop);
+        PyUnicode_AppendAndDel(&text, name);
+    }
+    if (path && hops && text)
+        result = Py_BuildValue(
+            "{s{sssN}sOsOsOsOsI}", "root", "kind", hs_tier_kind[s->tier[nodes[0]] % HS_NTIERS], "name",
+            PyUnicode_FromFormat("<%s at 0x%llx>", s->type_names[s->type_id[nodes[0]]],
+                                 (unsigned long long)s->addr[nodes[0]]),
+            "path", path, "path_text", text, "general_text", text, "hops", hops, "length", len - 1);
+done:
+    PyMem_RawFree(nodes);
+    Py_XDECREF(path);
+    Py_XDECREF(hops);
+    Py_XDECREF(text);
+    return result;
+}
+
+/* [(name, count, size)]: the snapshot's census, largest size first. */
+static PyObject *snapshot_type_rows(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint64_t *count = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint64_t));
+    uint64_t *bytes = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint64_t));
+    PyObject *list = NULL;
+    uint32_t v, t;
+    if (count == NULL || bytes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (v = 0; v < s->n; v++) {
+        count[s->type_id[v]]++;
+        bytes[s->type_id[v]] += s->size[v];
+    }
+    list = PyList_New(0);
+    for (t = 0; list != NULL && t < s->ntypes; t++) {
+        PyObject *row;
+        if (count[t] == 0)
+            continue;
+        row = Py_BuildValue("(sKK)", s->type_names[t], (unsigned long long)count[t],
+                            (unsigned long long)bytes[t]);
+        if (row == NULL || PyList_Append(list, row) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(row);
+    }
+done:
+    PyMem_RawFree(count);
+    PyMem_RawFree(bytes);
+    return list;
+}
+
+/*
+ * born_after(older, max_stories=10): objects of this snapshot that the
+ * older one did not have (by address and type name), grouped by the shape
+ * of their path (types along it, and which reference of its holder each
+ * hop is), largest retained size first.  Works on snapshots from files.
+ */
+static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self, *o;
+    PyObject *older, *list = NULL, *result = NULL, *types = Py_None;
+    Py_ssize_t max_stories = 10;
+    uint32_t v, *shape = NULL, *stack = NULL, nstories = 0, t, born = 0;
+    uint8_t *wanted = NULL;
+    hs_group trie;
+    hs_addrmap story_of;
+    hs_story *stories = NULL;
+    size_t cap = 16;
+    if (!PyArg_ParseTuple(args, "O|nO:born_after", &older, &max_stories, &types))
+        return NULL;
+    if (Py_TYPE(older) != Py_TYPE(self)) {
+        PyErr_SetString(PyExc_TypeError, "born_after() takes another Snapshot");
+        return NULL;
+    }
+    o = (hs_snapshot_object *)older;
+    memset(&trie, 0, sizeof(trie));
+    memset(&story_of, 0, sizeof(story_of));
+    shape = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    stack = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    stories = PyMem_RawMalloc(cap * sizeof(hs_story));
+    if (!shape || !stack || !stories || hs_group_init(&trie, 4) != HS_OK ||
+        hs_addrmap_init(&story_of, 64, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (v = 0; v < s->n; v++)
+        shape[v] = HS_NONE;
+    if (types != Py_None) {
+        /* Snapshots of different processes: addresses mean nothing across
+         * them; take every object of the given types instead. */
+        PyObject *fast = PySequence_Fast(types, "types must be a sequence of type names");
+        Py_ssize_t i;
+        if (fast == NULL)
+            goto done;
+        wanted = PyMem_RawCalloc((size_t)s->ntypes + 1, 1);
+        for (i = 0; wanted != NULL && i < PySequence_Fast_GET_SIZE(fast); i++) {
+            const char *name = PyUnicode_Check(PySequence_Fast_GET_ITEM(fast, i))
+                                   ? PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(fast, i))
+                                   : NULL;
+            if (name != NULL)
+                for (t = 0; t < s->ntypes; t++)
+                    if (strcmp(s->type_names[t], name) == 0)
+                        wanted[t] = 1;
+        }
+        Py_DECREF(fast);
+        if (wanted == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        PyErr_Clear();
+    }
+    for (v = 0; v < s->n; v++) {
+        uint32_t w, sp = 0, x = v, idx;
+        int put;
+        if (s->parent[v] == HS_NONE || s->tier[v] == HS_TIER_INTERP)
+            continue;
+        if (wanted != NULL) {
+            if (!wanted[s->type_id[v]])
+                continue;
+        } else if (hs_addrmap_get(&o->index, s->addr[v], &w) &&
+                   strcmp(o->type_names[o->type_id[w]], s->type_names[s->type_id[v]]) == 0)
+            continue; /* it was there before */
+        born++;
+        /* shape: (parent shape, type, edge position in the parent) */
+        while (shape[x] == HS_NONE) {
+            stack[sp++] = x;
+            if (s->parent[x] == x)
+                break;
+            x = s->parent[x];
+        }
+        while (sp > 0) {
+            uint32_t y = stack[--sp], tup[4], p = s->parent[y];
+            tup[1] = s->type_id[y];
+            if (p == y) {
+                tup[0] = HS_NONE;
+                tup[2] = HS_TOK_ROOT;
+                tup[3] = s->tier[y];
+            } else {
+                uint32_t e, deg = s->graph.fwd_off[p + 1] - s->graph.fwd_off[p];
+                tup[0] = shape[p];
+                tup[2] = HS_TOK_EDGE;
+                tup[3] = HS_NONE;
+                if (deg <= 64)
+                    for (e = s->graph.fwd_off[p]; e < s->graph.fwd_off[p + 1]; e++)
+                        if (s->graph.fwd[e] == y) {
+                            tup[3] = e - s->graph.fwd_off[p];
+                            break;
+                        }
+            }
+            if (hs_group_intern(&trie, tup, &shape[y]) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        idx = nstories;
+        put = hs_addrmap_put(&story_of, ((uintptr_t)shape[v] + 1) << 4, idx, &idx);
+        if (put < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (put == 1) {
+            if (nstories == cap) {
+                hs_story *ns = PyMem_RawRealloc(stories, cap * 2 * sizeof(hs_story));
+                if (ns == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                stories = ns;
+                cap *= 2;
+            }
+            memset(&stories[idx], 0, sizeof(hs_story));
+            stories[idx].shape = shape[v];
+            stories[idx].orig = idx;
+            stories[idx].rep = v;
+            stories[idx].type_id = s->type_id[v];
+            nstories++;
+        }
+        stories[idx].count++;
+        stories[idx].size += s->size[v];
+        stories[idx].retained += s->retained ? s->retained[v] : s->size[v];
+    }
+    qsort(stories, nstories, sizeof(hs_story), hs__story_cmp);
+    list = PyList_New(0);
+    for (t = 0; list != NULL && t < nstories && (Py_ssize_t)t < max_stories; t++) {
+        PyObject *path = hs__render_path_offline(s, stories[t].rep), *d;
+        if (path == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        d = Py_BuildValue("{sssKsKsKsKsN}", "type", s->type_names[stories[t].type_id], "count",
+                          (unsigned long long)stories[t].count, "size", (unsigned long long)stories[t].size,
+                          "retained_size", (unsigned long long)stories[t].retained, "example_address",
+                          (unsigned long long)s->addr[stories[t].rep], "path", path);
+        if (d == NULL || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    if (list != NULL)
+        result = Py_BuildValue("{sOsIsI}", "stories", list, "nstories", nstories, "born", born);
+done:
+    Py_XDECREF(list);
+    PyMem_RawFree(shape);
+    PyMem_RawFree(stack);
+    PyMem_RawFree(stories);
+    PyMem_RawFree(wanted);
+    hs_group_destroy(&trie);
+    hs_addrmap_destroy(&story_of);
+    return result;
+}
+
+/* top_retainers(n) from the dominator tree, type-only paths (offline). */
+static PyObject *snapshot_top_retainers(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    Py_ssize_t top = PyLong_AsSsize_t(arg);
+    uint32_t *best, nbest = 0, v, k;
+    PyObject *list;
+    if (top == -1 && PyErr_Occurred())
+        return NULL;
+    if (s->retained == NULL || top <= 0)
+        return PyList_New(0);
+    if (top > 10000)
+        top = 10000;
+    best = PyMem_RawMalloc((size_t)top * sizeof(uint32_t));
+    if (best == NULL)
+        return PyErr_NoMemory();
+    for (v = 0; v < s->n; v++) {
+        uint64_t r = s->retained[v];
+        if (s->parent[v] == HS_NONE || s->tier[v] != HS_TIER_NONE)
+            continue; /* roots (modules, interpreter state) retain everything: skip them */
+        if (nbest == (uint32_t)top && r <= s->retained[best[nbest - 1]])
+            continue;
+        k = nbest < (uint32_t)top ? nbest++ : nbest - 1;
+        while (k > 0 && s->retained[best[k - 1]] < r) {
+            best[k] = best[k - 1];
+            k--;
+        }
+        best[k] = v;
+    }
+    list = PyList_New(0);
+    for (k = 0; list != NULL && k < nbest; k++) {
+        PyObject *path = hs__render_path_offline(s, best[k]), *d;
+        if (path == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        d = Py_BuildValue("{sssKsKsKsN}", "type", s->type_names[s->type_id[best[k]]], "address",
+                          (unsigned long long)s->addr[best[k]], "size", (unsigned long long)s->size[best[k]],
+                          "retained_size", (unsigned long long)s->retained[best[k]], "path", path);
+        if (d == NULL || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    PyMem_RawFree(best);
+    return list;
+}
+
+/* heapscope._heapscope.load(path) -> Snapshot, or SnapshotError. */
+PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
+    hs_state *st = get_heapscope_state(module);
+    PyObject *bytes = NULL, *result = NULL;
+    hs_snapshot_object *s = NULL;
+    hs_snapdata d;
+    char err[512];
+    uint32_t v;
+    int rc;
+    memset(&d, 0, sizeof(d));
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    err[0] = '\0';
+    Py_BEGIN_ALLOW_THREADS rc = hs_snap_read_file(PyBytes_AS_STRING(bytes), &d, err, sizeof(err));
+    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+        if (rc == HS_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_Format(st->snapshot_error, "%s: %s", PyBytes_AS_STRING(bytes), err);
+        goto done;
+    }
+    s = PyObject_New(hs_snapshot_object, st->snapshot_type);
+    if (s == NULL)
+        goto done;
+    memset((char *)s + sizeof(PyObject), 0, sizeof(hs_snapshot_object) - sizeof(PyObject));
+    s->from_file = 1;
+    s->n = d.n;
+    s->ntypes = d.ntypes;
+    s->addr = (uintptr_t *)d.addr;
+    s->type_id = d.type_id;
+    s->size = d.size;
+    s->tier = d.tier;
+    s->type_names = d.type_names;
+    s->graph = d.graph;
+    memset(&d.graph, 0, sizeof(d.graph));
+    d.addr = NULL;
+    d.type_id = NULL;
+    d.size = NULL;
+    d.tier = NULL;
+    d.type_names = NULL;
+    s->results = d.results ? PyUnicode_DecodeUTF8(d.results, (Py_ssize_t)strlen(d.results), "replace")
+                           : Py_NewRef(Py_None);
+    if (s->results == NULL)
+        goto done;
+    for (v = 0; v < s->n; v++)
+        if (s->tier[v])
+            s->nroots++;
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    if (s->parent == NULL || hs_graph_build_reverse(&s->graph) != HS_OK ||
+        hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (v = 0; v < s->n; v++)
+        if (hs_addrmap_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    if (hs__search_paths(s, NULL, NULL) < 0 || hs__compute_dominators(s) < 0)
+        goto done;
+    result = (PyObject *)s;
+    s = NULL;
+    if (d.meta != NULL) {
+        PyObject *meta = PyUnicode_DecodeUTF8(d.meta, (Py_ssize_t)strlen(d.meta), "replace");
+        PyObject *pair = meta ? PyTuple_Pack(2, result, meta) : NULL;
+        Py_XDECREF(meta);
+        Py_SETREF(result, pair);
+    } else {
+        PyObject *pair = PyTuple_Pack(2, result, Py_None);
+        Py_SETREF(result, pair);
+    }
+done:
+    hs_snapdata_destroy(&d);
+    Py_XDECREF(s);
+    Py_XDECREF(bytes);
+    return result;
+}
+
 static PyObject *snapshot_repr(PyObject *self) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     return PyUnicode_FromFormat("<heapscope Snapshot: %u objects, %u edges, %u roots>", s->n, s->graph.m,
@@ -1425,6 +1825,12 @@ static PyMethodDef snapshot_methods[] = {
     {"path_types", snapshot_path_types, METH_O, "path_types(address) -> [(type, address)] from its root."},
     {"idom", snapshot_idom, METH_O, "idom(address) -> address of its immediate dominator, or None."},
     {"stats", snapshot_stats, METH_NOARGS, "Counts and timings of the analysis."},
+    {"save", snapshot_save, METH_VARARGS, "save(path, meta=None, results_json=None): write a snapshot file."},
+    {"type_rows", snapshot_type_rows, METH_NOARGS, "[(type, count, size)] of the snapshot's objects."},
+    {"born_after", snapshot_born_after, METH_VARARGS,
+     "born_after(older, max_stories=10): stories of the objects the older snapshot did not have."},
+    {"top_retainers", snapshot_top_retainers, METH_O,
+     "top_retainers(n): largest retained sizes (type paths)."},
     {NULL, NULL, 0, NULL},
 };
 

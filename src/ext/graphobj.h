@@ -18,11 +18,13 @@ extern PyType_Spec hs_snapshot_spec;
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *hs_dominators_of(PyObject *module, PyObject *args);
+PyObject *hs_load_snapshot(PyObject *module, PyObject *arg);
 
 #define HS_GRAPH_METHODS                                                                                     \
     {"analyze", (PyCFunction)(void (*)(void))hs_analyze, METH_VARARGS | METH_KEYWORDS,                       \
      "analyze(objects=(), types=(), baseline=None, max_stories=10, dominators=True,\n"                       \
      "        top=0, tool_dir=None) -> Snapshot"},                                                           \
+        {"load", hs_load_snapshot, METH_O, "load(path) -> (Snapshot, meta): read a snapshot file."},         \
         {"dominators_of", hs_dominators_of, METH_VARARGS,                                                    \
          "dominators_of(n, edges, roots) -> idom list (test hook for the C core)"},
 

@@ -45,6 +45,11 @@ static int hs_exec(PyObject *module) {
                                           "A heapscope analysis failed.", PyExc_RuntimeError, NULL);
     if (st->error == NULL || PyModule_AddObjectRef(module, "HeapscopeError", st->error) < 0)
         goto done;
+    st->snapshot_error = PyErr_NewExceptionWithDoc(
+        "heapscope._heapscope.SnapshotError", "A snapshot file is missing, corrupt, truncated or foreign.",
+        st->error, NULL);
+    if (st->snapshot_error == NULL || PyModule_AddObjectRef(module, "SnapshotError", st->snapshot_error) < 0)
+        goto done;
     st->census_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &hs_census_spec, NULL);
     if (st->census_type == NULL || PyModule_AddType(module, st->census_type) < 0)
         goto done;
@@ -71,6 +76,7 @@ static int hs_traverse(PyObject *module, visitproc visit, void *arg) {
     Py_VISIT(st->census_type);
     Py_VISIT(st->snapshot_type);
     Py_VISIT(st->error);
+    Py_VISIT(st->snapshot_error);
     Py_VISIT(st->gc_get_objects);
     Py_VISIT(st->gc_module);
     return 0;
@@ -81,6 +87,7 @@ static int hs_clear(PyObject *module) {
     Py_CLEAR(st->census_type);
     Py_CLEAR(st->snapshot_type);
     Py_CLEAR(st->error);
+    Py_CLEAR(st->snapshot_error);
     Py_CLEAR(st->gc_get_objects);
     Py_CLEAR(st->gc_module);
     return 0;

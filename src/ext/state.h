@@ -12,6 +12,7 @@ typedef struct {
     PyTypeObject *census_type;
     PyTypeObject *snapshot_type;
     PyObject *error;          /* heapscope._heapscope.HeapscopeError */
+    PyObject *snapshot_error; /* SnapshotError(HeapscopeError): a bad snapshot file */
     PyObject *gc_get_objects; /* gc.get_objects, for versions without a C listing */
     PyObject *gc_module;      /* for pausing the collector on 3.9 */
 } hs_state;

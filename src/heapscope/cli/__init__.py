@@ -24,9 +24,12 @@ class Command(Protocol):
 
 def _commands() -> list[Command]:
     from heapscope.cli.check import CheckCommand
+    from heapscope.cli.diff import DiffCommand
+    from heapscope.cli.report import ReportCommand
     from heapscope.cli.run import RunCommand
+    from heapscope.cli.snapshot import SnapshotCommand
 
-    return [CheckCommand(), RunCommand()]
+    return [CheckCommand(), RunCommand(), SnapshotCommand(), DiffCommand(), ReportCommand()]
 
 
 class _Parser(argparse.ArgumentParser):

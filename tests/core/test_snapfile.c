@@ -1,0 +1,149 @@
+/* Round trip and hostile-input tests of the snapshot file reader/writer.
+ * argv[1], when given, is a directory where the seed corpus is written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_snapfile.h"
+#include "hs_test.h"
+
+static void make(hs_snapdata *d, uint32_t n) {
+    static char *names[] = {"dict", "list", "app.Session"};
+    uint32_t v;
+    memset(d, 0, sizeof(*d));
+    d->n = n;
+    d->ntypes = 3;
+    d->type_names = names;
+    d->addr = malloc(n * sizeof(uint64_t));
+    d->type_id = malloc(n * sizeof(uint32_t));
+    d->size = malloc(n * sizeof(uint64_t));
+    d->tier = malloc(n);
+    hs_graph_init(&d->graph, n, n * 2);
+    for (v = 0; v < n; v++) {
+        d->addr[v] = 0x7f0000000000ull + (uint64_t)v * 64;
+        d->type_id[v] = v % 3;
+        d->size[v] = 16 + v;
+        d->tier[v] = v == 0 ? 1 : 0;
+        hs_graph_begin_node(&d->graph, v);
+        if (v + 1 < n)
+            hs_graph_add_edge(&d->graph, v + 1);
+        if (v > 2)
+            hs_graph_add_edge(&d->graph, v / 2);
+    }
+    hs_graph_finish(&d->graph, n);
+    d->meta = "python=3.11.7\npid=42\n";
+    d->results = "{\"top_retainers\": []}";
+}
+
+static void release(hs_snapdata *d) {
+    free(d->addr);
+    free(d->type_id);
+    free(d->size);
+    free(d->tier);
+    hs_graph_destroy(&d->graph);
+}
+
+static uint8_t *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long l;
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    l = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)l + 1);
+    if (fread(buf, 1, (size_t)l, f) != (size_t)l) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = (size_t)l;
+    return buf;
+}
+
+static void test_round_trip(const char *path) {
+    hs_snapdata d, r;
+    char err[256];
+    uint32_t v, e;
+    make(&d, 100);
+    CHECK(hs_snap_write(path, &d) == HS_OK);
+    CHECK(hs_snap_read_file(path, &r, err, sizeof(err)) == HS_OK);
+    CHECK(r.n == 100 && r.ntypes == 3 && r.graph.m == d.graph.m);
+    for (v = 0; v < 100; v++) {
+        CHECK(r.addr[v] == d.addr[v] && r.type_id[v] == d.type_id[v] && r.size[v] == d.size[v]);
+        CHECK(r.tier[v] == d.tier[v]);
+        CHECK(r.graph.fwd_off[v + 1] == d.graph.fwd_off[v + 1]);
+    }
+    for (e = 0; e < d.graph.m; e++)
+        CHECK(r.graph.fwd[e] == d.graph.fwd[e]);
+    CHECK(strcmp(r.type_names[2], "app.Session") == 0);
+    CHECK(r.meta && strcmp(r.meta, d.meta) == 0);
+    CHECK(r.results && strcmp(r.results, d.results) == 0);
+    hs_snapdata_destroy(&r);
+    hs_snapdata_destroy(&r);
+    release(&d);
+}
+
+static int reads(const uint8_t *buf, size_t len, char *err) {
+    hs_snapdata r;
+    int rc = hs_snap_read_buffer(buf, len, &r, err, 256);
+    hs_snapdata_destroy(&r);
+    return rc;
+}
+
+static void test_hostile_inputs(const char *path) {
+    size_t len = 0, i;
+    uint8_t *good = slurp(path, &len), *bad;
+    char err[256];
+    CHECK(good != NULL && len > 200);
+    if (good == NULL)
+        return;
+    bad = malloc(len);
+    CHECK(reads(good, len, err) == HS_OK);
+    /* every truncation is refused */
+    for (i = 0; i < len; i += (i < 128 ? 1 : 97))
+        CHECK(reads(good, i, err) != HS_OK);
+    CHECK(reads(good, 40, err) == HS_ETRUNC && strstr(err, "truncated"));
+    /* foreign file */
+    CHECK(reads((const uint8_t *)"PK\x03\x04 not a snapshot at all", 26, err) == HS_EFORMAT);
+    CHECK(strstr(err, "not a heapscope snapshot") != NULL);
+    /* a newer version */
+    memcpy(bad, good, len);
+    bad[8] = 2;
+    CHECK(reads(bad, len, err) == HS_EVERSION && strstr(err, "version 2"));
+    /* every single flipped byte after the magic is caught (checksums) */
+    for (i = 8; i < len; i++) {
+        int rc;
+        memcpy(bad, good, len);
+        bad[i] ^= 0x5a;
+        rc = reads(bad, len, err);
+        /* padding bytes between sections are not covered by a checksum */
+        CHECK(rc != HS_OK || bad[i] == (uint8_t)(0 ^ 0x5a));
+    }
+    free(bad);
+    free(good);
+}
+
+static void write_seeds(const char *dir) {
+    char path[512];
+    hs_snapdata d;
+    uint32_t sizes[3] = {1, 7, 40}, i;
+    for (i = 0; i < 3; i++) {
+        make(&d, sizes[i]);
+        snprintf(path, sizeof(path), "%s/seed-%u.hsnap", dir, sizes[i]);
+        CHECK(hs_snap_write(path, &d) == HS_OK);
+        release(&d);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *path = "test_snapfile.hsnap";
+    test_round_trip(path);
+    test_hostile_inputs(path);
+    remove(path);
+    if (argc > 1)
+        write_seeds(argv[1]);
+    TEST_DONE("test_snapfile");
+}

@@ -1,0 +1,162 @@
+"""Snapshot files: round trip, diff, report, and every kind of bad file."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from conftest import run_heapscope
+
+import heapscope
+from heapscope import snapfile
+
+
+class Session:
+    pass
+
+
+class Registry:
+    items = {}
+
+
+def test_round_trip_keeps_objects_edges_and_roots(tmp_path):
+    path = str(tmp_path / "a.hsnap")
+    snap = snapfile.take(top=5)
+    snapfile.write(snap, path)
+    loaded = snapfile.load(path)
+    a, b = snap.stats(), loaded.snapshot.stats()
+    assert (a["objects"], a["edges"], a["types"]) == (b["objects"], b["edges"], b["types"])
+    assert a["root_kinds"] == b["root_kinds"]
+    assert sorted(snap.type_rows()) == sorted(loaded.snapshot.type_rows())
+    assert loaded.meta["pid"] == str(os.getpid()) and loaded.meta["python"]
+    assert loaded.results["top_retainers"] == json.loads(json.dumps(snap.results()["top_retainers"]))
+    obj = Registry.items  # any object: same retained size from the file as live
+    assert loaded.snapshot.retained_size(id(obj)) == snap.retained_size(id(obj))
+    size = os.path.getsize(path)
+    # budget: 24 bytes per object plus 4 per edge, before compression
+    assert size <= 24 * a["objects"] + 4 * a["edges"] + 64 * 1024 + len(json.dumps(snap.results()))
+
+
+def test_diff_finds_the_objects_born_in_between(tmp_path):
+    a, b = str(tmp_path / "a.hsnap"), str(tmp_path / "b.hsnap")
+    snapfile.write(snapfile.take(), a)
+    for i in range(250):
+        Registry.items[Session()] = i
+    snapfile.write(snapfile.take(), b)
+    try:
+        d = snapfile.diff(snapfile.load(a), snapfile.load(b))
+        assert d["same_process"]
+        story = next(s for s in d["stories"] if s["type"].endswith("Session"))
+        assert story["count"] == 250
+        assert story["path"]["path_text"].endswith("-> type -> dict -> dict -> " + story["type"])
+        grew = {g["type"]: g["delta"] for g in d["growth"]}
+        assert grew[story["type"]] == 250
+        r = run_heapscope("diff", a, b)
+        assert r.returncode == 0 and "250 " + story["type"] in r.stdout
+        r = run_heapscope("diff", "--json", a, b)
+        assert json.loads(r.stdout)["born"] >= 250
+    finally:
+        Registry.items.clear()
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, time, pathlib
+    class Order:
+        pass
+    ORDERS = []
+    for _ in range(int(sys.argv[1])):
+        ORDERS.append(Order())
+    if len(sys.argv) > 2:
+        pathlib.Path(sys.argv[2]).write_text("ready")
+        time.sleep(3)
+    """
+)
+
+
+def test_snapshot_command_and_report(tmp_path):
+    script = tmp_path / "svc.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "svc.hsnap"
+    r = run_heapscope("snapshot", "-o", str(out), str(script), "123")
+    assert r.returncode == 0, r.stderr
+    assert f"wrote snapshot {out}" in r.stderr
+    r = run_heapscope("report", str(out))
+    assert r.returncode == 0
+    assert "largest types" in r.stdout and "retaining the most memory" in r.stdout
+    doc = json.loads(run_heapscope("report", "--json", "--top", "100000", str(out)).stdout)
+    assert any(t["type"] == "__main__.Order" and t["count"] == 123 for t in doc["types"])
+    assert doc["meta"]["argv"].endswith("123")
+
+
+def test_snapshot_on_sigusr2_while_running(tmp_path):
+    script = tmp_path / "svc.py"
+    script.write_text(SCRIPT)
+    out, ready = tmp_path / "live.hsnap", tmp_path / "ready"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heapscope", "snapshot", "-o", str(out), str(script), "50", str(ready)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while not ready.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        assert ready.exists()
+        proc.send_signal(signal.SIGUSR2)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        assert os.path.exists(f"{out}.1") and os.path.exists(out)
+        live = snapfile.load(f"{out}.1")
+        assert dict((t, c) for t, c, _ in live.census()).get("__main__.Order") == 50
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture
+def good_file(tmp_path):
+    path = tmp_path / "good.hsnap"
+    snapfile.write(snapfile.take(top=0), str(path))
+    return path
+
+
+def corrupt(path, tmp_path, name, mutate):
+    data = bytearray(path.read_bytes())
+    mutate(data)
+    bad = tmp_path / name
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+@pytest.mark.parametrize(
+    "name, mutate, words",
+    [
+        ("truncated", lambda d: d.__delitem__(slice(len(d) // 2, None)), "truncated"),
+        ("header-only", lambda d: d.__delitem__(slice(40, None)), "truncated"),
+        ("flipped", lambda d: d.__setitem__(len(d) // 2, d[len(d) // 2] ^ 0xFF), "checksum"),
+        ("version", lambda d: d.__setitem__(8, 9), "version 9"),
+        ("foreign", lambda d: d.__setitem__(slice(0, 8), b"\x89PNG\r\n\x1a\n"), "not a heapscope snapshot"),
+        ("empty", lambda d: d.clear(), "not a heapscope snapshot"),
+    ],
+)
+def test_bad_files_give_one_line_and_exit_2(good_file, tmp_path, name, mutate, words):
+    bad = corrupt(good_file, tmp_path, name, mutate)
+    with pytest.raises(heapscope.HeapscopeError) as info:
+        snapfile.load(str(bad))
+    assert words in str(info.value)
+    for cmd in (["report", str(bad)], ["diff", str(good_file), str(bad)]):
+        r = run_heapscope(*cmd)
+        assert r.returncode == 2
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("heapscope: error:") and words in lines[0], r.stderr
+
+
+def test_missing_file(tmp_path):
+    r = run_heapscope("report", str(tmp_path / "nope.hsnap"))
+    assert r.returncode == 2
+    assert "no such file" in r.stderr and len(r.stderr.strip().splitlines()) == 1
