@@ -32,7 +32,7 @@ step "virtual environment ($($PY --version))"
 VENV=$WORK/venv
 [ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q meson meson-python ninja ruff clang-format pytest jsonschema hypothesis
+"$VENV/bin/python" -m pip install -q meson meson-python ninja ruff clang-format pytest pytest-xdist jsonschema hypothesis
 export PATH=$VENV/bin:$PATH
 
 step "lint: ruff, clang-format"
@@ -58,7 +58,7 @@ step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"
 AVENV=$WORK/venv-asan
 [ -x "$AVENV/bin/python" ] || $PY -m venv "$AVENV"
 "$AVENV/bin/python" -m pip install -q --upgrade pip
-"$AVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
+"$AVENV/bin/python" -m pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
 "$AVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-asan" \
     -Csetup-args=-Db_sanitize=address,undefined -Csetup-args=-Db_lundef=false -Csetup-args=-Dbuildtype=debug ".[test]"
 ASAN_LIBS="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
@@ -72,7 +72,7 @@ if [ -x $SYS ] && [ "$($SYS -c 'import sys; print(sys.executable, sys.version)')
     SVENV=$WORK/venv-system
     [ -x "$SVENV/bin/python" ] || $SYS -m venv "$SVENV"
     "$SVENV/bin/python" -m pip install -q --upgrade pip
-    "$SVENV/bin/python" -m pip install -q meson meson-python ninja pytest jsonschema hypothesis
+    "$SVENV/bin/python" -m pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
     "$SVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-system" ".[test]"
     (cd "$WORK" && "$SVENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
 fi

@@ -8,7 +8,7 @@ import warnings
 from typing import Callable
 
 from heapscope import _heapscope
-from heapscope._heapscope import Census
+from heapscope._heapscope import Census, Snapshot
 from heapscope.graph import Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
 from heapscope.report import GrowthRow, Report, verdicts
 
@@ -63,6 +63,7 @@ def check(
     trace: bool = False,
     frames: int = 5,
     early_stop: bool = False,
+    suspects: bool = False,
 ) -> Report:
     """Call ``fn`` ``warmup`` times unmeasured, then ``runs`` times with a census after each.
 
@@ -73,7 +74,9 @@ def check(
     root, and what they retain.  With ``trace`` (or when tracemalloc already
     traces), each story also says where its objects were allocated.  With
     ``early_stop``, measuring stops once no type has grown in every run so far
-    (no leak is possible then; "flattened" is not reported).
+    (no leak is possible then; "flattened" is not reported).  With
+    ``suspects``, also report the objects whose retained size grew most over
+    the runs (Eclipse MAT's leak suspects), even when no type grew every run.
     """
     if runs < 2:
         raise ValueError("runs must be at least 2: a leak is growth repeated in every run")
@@ -84,18 +87,20 @@ def check(
         tracemalloc.start(frames)
         started = True
     try:
-        return _check(fn, runs, warmup, explain, early_stop)
+        return _check(fn, runs, warmup, explain, early_stop, suspects)
     finally:
         if started:
             tracemalloc.stop()
 
 
-def _check(fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool) -> Report:
+def _check(
+    fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool, suspects: bool = False
+) -> Report:
     # Files and sockets collected while still open say so with a
     # ResourceWarning: record them (with where they were opened).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
-        report = _measure(fn, runs, warmup, explain, early_stop)
+        report = _measure(fn, runs, warmup, explain, early_stop, suspects)
     collected = collected_unclosed(caught)
     if collected:
         report.extra.setdefault("unclosed", {})["collected_unclosed"] = collected
@@ -158,8 +163,39 @@ def _quick_no_leak(fn: Callable[[], object], runs: int, warmup: int) -> Report |
             gc.enable()
 
 
+def leak_suspects(before: Snapshot, after: Snapshot, limit: int = 10) -> list[dict[str, object]]:
+    """Objects among ``after``'s top retainers whose retained size grew since ``before``."""
+    out: list[dict[str, object]] = []
+    for r in after.results()["top_retainers"]:
+        try:
+            was = before.retained_size(r["address"])
+            if before.path_types(r["address"])[-1][0] != r["type"]:
+                was = 0  # another object lives there now
+        except KeyError:
+            was = 0
+        delta = r["retained_size"] - was
+        if delta > 0:
+            out.append(
+                {
+                    "type": r["type"],
+                    "path_text": r["path"]["path_text"],
+                    "root": r["path"]["root"],
+                    "retained_before": was,
+                    "retained_after": r["retained_size"],
+                    "delta": delta,
+                }
+            )
+    out.sort(key=lambda x: -int(x["delta"]))  # type: ignore[call-overload]
+    return out[:limit]
+
+
 def _measure(
-    fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool = False
+    fn: Callable[[], object],
+    runs: int,
+    warmup: int,
+    explain: bool,
+    early_stop: bool = False,
+    suspects: bool = False,
 ) -> Report:
     if early_stop:
         quick = _quick_no_leak(fn, runs, warmup)
@@ -170,6 +206,7 @@ def _measure(
     for _ in range(warmup):
         fn()
     gc.collect()
+    before = analyze(top=0, sites=False) if suspects else None
     samples: list[Census | None] = [None] * (runs + 1)
     # The baseline keeps every address: objects not in it were born during
     # the measured runs (the three-snapshot rule).
@@ -185,6 +222,8 @@ def _measure(
     series = _heapscope.series(samples[: done + 1])
     report = verdicts(series, runs=done, warmup=warmup)
     report.extra["tracing"] = tracemalloc.is_tracing()
+    if before is not None:
+        report.extra["suspects"] = leak_suspects(before, analyze(top=50, sites=False))
     if report.leaks and explain:
         explain_leaks(report, samples[0])
         still_open = unclosed(baseline=samples[0])

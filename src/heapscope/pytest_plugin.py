@@ -146,6 +146,24 @@ def leak_check() -> Callable[..., Report]:
     return check_no_leaks
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, each worker checks its own tests; hand its totals to the controller."""
+    config = session.config
+    output = getattr(config, "workeroutput", None)
+    if output is not None:
+        checked = getattr(config, "_heapscope_checked", 0)
+        output["heapscope"] = (checked, getattr(config, "_heapscope_overhead", 0.0))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: add up the workers' totals for the summary."""
+    checked, overhead = getattr(node, "workeroutput", {}).get("heapscope", (0, 0.0))
+    config = node.config
+    config._heapscope_checked = getattr(config, "_heapscope_checked", 0) + checked
+    config._heapscope_overhead = getattr(config, "_heapscope_overhead", 0.0) + overhead
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     checked = getattr(config, "_heapscope_checked", 0)
     if checked:

@@ -37,6 +37,11 @@ class CheckCommand:
             "--frames", type=positive, default=5, help="tracemalloc frames per allocation (default 5)"
         )
         parser.add_argument(
+            "--suspects",
+            action="store_true",
+            help="also list the objects whose retained size grew most (two extra heap graphs)",
+        )
+        parser.add_argument(
             "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
         )
         parser.add_argument("--dot", metavar="FILE",
@@ -67,6 +72,7 @@ class CheckCommand:
                 warmup=args.warmup,
                 trace=not args.no_trace,
                 frames=max(1, args.frames),
+                suspects=args.suspects,
             )
         except Exception as exc:
             if not raised or exc is not raised[-1]:

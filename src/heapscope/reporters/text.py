@@ -59,6 +59,13 @@ def render(report: Report, limit: int = 15) -> str:
             "  (allocation sites: tracing was off; heapscope check/run trace by default, "
             "or call tracemalloc.start() before the code runs)"
         )
+    if report.extra.get("suspects"):
+        lines.append("leak suspects (retained size grew most over the runs):")
+        for sus in report.extra["suspects"][:5]:
+            lines.append(
+                f"  {sus['type']} at {sus['path_text']}: {fmt_bytes(sus['retained_before'])} -> "
+                f"{fmt_bytes(sus['retained_after'])} (+{fmt_bytes(sus['delta'])})"
+            )
     if report.flattened:
         lines.append("grew, then flattened (not a leak; a cache filling up?):")
         for f in report.flattened:

@@ -103,3 +103,12 @@ def test_check_every_test_option(tmp_path):
     r = run_pytest(tmp_path, "--heapscope-leaks", "-k", "clean or fixture_api")
     assert r.returncode == 0, r.stdout
     assert "heapscope: checked 2 test(s)" in r.stdout
+
+
+def test_under_xdist(tmp_path):
+    import pytest
+
+    pytest.importorskip("xdist")
+    r = run_pytest(tmp_path, "-n", "2")
+    assert "2 failed, 5 passed" in r.stdout, r.stdout
+    assert "heapscope: checked 6 test(s) for leaks" in r.stdout

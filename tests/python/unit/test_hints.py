@@ -108,3 +108,24 @@ def test_unclosed_census_and_collected_unclosed():
         assert collected[0]["file"].endswith("test_hints.py")
     finally:
         tracemalloc.stop()
+
+
+class Buffer:
+    def __init__(self):
+        self.blob = bytearray()
+
+
+BUFFER = Buffer()
+
+
+def grows_in_place():
+    BUFFER.blob.extend(b"x" * 10000)  # no new object: no type grows in count
+
+
+def test_leak_suspects_when_no_type_grows():
+    report = heapscope.check(grows_in_place, runs=3, warmup=1, suspects=True)
+    assert not report.leaked
+    top = report.extra["suspects"][0]
+    assert top["path_text"] in (f"{__name__}.BUFFER", f"{__name__}.BUFFER.blob")
+    assert top["delta"] >= 3 * 10000
+    assert "leak suspects" in str(report)
