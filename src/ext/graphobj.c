@@ -696,6 +696,39 @@ static int hs__story_cmp(const void *a, const void *b) {
     return x->rep < y->rep ? -1 : 1;
 }
 
+/* Adds leaked object v to the story of its shape (a new story the first
+ * time the shape is seen).  0, or -1 with MemoryError. */
+static int hs__story_add(hs_story **stories, size_t *cap, uint32_t *nstories, hs_addrmap *story_of,
+                         uint32_t shape, uint32_t v, uint32_t type_id, uint64_t size, uint64_t retained) {
+    uint32_t idx = *nstories;
+    int put = hs_addrmap_put(story_of, ((uintptr_t)shape + 1) << 4, idx, &idx);
+    if (put < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (put == 1) {
+        if (*nstories == *cap) {
+            hs_story *ns = PyMem_RawRealloc(*stories, *cap * 2 * sizeof(hs_story));
+            if (ns == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *stories = ns;
+            *cap *= 2;
+        }
+        memset(&(*stories)[idx], 0, sizeof(hs_story));
+        (*stories)[idx].shape = shape;
+        (*stories)[idx].orig = idx;
+        (*stories)[idx].rep = v;
+        (*stories)[idx].type_id = type_id;
+        (*nstories)++;
+    }
+    (*stories)[idx].count++;
+    (*stories)[idx].size += size;
+    (*stories)[idx].retained += retained;
+    return 0;
+}
+
 /* The shape id of node v, memoised in shape[] (HS_NONE = not yet). */
 static int hs__shape(hs_live *L, hs_group *trie, hs_dict_cache *cache, uint32_t *shape, uint32_t *stack,
                      uint32_t v, uint32_t *out) {
@@ -982,8 +1015,8 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         }
     }
     for (v = 0; v < s->n; v++) {
-        uint32_t sh, idx;
-        int put;
+        uint32_t sh;
+        uint64_t retained;
         if (!leaked[v])
             continue;
         if (s->parent[v] == HS_NONE) {
@@ -1002,35 +1035,14 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         }
         if (hs__shape(L, &trie, &cache, shape, stack, v, &sh) < 0)
             goto done;
-        idx = nstories;
-        put = hs_addrmap_put(&story_of, ((uintptr_t)sh + 1) << 4, idx, &idx);
-        if (put < 0) {
-            PyErr_NoMemory();
+        retained = s->size[v];
+        if (s->retained != NULL)
+            retained = (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v])
+                           ? s->retained[v]
+                           : 0;
+        if (hs__story_add(&stories, &cap, &nstories, &story_of, sh, v, s->type_id[v], s->size[v], retained) <
+            0)
             goto done;
-        }
-        if (put == 1) {
-            if (nstories == cap) {
-                hs_story *ns = PyMem_RawRealloc(stories, cap * 2 * sizeof(hs_story));
-                if (ns == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                stories = ns;
-                cap *= 2;
-            }
-            memset(&stories[idx], 0, sizeof(hs_story));
-            stories[idx].shape = sh;
-            stories[idx].orig = idx;
-            stories[idx].rep = v;
-            stories[idx].type_id = s->type_id[v];
-            nstories++;
-        }
-        stories[idx].count++;
-        stories[idx].size += s->size[v];
-        if (s->retained != NULL && (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v]))
-            stories[idx].retained += s->retained[v];
-        else if (s->retained == NULL)
-            stories[idx].retained += s->size[v];
     }
     qsort(stories, nstories, sizeof(hs_story), hs__story_cmp);
     list = PyList_New(0);
@@ -1591,8 +1603,7 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
         PyErr_Clear();
     }
     for (v = 0; v < s->n; v++) {
-        uint32_t w, sp = 0, x = v, idx;
-        int put;
+        uint32_t w, sp = 0, x = v;
         if (s->parent[v] == HS_NONE || s->tier[v] == HS_TIER_INTERP)
             continue;
         if (wanted != NULL) {
@@ -1633,32 +1644,9 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
                 goto done;
             }
         }
-        idx = nstories;
-        put = hs_addrmap_put(&story_of, ((uintptr_t)shape[v] + 1) << 4, idx, &idx);
-        if (put < 0) {
-            PyErr_NoMemory();
+        if (hs__story_add(&stories, &cap, &nstories, &story_of, shape[v], v, s->type_id[v], s->size[v],
+                          s->retained ? s->retained[v] : s->size[v]) < 0)
             goto done;
-        }
-        if (put == 1) {
-            if (nstories == cap) {
-                hs_story *ns = PyMem_RawRealloc(stories, cap * 2 * sizeof(hs_story));
-                if (ns == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                stories = ns;
-                cap *= 2;
-            }
-            memset(&stories[idx], 0, sizeof(hs_story));
-            stories[idx].shape = shape[v];
-            stories[idx].orig = idx;
-            stories[idx].rep = v;
-            stories[idx].type_id = s->type_id[v];
-            nstories++;
-        }
-        stories[idx].count++;
-        stories[idx].size += s->size[v];
-        stories[idx].retained += s->retained ? s->retained[v] : s->size[v];
     }
     qsort(stories, nstories, sizeof(hs_story), hs__story_cmp);
     list = PyList_New(0);

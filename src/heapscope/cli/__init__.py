@@ -7,10 +7,14 @@ Exit codes: 0 no leak / success, 1 leak found, 2 bad usage or bad input.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from heapscope import __version__
+
+if TYPE_CHECKING:
+    from heapscope.report import Report
 
 
 class Command(Protocol):
@@ -59,6 +63,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     return cmd.run(args)
+
+
+def emit(report: Report, args: argparse.Namespace, text_stream: TextIO) -> None:
+    """The report as the user asked: --dot picture, --json on stdout, or text."""
+    if getattr(args, "dot", None):
+        from heapscope.reporters.dot import report_to_dot, write
+
+        print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(report, file=text_stream)
+    sys.stdout.flush()
 
 
 def error(message: str) -> int:

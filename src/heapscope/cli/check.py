@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
 
 from heapscope.api import check
-from heapscope.cli import error
+from heapscope.cli import emit, error
 from heapscope.target import FORM, TargetError, resolve
 
 
@@ -82,13 +81,5 @@ class CheckCommand:
                 f"{args.target} raised an exception (traceback above); fix it or pick another target"
             )
         report.target = args.target
-        if args.dot:
-            from heapscope.reporters.dot import report_to_dot, write
-
-            print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
-        if args.json:
-            json.dump(report.to_dict(), sys.stdout, indent=2)
-            sys.stdout.write("\n")
-        else:
-            print(report)
+        emit(report, args, sys.stdout)
         return 1 if report.leaked else 0

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
-import traceback
-import types
 
-from heapscope.cli import error
+from heapscope.cli import emit, error
+from heapscope.cli.script import ScriptError, prepare
 from heapscope.reporters.text import growth_table
 from heapscope.sampler import Sampler, Ticker
 
@@ -23,16 +20,6 @@ def seconds(text: str) -> float:
     if not v > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
     return v
-
-
-def _exit_code(exc: SystemExit) -> int:
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
 
 
 class RunCommand:
@@ -63,21 +50,10 @@ class RunCommand:
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
     def run(self, args: argparse.Namespace) -> int:
-        path = args.script
-        if not os.path.isfile(path):
-            return error(f"no such script: {path} (give the path of a Python file to run)")
         try:
-            with open(path, "rb") as f:
-                code = compile(f.read(), path, "exec")
-        except (SyntaxError, ValueError, OSError) as exc:
-            return error(f"cannot compile {path}: {exc}")
-
-        main = types.ModuleType("__main__")
-        main.__dict__.update({"__file__": path, "__builtins__": __builtins__, "__spec__": None})
-        sys.argv = [path, *args.args]
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-        sys.modules["__main__"] = main
-
+            run_script = prepare(args.script, args.args)
+        except ScriptError as exc:
+            return error(str(exc))
         if not args.no_trace:
             import tracemalloc
 
@@ -89,8 +65,7 @@ class RunCommand:
             rows = sampler.sample()
             t = time.monotonic() - started
             print(
-                f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}: "
-                f"{len(rows)} types grew",
+                f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}: {len(rows)} types grew",
                 file=sys.stderr,
             )
             if rows:
@@ -99,29 +74,14 @@ class RunCommand:
         ticker = Ticker(args.every, tick) if args.every else None
         if ticker:
             ticker.start()
-        status = 0
         try:
-            exec(code, main.__dict__)
-        except SystemExit as exc:
-            status = _exit_code(exc)
-        except BaseException:
-            traceback.print_exc()
-            status = 1
+            status = run_script()
         finally:
             if ticker:
                 ticker.stop()
         sampler.sample()
         report = sampler.report(args.every)
-        report.target = path
+        report.target = args.script
         report.extra["exit_code"] = status
-        if args.dot:
-            from heapscope.reporters.dot import report_to_dot, write
-
-            print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
-        if args.json:
-            json.dump(report.to_dict(), sys.stdout, indent=2)
-            sys.stdout.write("\n")
-        else:
-            print(report, file=sys.stderr)
-        sys.stdout.flush()
+        emit(report, args, sys.stderr)
         return status

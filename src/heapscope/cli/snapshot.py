@@ -10,10 +10,10 @@ import argparse
 import os
 import signal
 import sys
-import types
 from typing import Any
 
 from heapscope.cli import error
+from heapscope.cli.script import ScriptError, prepare
 
 
 class SnapshotCommand:
@@ -31,16 +31,13 @@ class SnapshotCommand:
     def run(self, args: argparse.Namespace) -> int:
         from heapscope import snapfile
 
-        if not os.path.isfile(args.script):
-            return error(f"no such script: {args.script} (give the path of a Python file to run)")
         out_dir = os.path.dirname(os.path.abspath(args.output))
         if not os.path.isdir(out_dir):
             return error(f"cannot write {args.output}: no directory {out_dir}")
         try:
-            with open(args.script, "rb") as f:
-                code = compile(f.read(), args.script, "exec")
-        except (SyntaxError, ValueError, OSError) as exc:
-            return error(f"cannot compile {args.script}: {exc}")
+            run_script = prepare(args.script, args.args)
+        except ScriptError as exc:
+            return error(str(exc))
         written = [0]
 
         def take(path: str) -> None:
@@ -52,20 +49,6 @@ class SnapshotCommand:
             take(f"{args.output}.{written[0]}")
 
         signal.signal(signal.SIGUSR2, on_usr2)
-        main = types.ModuleType("__main__")
-        main.__dict__.update({"__file__": args.script, "__builtins__": __builtins__, "__spec__": None})
-        sys.argv = [args.script, *args.args]
-        sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
-        sys.modules["__main__"] = main
-        status = 0
-        try:
-            exec(code, main.__dict__)
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            status = 1
+        status = run_script()
         take(args.output)
         return status

@@ -119,7 +119,7 @@ BUFFER = Buffer()
 
 
 def grows_in_place():
-    BUFFER.blob.extend(b"x" * 10000)  # no new object: no type grows in count
+    BUFFER.blob.extend(b"x" * 1_000_000)  # no new object: no type grows in count
 
 
 def test_leak_suspects_when_no_type_grows():
@@ -127,5 +127,5 @@ def test_leak_suspects_when_no_type_grows():
     assert not report.leaked
     top = report.extra["suspects"][0]
     assert top["path_text"] in (f"{__name__}.BUFFER", f"{__name__}.BUFFER.blob")
-    assert top["delta"] >= 3 * 10000
+    assert top["delta"] >= 3 * 1_000_000
     assert "leak suspects" in str(report)
