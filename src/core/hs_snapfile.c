@@ -68,7 +68,7 @@ static size_t hs__pad8(size_t x) {
 }
 
 int hs_snap_write(const char *path, const hs_snapdata *d) {
-    hs__section sec[7];
+    hs__section sec[8];
     int nsec = 0, i, rc = HS_ENOMEM;
     uint8_t header[HS_SNAP_HEADER_SIZE], *table = NULL;
     size_t names_len = 0, offset, tmp_len;
@@ -156,6 +156,16 @@ int hs_snap_write(const char *path, const hs_snapdata *d) {
         nsec++;
     }
 
+    if (d->names) {
+        sec[nsec].id = HS_SEC_NAMES;
+        sec[nsec].length = strlen(d->names);
+        sec[nsec].data = malloc(sec[nsec].length + 1);
+        if (sec[nsec].data == NULL)
+            goto done;
+        memcpy(sec[nsec].data, d->names, sec[nsec].length);
+        nsec++;
+    }
+
     table = calloc((size_t)nsec, 32);
     if (table == NULL)
         goto done;
@@ -223,7 +233,7 @@ done:
         remove(tmp);
     free(tmp);
     free(table);
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 8; i++)
         free(sec[i].data);
     return rc;
 }
@@ -269,6 +279,7 @@ void hs_snapdata_destroy(hs_snapdata *d) {
     free(d->type_names);
     free(d->meta);
     free(d->results);
+    free(d->names);
     memset(d, 0, sizeof(*d));
 }
 
@@ -282,9 +293,9 @@ static char *hs__text(const uint8_t *p, uint64_t len) {
 }
 
 int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *err, size_t errlen) {
-    const uint8_t *sec_ptr[8] = {NULL};
-    uint64_t sec_len[8] = {0};
-    uint32_t sec_count[8] = {0}, nsec, i, version, n, ntypes, m;
+    const uint8_t *sec_ptr[9] = {NULL};
+    uint64_t sec_len[9] = {0};
+    uint32_t sec_count[9] = {0}, nsec, i, version, n, ntypes, m;
     uint64_t file_size;
     int rc;
 
@@ -319,7 +330,7 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         const uint8_t *t = buf + HS_SNAP_HEADER_SIZE + (size_t)i * 32;
         uint32_t id = hs__get32(t);
         uint64_t off = hs__get64(t + 8), l = hs__get64(t + 16);
-        if (id < 1 || id > 7) /* unknown sections are skipped: later versions may add some */
+        if (id < 1 || id > 8) /* unknown sections are skipped: later versions may add some */
             continue;
         if (sec_ptr[id] != NULL)
             return hs__fail(err, errlen, HS_EFORMAT, "section %s appears twice", hs__secname(id));
@@ -428,6 +439,30 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     if (sec_ptr[HS_SEC_RESULTS] &&
         (out->results = hs__text(sec_ptr[HS_SEC_RESULTS], sec_len[HS_SEC_RESULTS])) == NULL)
         goto fail;
+    if (sec_ptr[HS_SEC_NAMES] != NULL) {
+        /* every line: a decimal object index < n, a tab, a name without NUL */
+        const uint8_t *p = sec_ptr[HS_SEC_NAMES], *end = p + sec_len[HS_SEC_NAMES];
+        while (p < end) {
+            uint64_t idx = 0;
+            const uint8_t *start = p;
+            while (p < end && *p >= '0' && *p <= '9' && p - start < 10)
+                idx = idx * 10 + (uint64_t)(*p++ - '0');
+            if (p == start || p >= end || *p != '\t' || idx >= n) {
+                rc = hs__fail(err, errlen, HS_EFORMAT,
+                              "section NAMES: a line does not start with an object index");
+                goto fail;
+            }
+            while (p < end && *p != '\n' && *p != '\0')
+                p++;
+            if (p >= end || *p != '\n') {
+                rc = hs__fail(err, errlen, HS_EFORMAT, "section NAMES: a line is not terminated");
+                goto fail;
+            }
+            p++;
+        }
+        if ((out->names = hs__text(sec_ptr[HS_SEC_NAMES], sec_len[HS_SEC_NAMES])) == NULL)
+            goto fail;
+    }
     return HS_OK;
 fail:
     if (rc == HS_ENOMEM)

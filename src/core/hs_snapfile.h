@@ -30,6 +30,7 @@ enum {
     HS_SEC_EDGE_OFF = 5,  /* count = objects + 1 u32: CSR offsets */
     HS_SEC_EDGES = 6,     /* count u32: edge targets */
     HS_SEC_RESULTS = 7,   /* UTF-8 JSON: answers computed while the heap was live */
+    HS_SEC_NAMES = 8,     /* UTF-8 lines "index<TAB>name": modules, their dicts, classes */
 };
 
 /* What a snapshot holds, in memory.  Arrays are malloc'ed by the reader
@@ -45,6 +46,7 @@ typedef struct hs_snapdata {
     char **type_names; /* ntypes */
     char *meta;        /* NUL-terminated, may be NULL */
     char *results;     /* NUL-terminated, may be NULL */
+    char *names;       /* NUL-terminated "index\tname\n" lines, may be NULL */
 } hs_snapdata;
 
 /* Writes `d` to `path` (via a temporary file and rename).  0 or HS_E*. */

@@ -46,6 +46,7 @@ typedef struct {
     double seconds[4]; /* walk, roots and paths, dominators, stories */
     int from_file;     /* arrays were malloc'ed by the core's file reader */
     PyObject *results; /* dict of the answers computed while the heap was live */
+    PyObject *names;   /* dict: node -> name of modules, their dicts and classes (for files) */
 } hs_snapshot_object;
 
 static double hs__now(void) {
@@ -74,6 +75,7 @@ static void snapshot_dealloc(PyObject *self) {
     release(s->type_names);
     PyMem_RawFree(s->type_addr);
     Py_CLEAR(s->results);
+    Py_CLEAR(s->names);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -1160,6 +1162,51 @@ static int hs__search_paths(hs_snapshot_object *s, const uint8_t *exclude, const
     return 0;
 }
 
+/* Names that make offline paths readable: each module, its dict, each class. */
+static PyObject *hs__node_names(hs_live *L) {
+    hs_snapshot_object *s = L->s;
+    PyObject *names = PyDict_New();
+    size_t i;
+    uint32_t v;
+    if (names == NULL)
+        return NULL;
+    for (v = 0; v < s->n; v++) {
+        PyObject *key, *val;
+        char *name;
+        int rc;
+        if (!PyType_Check(L->objs[v]))
+            continue;
+        name = hs_type_name((PyTypeObject *)L->objs[v]);
+        if (name == NULL)
+            goto error;
+        key = PyLong_FromUnsignedLong(v);
+        val = PyUnicode_FromString(name);
+        PyMem_RawFree(name);
+        rc = (key && val) ? PyDict_SetItem(names, key, val) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(val);
+        if (rc < 0)
+            goto error;
+    }
+    for (i = 0; L->modmap.keys != NULL && i <= L->modmap.mask; i++) {
+        uintptr_t k = L->modmap.keys[i];
+        PyObject *key, *name;
+        if (k == 0)
+            continue;
+        key = PyLong_FromUnsignedLong((unsigned long)((k >> 4) - 1));
+        name = PyList_GET_ITEM(L->modnames, L->modmap.vals[i]); /* borrowed from our list */
+        if (key == NULL || PyDict_SetItem(names, key, name) < 0) {
+            Py_XDECREF(key);
+            goto error;
+        }
+        Py_DECREF(key);
+    }
+    return names;
+error:
+    Py_DECREF(names);
+    return NULL;
+}
+
 static int hs__compute_dominators(hs_snapshot_object *s) {
     uint32_t *roots, nroots = 0, *order, norder = 0;
     int rc;
@@ -1334,6 +1381,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     if (item == NULL || PyDict_SetItemString(answers, "top_retainers", item) < 0)
         goto done;
     Py_CLEAR(item);
+    s->names = hs__node_names(&L);
+    if (s->names == NULL)
+        goto done;
     s->seconds[3] = hs__now() - t1;
     s->results = answers;
     answers = NULL;
@@ -1442,6 +1492,7 @@ _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "64-bit addresses");
 static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     const char *path, *meta = NULL, *results = NULL;
+    PyObject *names_bytes = NULL;
     hs_snapdata d;
     int rc;
     if (!PyArg_ParseTuple(args, "s|zz:save", &path, &meta, &results))
@@ -1457,8 +1508,35 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     d.type_names = s->type_names;
     d.meta = (char *)meta;
     d.results = (char *)results;
+    if (s->names != NULL && PyDict_Check(s->names)) {
+        PyObject *lines = PyList_New(0), *joined, *sep, *key, *val;
+        Py_ssize_t pos = 0;
+        if (lines == NULL)
+            return NULL;
+        while (PyDict_Next(s->names, &pos, &key, &val)) {
+            PyObject *line = PyUnicode_FromFormat("%S\t%S\n", key, val);
+            if (line == NULL || PyList_Append(lines, line) < 0) {
+                Py_XDECREF(line);
+                Py_DECREF(lines);
+                return NULL;
+            }
+            Py_DECREF(line);
+        }
+        sep = PyUnicode_FromString("");
+        joined = sep ? PyUnicode_Join(sep, lines) : NULL;
+        Py_XDECREF(sep);
+        Py_DECREF(lines);
+        if (joined == NULL)
+            return NULL;
+        names_bytes = PyUnicode_AsUTF8String(joined);
+        Py_DECREF(joined);
+        if (names_bytes == NULL)
+            return NULL;
+        d.names = PyBytes_AS_STRING(names_bytes);
+    }
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
-    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+    Py_END_ALLOW_THREADS Py_XDECREF(names_bytes);
+    if (rc != HS_OK) {
         if (rc == HS_ENOMEM)
             return PyErr_NoMemory();
         return PyErr_Format(PyExc_OSError, "cannot write snapshot %s: %s", path, strerror(errno));
@@ -1468,7 +1546,7 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
 
 /* The type-only path to v, for snapshots read from a file. */
 static PyObject *hs__render_path_offline(const hs_snapshot_object *s, uint32_t v) {
-    uint32_t len = 0, i, *nodes = hs__path_nodes(s, v, &len);
+    uint32_t len = 0, i, start = 0, *nodes = hs__path_nodes(s, v, &len);
     PyObject *path = NULL, *hops = NULL, *text = NULL, *result = NULL;
     if (nodes == NULL) {
         if (PyErr_Occurred())
@@ -1480,9 +1558,26 @@ static PyObject *hs__render_path_offline(const hs_snapshot_object *s, uint32_t v
     path = PyList_New(0);
     hops = PyList_New(0);
     text = PyUnicode_FromString("");
-    for (i = 0; path && hops && text && i < len; i++) {
-        PyObject *name = PyUnicode_FromFormat(i ? " -> %s" : "<%s>", s->type_names[s->type_id[nodes[i]]]);
-        PyObject *hop;
+    /* Start at the last named node (a module or class) before v. */
+    for (i = len - 1; i-- > 0;) {
+        PyObject *key = PyLong_FromUnsignedLong(nodes[i]);
+        int has = key && s->names ? PyDict_Contains(s->names, key) : 0;
+        Py_XDECREF(key);
+        if (has > 0) {
+            start = i;
+            break;
+        }
+    }
+    PyErr_Clear();
+    for (i = start; path && hops && text && i < len; i++) {
+        PyObject *key = PyLong_FromUnsignedLong(nodes[i]);
+        PyObject *known = key && s->names ? PyDict_GetItemWithError(s->names, key) : NULL; /* borrowed */
+        PyObject *name, *hop;
+        Py_XDECREF(key);
+        if (known != NULL)
+            name = PyUnicode_FromFormat(i > start ? " -> %U" : "%U", known);
+        else
+            name = PyUnicode_FromFormat(i > start ? " -> %s" : "<%s>", s->type_names[s->type_id[nodes[i]]]);
         if (name == NULL || PyList_Append(path, name) < 0) {
             Py_XDECREF(name);
             goto done;
@@ -1767,6 +1862,28 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
                            : Py_NewRef(Py_None);
     if (s->results == NULL)
         goto done;
+    s->names = PyDict_New();
+    if (s->names == NULL)
+        goto done;
+    if (d.names != NULL) {
+        /* lines "index\tname", already checked by the reader */
+        char *line = d.names;
+        while (*line) {
+            char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+            PyObject *key, *val;
+            int set_rc;
+            if (tab == NULL || nl == NULL || tab > nl)
+                break;
+            key = PyLong_FromUnsignedLong(strtoul(line, NULL, 10));
+            val = PyUnicode_DecodeUTF8(tab + 1, nl - tab - 1, "replace");
+            set_rc = (key && val) ? PyDict_SetItem(s->names, key, val) : -1;
+            Py_XDECREF(key);
+            Py_XDECREF(val);
+            if (set_rc < 0)
+                goto done;
+            line = nl + 1;
+        }
+    }
     for (v = 0; v < s->n; v++)
         if (s->tier[v])
             s->nroots++;

@@ -52,7 +52,7 @@ def test_diff_finds_the_objects_born_in_between(tmp_path):
         assert d["same_process"]
         story = next(s for s in d["stories"] if s["type"].endswith("Session"))
         assert story["count"] == 250
-        assert story["path"]["path_text"].endswith("-> type -> dict -> dict -> " + story["type"])
+        assert story["path"]["path_text"].endswith("Registry -> dict -> dict -> " + story["type"])
         grew = {g["type"]: g["delta"] for g in d["growth"]}
         assert grew[story["type"]] == 250
         r = run_heapscope("diff", a, b)
