@@ -33,6 +33,7 @@ static void make(hs_snapdata *d, uint32_t n) {
     hs_graph_finish(&d->graph, n);
     d->meta = "python=3.11.7\npid=42\n";
     d->results = "{\"top_retainers\": []}";
+    d->names = n > 1 ? "0\tapp\n1\tapp.Session\n" : "0\tapp\n";
 }
 
 static void release(hs_snapdata *d) {
@@ -81,6 +82,7 @@ static void test_round_trip(const char *path) {
     CHECK(strcmp(r.type_names[2], "app.Session") == 0);
     CHECK(r.meta && strcmp(r.meta, d.meta) == 0);
     CHECK(r.results && strcmp(r.results, d.results) == 0);
+    CHECK(r.names && strcmp(r.names, d.names) == 0);
     hs_snapdata_destroy(&r);
     hs_snapdata_destroy(&r);
     release(&d);
@@ -126,6 +128,23 @@ static void test_hostile_inputs(const char *path) {
     free(good);
 }
 
+static void test_bad_names(void) {
+    hs_snapdata d, r;
+    char err[256];
+    size_t len = 0;
+    uint8_t *buf;
+    make(&d, 5);
+    d.names = "0\tapp\n9\tout of range\n";
+    CHECK(hs_snap_write("bad_names.hsnap", &d) == HS_OK);
+    buf = slurp("bad_names.hsnap", &len);
+    CHECK(buf != NULL && hs_snap_read_buffer(buf, len, &r, err, sizeof(err)) == HS_EFORMAT);
+    CHECK(strstr(err, "NAMES") != NULL);
+    hs_snapdata_destroy(&r);
+    free(buf);
+    remove("bad_names.hsnap");
+    release(&d);
+}
+
 static void write_seeds(const char *dir) {
     char path[512];
     hs_snapdata d;
@@ -142,6 +161,7 @@ int main(int argc, char **argv) {
     const char *path = "test_snapfile.hsnap";
     test_round_trip(path);
     test_hostile_inputs(path);
+    test_bad_names();
     remove(path);
     if (argc > 1)
         write_seeds(argv[1]);
