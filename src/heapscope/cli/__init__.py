@@ -65,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     return cmd.run(args)
 
 
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """The output and tracing options `check` and `run` share."""
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    parser.add_argument(
+        "--dot", metavar="FILE", help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)"
+    )
+    parser.add_argument(
+        "--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)"
+    )
+    parser.add_argument(
+        "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
+    )
+
+
 def emit(report: Report, args: argparse.Namespace, text_stream: TextIO) -> None:
     """The report as the user asked: --dot picture, --json on stdout, or text."""
     if getattr(args, "dot", None):

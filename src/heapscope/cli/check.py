@@ -7,7 +7,7 @@ import sys
 import traceback
 
 from heapscope.api import check
-from heapscope.cli import emit, error
+from heapscope.cli import add_report_options, emit, error
 from heapscope.target import FORM, TargetError, resolve
 
 
@@ -31,20 +31,12 @@ class CheckCommand:
         parser.add_argument(
             "--warmup", type=positive, default=2, help="unmeasured runs first (default 2)"
         )
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
-        parser.add_argument(
-            "--frames", type=positive, default=5, help="tracemalloc frames per allocation (default 5)"
-        )
         parser.add_argument(
             "--suspects",
             action="store_true",
             help="also list the objects whose retained size grew most (two extra heap graphs)",
         )
-        parser.add_argument(
-            "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
-        )
-        parser.add_argument("--dot", metavar="FILE",
-                            help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)")
+        add_report_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         if args.runs < 2:

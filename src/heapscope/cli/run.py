@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from heapscope.cli import emit, error
+from heapscope.cli import add_report_options, emit, error
 from heapscope.cli.script import ScriptError, prepare
 from heapscope.reporters.text import growth_table
 from heapscope.sampler import Sampler, Ticker
@@ -34,18 +34,7 @@ class RunCommand:
             metavar="SECONDS",
             help="also report growth every SECONDS while the script runs",
         )
-        parser.add_argument(
-            "--json", action="store_true", help="print the final report as JSON on stdout"
-        )
-        parser.add_argument(
-            "--dot", metavar="FILE", help="draw the leaks' retention paths (.dot; .png/.svg rendered)"
-        )
-        parser.add_argument(
-            "--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)"
-        )
-        parser.add_argument(
-            "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
-        )
+        add_report_options(parser)
         parser.add_argument("script", help="the Python script to run")
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
