@@ -179,3 +179,48 @@ class PlainRegistry:
 def plain_registry_step():
     node = Node()
     PlainRegistry.table[node] = "x"
+
+
+# --- a closure that captures only what it needs (near miss) -------------------
+SMALL_HANDLERS = []
+
+
+def make_small_handler():
+    big = Big()
+    size = len(big.data)
+    del big
+
+    def handler():
+        return size
+
+    return handler
+
+
+def closure_fixed_step():
+    SMALL_HANDLERS.append(make_small_handler())
+    del SMALL_HANDLERS[:-1]
+
+
+# --- an unbounded module-level cache ------------------------------------------
+RESULTS = {}
+_keys = iter(range(10**9))
+
+
+class Result:
+    pass
+
+
+def cache_step():
+    RESULTS[next(_keys)] = Result()
+
+
+# --- a bound method registered with atexit (held by C code) -------------------
+class Connection:
+    def close(self):
+        pass
+
+
+def atexit_step():
+    import atexit
+
+    atexit.register(Connection().close)

@@ -54,6 +54,8 @@ def failure_message(report: Report) -> str:
                 f"{fmt_bytes(story.retained_size)} retained:"
             )
             lines.append(f"      {story.path.general_text}")
+        for site in (leak.extra.get("allocated_at") or [])[:2]:
+            lines.append(f"    allocated at {site['file']}:{site['line']} ({site['count']} of them)")
         hint = leak.extra.get("hint")
         if hint:
             lines.append(f"    Fix: {hint['text']}")

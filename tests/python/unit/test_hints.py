@@ -33,6 +33,7 @@ def hints(step):
         (ls.tasks_step, "_asyncio.Task", "asyncio-task-set", "add_done_callback(leak_shapes.TASKS.discard)"),
         (ls.weak_backref_step, "leak_shapes.Node", "weak-key-dict-values-refer-to-keys", "refer back"),
         (unclosed_files.step, "_io.TextIOWrapper", "unclosed-resource", "unclosed_files._open_logs"),
+        (ls.cache_step, "leak_shapes.Result", "unbounded-container", "deque(maxlen=...)"),
     ],
 )
 def test_leak_shapes_get_their_fix(step, leaked_type, hint_id, words):
@@ -52,6 +53,7 @@ def test_leak_shapes_get_their_fix(step, leaked_type, hint_id, words):
         ls.exceptions_fixed_step,
         ls.logger_fixed_step,
         ls.tasks_fixed_step,
+        ls.closure_fixed_step,
     ],
 )
 def test_near_misses_are_not_leaks(step):
@@ -129,3 +131,22 @@ def test_leak_suspects_when_no_type_grows():
     assert top["path_text"] in (f"{__name__}.BUFFER", f"{__name__}.BUFFER.blob")
     assert top["delta"] >= 3 * 1_000_000
     assert "leak suspects" in str(report)
+
+
+def test_held_by_c_code_names_the_bound_method():
+    import atexit
+    import sys as _sys
+
+    if _sys.version_info < (3, 10):
+        pytest.skip("3.9's atexit shows its callbacks to the collector: a module global, not C")
+    try:
+        report, ids = hints(ls.atexit_step)
+        assert ids["leak_shapes.Connection"] in ("held-by-c-code", "bound-method-callbacks")
+        text = report.leak("leak_shapes.Connection").extra["hint"]["text"]
+        assert "atexit" in text
+    finally:
+        import gc
+
+        for obj in gc.get_objects():
+            if type(obj) is ls.Connection:
+                atexit.unregister(obj.close)
