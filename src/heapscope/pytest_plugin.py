@@ -69,11 +69,19 @@ def _filtered(report: Report, ignore: Iterable[str]) -> Report:
 
 
 def check_no_leaks(
-    fn: Callable[[], object], runs: int = 5, warmup: int = 2, ignore_types: Iterable[str] = ()
+    fn: Callable[[], object],
+    runs: int = 5,
+    warmup: int = 2,
+    ignore_types: Iterable[str] = (),
+    trace: bool = False,
 ) -> Report:
-    """Run ``fn`` as ``heapscope.check`` does; raise LeakError when it leaks."""
+    """Run ``fn`` as ``heapscope.check`` does; raise LeakError when it leaks.
+
+    With ``trace``, allocations are traced so the failure names the lines
+    that allocated the leaked objects (slower).
+    """
     __tracebackhide__ = True
-    report = _filtered(check(fn, runs=runs, warmup=warmup, early_stop=True), ignore_types)
+    report = _filtered(check(fn, runs=runs, warmup=warmup, early_stop=True, trace=trace), ignore_types)
     if report.leaks:
         raise LeakError(report)
     return report
@@ -93,12 +101,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--heapscope-warmup", type=int, default=2, help="warm-up runs per checked test (default 2)"
     )
+    group.addoption(
+        "--heapscope-trace",
+        action="store_true",
+        default=False,
+        help="trace allocations in checked tests, so failures name the allocating line (slower)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "no_leaks(runs=5, warmup=2, ignore_types=()): fail the test if some type grows in every run",
+        "no_leaks(runs=5, warmup=2, ignore_types=(), trace=False): "
+        "fail the test if some type grows in every run",
     )
     config._heapscope_overhead = 0.0  # type: ignore[attr-defined]
     config._heapscope_checked = 0  # type: ignore[attr-defined]
@@ -131,7 +146,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     started = time.perf_counter()
     try:
-        check_no_leaks(body, runs=runs, warmup=warmup, ignore_types=ignore)
+        trace = bool(opts.get("trace", config.getoption("heapscope_trace")))
+        check_no_leaks(body, runs=runs, warmup=warmup, ignore_types=ignore, trace=trace)
     except LeakError as exc:
         pytest.fail(str(exc), pytrace=False)
     finally:

@@ -112,3 +112,9 @@ def test_under_xdist(tmp_path):
     r = run_pytest(tmp_path, "-n", "2")
     assert "2 failed, 5 passed" in r.stdout, r.stdout
     assert "heapscope: checked 6 test(s) for leaks" in r.stdout
+
+
+def test_trace_option_names_the_allocating_line(tmp_path):
+    r = run_pytest(tmp_path, "--heapscope-trace", "-k", "registry_leak")
+    assert "1 failed" in r.stdout, r.stdout
+    assert "allocated at " in r.stdout and "test_leaky.py:" in r.stdout
