@@ -1427,10 +1427,20 @@ static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
     return 0;
 }
 
+/* Dominators are computed on first need (a snapshot read from a file, or
+ * analyze(dominators=False)). */
+static int hs__ensure_dominators(hs_snapshot_object *s) {
+    if (s->retained != NULL)
+        return 0;
+    PyMem_RawFree(s->idom);
+    s->idom = NULL;
+    return hs__compute_dominators(s);
+}
+
 static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
-    if (hs__addr_arg(s, arg, &v) < 0)
+    if (hs__addr_arg(s, arg, &v) < 0 || hs__ensure_dominators(s) < 0)
         return NULL;
     return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : s->size[v]);
 }
@@ -1461,7 +1471,7 @@ static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
-    if (hs__addr_arg(s, arg, &v) < 0)
+    if (hs__addr_arg(s, arg, &v) < 0 || hs__ensure_dominators(s) < 0)
         return NULL;
     if (s->idom == NULL || s->idom[v] == HS_NONE)
         Py_RETURN_NONE;
@@ -1660,6 +1670,8 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "born_after() takes another Snapshot");
         return NULL;
     }
+    if (hs__ensure_dominators((hs_snapshot_object *)self) < 0)
+        return NULL;
     o = (hs_snapshot_object *)older;
     memset(&trie, 0, sizeof(trie));
     memset(&story_of, 0, sizeof(story_of));
@@ -1780,8 +1792,10 @@ static PyObject *snapshot_top_retainers(PyObject *self, PyObject *arg) {
     PyObject *list;
     if (top == -1 && PyErr_Occurred())
         return NULL;
-    if (s->retained == NULL || top <= 0)
+    if (top <= 0)
         return PyList_New(0);
+    if (hs__ensure_dominators(s) < 0)
+        return NULL;
     if (top > 10000)
         top = 10000;
     best = PyMem_RawMalloc((size_t)top * sizeof(uint32_t));
@@ -1898,8 +1912,8 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
             PyErr_NoMemory();
             goto done;
         }
-    if (hs__search_paths(s, NULL, NULL) < 0 || hs__compute_dominators(s) < 0)
-        goto done;
+    if (hs__search_paths(s, NULL, NULL) < 0)
+        goto done; /* dominators wait until a query needs them */
     result = (PyObject *)s;
     s = NULL;
     if (d.meta != NULL) {
