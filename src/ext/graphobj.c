@@ -922,15 +922,36 @@ done:
     return rc;
 }
 
-/* Is a built-in resource object (file, socket) still open?  Asks its C
- * `closed` getter; never asked of classes defined in Python, whose getter
- * could be Python code.  1 open, 0 closed or not a resource, -1 error. */
+/* Is a resource object (file, socket) still open?  Reads its `closed`
+ * attribute only when that is a getset descriptor, which only C code can
+ * define, and calls the descriptor directly (no __getattribute__), so no
+ * Python code runs.  1 open, 0 closed or not a resource. */
 static int hs__is_open_resource(PyObject *o) {
-    PyObject *closed;
+    PyObject *mro = Py_TYPE(o)->tp_mro, *descr = NULL, *closed;
+    Py_ssize_t i;
     int r;
-    if (Py_TYPE(o)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+    if (mro == NULL || !PyTuple_Check(mro))
         return 0;
-    closed = PyObject_GetAttrString(o, "closed");
+    for (i = 0; i < PyTuple_GET_SIZE(mro) && descr == NULL; i++) {
+        PyObject *d = hs_compat_type_dict((PyTypeObject *)PyTuple_GET_ITEM(mro, i)), *key, *value;
+        Py_ssize_t pos = 0;
+        if (d == NULL)
+            continue;
+        while (PyDict_Next(d, &pos, &key, &value))
+            if (PyUnicode_CheckExact(key) && PyUnicode_CompareWithASCIIString(key, "closed") == 0) {
+                descr = Py_NewRef(value);
+                break;
+            }
+        Py_DECREF(d);
+    }
+    if (descr == NULL)
+        return 0;
+    if (!PyObject_TypeCheck(descr, &PyGetSetDescr_Type)) {
+        Py_DECREF(descr);
+        return 0;
+    }
+    closed = Py_TYPE(descr)->tp_descr_get(descr, o, (PyObject *)Py_TYPE(o));
+    Py_DECREF(descr);
     if (closed == NULL) {
         PyErr_Clear();
         return 0;
