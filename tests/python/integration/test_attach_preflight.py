@@ -16,7 +16,11 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="attach reads /p
 
 
 def spawn(*cmd):
-    return subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Tools like gdb must not inherit a sanitizer preloaded into the test run.
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")}
+    if cmd[0] == sys.executable:
+        env = dict(os.environ)
+    return subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 def python_target(exe=sys.executable):
