@@ -1436,8 +1436,13 @@ static PyObject *snapshot_results(PyObject *self, PyObject *Py_UNUSED(ignored)) 
     return Py_NewRef(s->results ? s->results : Py_None);
 }
 
+static int hs__ensure_indexed(hs_snapshot_object *s);
+
 static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
-    unsigned long long a = PyLong_AsUnsignedLongLong(arg);
+    unsigned long long a;
+    if (hs__ensure_indexed(s) < 0)
+        return -1;
+    a = PyLong_AsUnsignedLongLong(arg);
     if (a == (unsigned long long)-1 && PyErr_Occurred())
         return -1;
     *v = hs__node(s, (const void *)(uintptr_t)a);
@@ -1448,11 +1453,41 @@ static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
     return 0;
 }
 
+/* A snapshot read from a file gets its address index, reverse edges and
+ * shortest paths on first need. */
+static int hs__ensure_indexed(hs_snapshot_object *s) {
+    uint32_t v;
+    if (s->parent != NULL)
+        return 0;
+    if (hs_graph_build_reverse(&s->graph) != HS_OK || hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (v = 0; v < s->n; v++)
+        if (hs_addrmap_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    if (s->parent == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (hs__search_paths(s, NULL, NULL) < 0) {
+        PyMem_RawFree(s->parent);
+        s->parent = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* Dominators are computed on first need (a snapshot read from a file, or
  * analyze(dominators=False)). */
 static int hs__ensure_dominators(hs_snapshot_object *s) {
     if (s->retained != NULL)
         return 0;
+    if (hs__ensure_indexed(s) < 0)
+        return -1;
     PyMem_RawFree(s->idom);
     s->idom = NULL;
     return hs__compute_dominators(s);
@@ -1502,6 +1537,8 @@ static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t counts[HS_NTIERS] = {0}, v, unreachable = 0;
+    if (hs__ensure_indexed(s) < 0)
+        return NULL;
     for (v = 0; v < s->n; v++) {
         counts[s->tier[v] < HS_NTIERS ? s->tier[v] : 0]++;
         if (s->parent[v] == HS_NONE)
@@ -1691,9 +1728,9 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "born_after() takes another Snapshot");
         return NULL;
     }
-    if (hs__ensure_dominators((hs_snapshot_object *)self) < 0)
-        return NULL;
     o = (hs_snapshot_object *)older;
+    if (hs__ensure_dominators(s) < 0 || hs__ensure_indexed(o) < 0)
+        return NULL;
     memset(&trie, 0, sizeof(trie));
     memset(&story_of, 0, sizeof(story_of));
     shape = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
@@ -1922,19 +1959,8 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     for (v = 0; v < s->n; v++)
         if (s->tier[v])
             s->nroots++;
-    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (s->parent == NULL || hs_graph_build_reverse(&s->graph) != HS_OK ||
-        hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (v = 0; v < s->n; v++)
-        if (hs_addrmap_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    if (hs__search_paths(s, NULL, NULL) < 0)
-        goto done; /* dominators wait until a query needs them */
+    /* The address index, reverse edges, paths and dominators wait until a
+     * query needs them (hs__ensure_indexed). */
     result = (PyObject *)s;
     s = NULL;
     if (d.meta != NULL) {
