@@ -1729,7 +1729,9 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
         return NULL;
     }
     o = (hs_snapshot_object *)older;
-    if (hs__ensure_dominators(s) < 0 || hs__ensure_indexed(o) < 0)
+    /* Retained sizes only when dominators exist already: a diff of two
+     * large files should not pay for them (stories then order by size). */
+    if (hs__ensure_indexed(s) < 0 || hs__ensure_indexed(o) < 0)
         return NULL;
     memset(&trie, 0, sizeof(trie));
     memset(&story_of, 0, sizeof(story_of));
@@ -1821,10 +1823,11 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
             Py_CLEAR(list);
             break;
         }
-        d = Py_BuildValue("{sssKsKsKsKsN}", "type", s->type_names[stories[t].type_id], "count",
+        d = Py_BuildValue("{sssKsKsNsKsN}", "type", s->type_names[stories[t].type_id], "count",
                           (unsigned long long)stories[t].count, "size", (unsigned long long)stories[t].size,
-                          "retained_size", (unsigned long long)stories[t].retained, "example_address",
-                          (unsigned long long)s->addr[stories[t].rep], "path", path);
+                          "retained_size",
+                          s->retained ? PyLong_FromUnsignedLongLong(stories[t].retained) : Py_NewRef(Py_None),
+                          "example_address", (unsigned long long)s->addr[stories[t].rep], "path", path);
         if (d == NULL || PyList_Append(list, d) < 0)
             Py_CLEAR(list);
         Py_XDECREF(d);

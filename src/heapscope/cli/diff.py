@@ -46,10 +46,9 @@ class DiffCommand:
             )
         for story in result["stories"]:
             path = story["path"]
-            print(
-                f"  {story['count']} {story['type']} ({fmt_bytes(story['retained_size'])} retained) "
-                f"held by {path['root']['kind']}:"
-            )
+            retained = story["retained_size"]
+            size = f"{fmt_bytes(retained)} retained" if retained is not None else fmt_bytes(story["size"])
+            print(f"  {story['count']} {story['type']} ({size}) held by {path['root']['kind']}:")
             print(f"    {path['path_text']}")
         if grew:
             print()
