@@ -1453,13 +1453,12 @@ static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
     return 0;
 }
 
-/* A snapshot read from a file gets its address index, reverse edges and
- * shortest paths on first need. */
-static int hs__ensure_indexed(hs_snapshot_object *s) {
+/* A snapshot read from a file gets its address index on first need... */
+static int hs__ensure_index(hs_snapshot_object *s) {
     uint32_t v;
-    if (s->parent != NULL)
+    if (s->index.keys != NULL)
         return 0;
-    if (hs_graph_build_reverse(&s->graph) != HS_OK || hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
+    if (hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
         PyErr_NoMemory();
         return -1;
     }
@@ -1468,6 +1467,19 @@ static int hs__ensure_indexed(hs_snapshot_object *s) {
             PyErr_NoMemory();
             return -1;
         }
+    return 0;
+}
+
+/* ...and its reverse edges and shortest paths on the first path query. */
+static int hs__ensure_indexed(hs_snapshot_object *s) {
+    if (s->parent != NULL)
+        return 0;
+    if (hs__ensure_index(s) < 0)
+        return -1;
+    if (s->graph.rev_off == NULL && hs_graph_build_reverse(&s->graph) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
     s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     if (s->parent == NULL) {
         PyErr_NoMemory();
@@ -1731,7 +1743,7 @@ static PyObject *snapshot_born_after(PyObject *self, PyObject *args) {
     o = (hs_snapshot_object *)older;
     /* Retained sizes only when dominators exist already: a diff of two
      * large files should not pay for them (stories then order by size). */
-    if (hs__ensure_indexed(s) < 0 || hs__ensure_indexed(o) < 0)
+    if (hs__ensure_indexed(s) < 0 || hs__ensure_index(o) < 0)
         return NULL;
     memset(&trie, 0, sizeof(trie));
     memset(&story_of, 0, sizeof(story_of));
