@@ -104,52 +104,84 @@ static uint32_t hs__node(const hs_snapshot_object *s, const void *obj) {
 }
 
 /* Type table, shallow sizes. */
-static int hs__fill_types(hs_snapshot_object *s, PyObject **objs) {
-    hs_addrmap types;
-    size_t cap = 256;
-    uint32_t v;
-    int rc = -1;
-    if (hs_addrmap_init(&types, 1024, 1) != HS_OK)
-        goto nomem;
-    s->type_addr = PyMem_RawMalloc(cap * sizeof(uintptr_t));
-    s->type_id = PyMem_RawMalloc((size_t)s->n * sizeof(uint32_t) + 1);
-    s->size = PyMem_RawMalloc((size_t)s->n * sizeof(uint64_t) + 1);
-    if (s->type_addr == NULL || s->type_id == NULL || s->size == NULL)
-        goto nomem;
-    for (v = 0; v < s->n; v++) {
-        uintptr_t ta = (uintptr_t)Py_TYPE(objs[v]);
+/* Type ids and shallow sizes, filled one object at a time during the walk
+ * (while the object is in cache for its traversal). */
+typedef struct {
+    hs_snapshot_object *s;
+    hs_addrmap types; /* type address -> type id */
+    size_t type_cap;
+    size_t node_cap;
+    uint32_t *refcnt; /* per object, capped; UINT32_MAX for immortal objects */
+    uint32_t count;
+    uintptr_t last_type;
+    uint32_t last_id;
+} hs_type_acc;
+
+static int hs__type_acc_add(PyObject *op, void *arg) {
+    hs_type_acc *a = (hs_type_acc *)arg;
+    hs_snapshot_object *s = a->s;
+    uintptr_t ta = (uintptr_t)Py_TYPE(op);
+    if (a->count == a->node_cap) {
+        size_t ncap = a->node_cap < 1024 ? 1024 : a->node_cap * 2;
+        uint32_t *ids = PyMem_RawRealloc(s->type_id, ncap * sizeof(uint32_t));
+        uint64_t *sizes;
+        if (ids == NULL)
+            goto nomem;
+        s->type_id = ids;
+        sizes = PyMem_RawRealloc(s->size, ncap * sizeof(uint64_t));
+        if (sizes == NULL)
+            goto nomem;
+        s->size = sizes;
+        ids = PyMem_RawRealloc(a->refcnt, ncap * sizeof(uint32_t));
+        if (ids == NULL)
+            goto nomem;
+        a->refcnt = ids;
+        a->node_cap = ncap;
+    }
+    if (ta != a->last_type || a->count == 0) {
         uint32_t id = s->ntypes;
-        int put = hs_addrmap_put(&types, ta, id, &id);
+        int put = hs_addrmap_put(&a->types, ta, id, &id);
         if (put < 0)
             goto nomem;
         if (put == 1) {
-            if (s->ntypes == cap) {
-                uintptr_t *t = PyMem_RawRealloc(s->type_addr, cap * 2 * sizeof(uintptr_t));
+            if (s->ntypes == a->type_cap) {
+                size_t ncap = a->type_cap < 256 ? 256 : a->type_cap * 2;
+                uintptr_t *t = PyMem_RawRealloc(s->type_addr, ncap * sizeof(uintptr_t));
                 if (t == NULL)
                     goto nomem;
                 s->type_addr = t;
-                cap *= 2;
+                a->type_cap = ncap;
             }
             s->type_addr[s->ntypes++] = ta;
         }
-        s->type_id[v] = id;
-        s->size[v] = (uint64_t)hs_object_size(objs[v]);
+        a->last_type = ta;
+        a->last_id = id;
     }
-    s->type_names = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(char *));
-    if (s->type_names == NULL)
-        goto nomem;
-    for (v = 0; v < s->ntypes; v++) {
-        s->type_names[v] = hs_type_name((PyTypeObject *)s->type_addr[v]);
-        if (s->type_names[v] == NULL)
-            goto done;
-    }
-    rc = 0;
-    goto done;
+    s->type_id[a->count] = a->last_id;
+    s->size[a->count] = (uint64_t)hs_object_size(op);
+    a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
+                              ? UINT32_MAX
+                              : (uint32_t)Py_REFCNT(op);
+    a->count++;
+    return 0;
 nomem:
     PyErr_NoMemory();
-done:
-    hs_addrmap_destroy(&types);
-    return rc;
+    return -1;
+}
+
+static int hs__type_names(hs_snapshot_object *s) {
+    uint32_t t;
+    s->type_names = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(char *));
+    if (s->type_names == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (t = 0; t < s->ntypes; t++) {
+        s->type_names[t] = hs_type_name((PyTypeObject *)s->type_addr[t]);
+        if (s->type_names[t] == NULL)
+            return -1;
+    }
+    return 0;
 }
 
 /*
@@ -157,14 +189,13 @@ done:
  * listing's own reference.  An object with external > 0 is held from
  * outside the graph (interpreter state, a C extension, a running frame).
  */
-static void hs__find_roots(hs_snapshot_object *s, PyObject **objs, uint32_t ntracked, int listed_ref) {
+static void hs__find_roots(hs_snapshot_object *s, const uint32_t *refcnt, uint32_t ntracked, int listed_ref) {
     uint32_t v;
     for (v = 0; v < s->n; v++) {
-        PyObject *o = objs[v];
-        Py_ssize_t ext = Py_REFCNT(o) - (Py_ssize_t)(s->graph.rev_off[v + 1] - s->graph.rev_off[v]);
+        int64_t ext = (int64_t)refcnt[v] - (int64_t)(s->graph.rev_off[v + 1] - s->graph.rev_off[v]);
         if (listed_ref && v < ntracked)
             ext -= 1;
-        if (ext > 0 || HS_IS_IMMORTAL(o)) {
+        if (ext > 0 || refcnt[v] == UINT32_MAX) {
             s->tier[v] = HS_TIER_C;
             s->nroots++;
         }
@@ -1191,11 +1222,21 @@ static PyObject *hs__node_names(hs_live *L) {
     uint32_t v;
     if (names == NULL)
         return NULL;
+    uint8_t *meta = PyMem_RawCalloc((size_t)s->ntypes + 1, 1);
+    uint32_t t;
+    if (meta == NULL) {
+        Py_DECREF(names);
+        return PyErr_NoMemory();
+    }
+    /* Which of the heap's types are metatypes: their instances are classes.
+     * (Asked once per type, so the loop below touches no object it need not.) */
+    for (t = 0; t < s->ntypes; t++)
+        meta[t] = PyType_IsSubtype((PyTypeObject *)s->type_addr[t], &PyType_Type) != 0;
     for (v = 0; v < s->n; v++) {
         PyObject *key, *val;
         char *name;
         int rc;
-        if (!PyType_Check(L->objs[v]))
+        if (!meta[s->type_id[v]])
             continue;
         name = hs_type_name((PyTypeObject *)L->objs[v]);
         if (name == NULL)
@@ -1222,8 +1263,10 @@ static PyObject *hs__node_names(hs_live *L) {
         }
         Py_DECREF(key);
     }
+    PyMem_RawFree(meta);
     return names;
 error:
+    PyMem_RawFree(meta);
     Py_DECREF(names);
     return NULL;
 }
@@ -1264,6 +1307,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     const char *tool_dir = NULL;
     hs_walk w;
     hs_live L;
+    hs_type_acc tacc;
     hs_snapshot_object *s = NULL;
     uint8_t *exclude = NULL;
     PyObject *result = NULL, *answers = NULL, *item = NULL;
@@ -1271,6 +1315,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
 
     memset(&w, 0, sizeof(w));
     memset(&L, 0, sizeof(L));
+    memset(&tacc, 0, sizeof(tacc));
     L.sysmodules = HS_NONE;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!p:analyze", kwlist, &objects, &types,
                                      &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
@@ -1308,6 +1353,13 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
         goto done;
+    if (hs_addrmap_init(&tacc.types, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    tacc.s = s;
+    w.each = hs__type_acc_add;
+    w.each_arg = &tacc;
     if (hs_walk_run(&w, st, 1) < 0)
         goto done;
     s->n = w.n;
@@ -1322,7 +1374,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     w.objs = NULL;
     s->seconds[0] = (t1 = hs__now()) - t0;
 
-    if (hs__fill_types(s, L.objs) < 0)
+    if (tacc.count != s->n) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: walk and type table disagree");
+        goto done;
+    }
+    if (hs__type_names(s) < 0)
         goto done;
     s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
     s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
@@ -1332,7 +1388,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         PyErr_NoMemory();
         goto done;
     }
-    hs__find_roots(s, L.objs, w.ntracked, w.listed_with_ref);
+    hs__find_roots(s, tacc.refcnt, w.ntracked, w.listed_with_ref);
     /* The caller's own containers are not paths; the objects asked about
      * are not their own roots. */
     {
@@ -1414,6 +1470,8 @@ done:
     hs_walk_clear(&w);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
         Py_CLEAR(result);
+    hs_addrmap_destroy(&tacc.types);
+    PyMem_RawFree(tacc.refcnt);
     PyMem_RawFree(L.skip);
     PyMem_RawFree(L.root_cells);
     PyMem_RawFree(exclude);

@@ -239,8 +239,10 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
             w->error = rc;
             break;
         }
-        if (w->each != NULL && w->each(w->objs[i], w->each_arg) < 0)
+        if (w->each != NULL && w->each(w->objs[i], w->each_arg) < 0) {
+            w->error = HS_ENOMEM; /* the callbacks fail only when out of memory */
             break;
+        }
         if (hs__walk_traverse(w, w->objs[i]) < 0)
             break;
     }
