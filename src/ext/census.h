@@ -14,5 +14,4 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses);
 PyObject *hs_census_series(PyObject *module, PyObject *seq);
 /* Is `addr` among the census' objects?  -1 when it kept no addresses. */
 int hs_census_has_address(PyObject *census, uintptr_t addr);
-/* Per-object type counting shared with the snapshot: slot of type tp. */
 #endif
