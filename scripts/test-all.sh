@@ -37,7 +37,7 @@ export PATH=$VENV/bin:$PATH
 
 step "lint: ruff, clang-format"
 ruff check src/heapscope tests bench examples
-clang-format --dry-run --Werror src/core/*.[ch] src/ext/*.[ch] tests/core/*.[ch]
+clang-format --dry-run --Werror src/core/*.[ch] src/ext/*.[ch] src/attach/*.[ch] tests/core/*.[ch]
 
 step "C core: -Werror build and unit tests"
 meson setup --wipe "$WORK/core" -Dpython=false -Dtests=true -Dwerror=true -Dbuildtype=debugoptimized >/dev/null

@@ -345,6 +345,15 @@ static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
     return 0;
 }
 
+static void hs__mark_own(hs_snapshot_object *s, PyObject *obj) {
+    uint32_t v = obj == NULL ? HS_NONE : hs__node(s, obj);
+    if (v == HS_NONE)
+        return;
+    if (s->tier[v] == HS_TIER_NONE)
+        s->nroots++;
+    s->tier[v] = HS_TIER_TOOL;
+}
+
 /* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
 static int hs__classify_stacks(hs_live *L) {
     PyInterpreterState *interp = PyInterpreterState_Get();
@@ -362,9 +371,17 @@ static int hs__classify_stacks(hs_live *L) {
         return -1;
     }
     L->nroot_cells = 0;
-    for (v = 0; v < L->s->n; v++)
+    for (v = 0; v < L->s->n; v++) {
         if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
             L->root_cells[L->nroot_cells++] = v;
+        /* A function of heapscope's own being called (the attach agent's):
+           what only it holds is heapscope's data. */
+        if (L->s->tier[v] == HS_TIER_C &&
+            ((PyFunction_Check(L->objs[v]) &&
+              hs__is_tool_code(L, (PyCodeObject *)PyFunction_GET_CODE(L->objs[v]))) ||
+             (PyCode_Check(L->objs[v]) && hs__is_tool_code(L, (PyCodeObject *)L->objs[v]))))
+            L->s->tier[v] = HS_TIER_TOOL;
+    }
     for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
         PyFrameObject *f = PyThreadState_GetFrame(ts);
         unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */
@@ -1298,10 +1315,10 @@ static int hs__compute_dominators(hs_snapshot_object *s) {
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"objects",  "types",        "baseline",     "max_stories", "dominators", "top",
-                             "tool_dir", "traceback_fn", "site_exclude", "open_only",   NULL};
+                             "tool_dir", "traceback_fn", "site_exclude", "open_only",   "own",        NULL};
     hs_state *st = get_heapscope_state(module);
     PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
-    PyObject *tb_fn = Py_None, *site_exclude = NULL;
+    PyObject *tb_fn = Py_None, *site_exclude = NULL, *own = NULL, *own_fast = NULL;
     Py_ssize_t max_stories = 10, top = 0, i;
     int dominators = 1, gc_was = -1, open_only = 0;
     const char *tool_dir = NULL;
@@ -1317,9 +1334,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset(&L, 0, sizeof(L));
     memset(&tacc, 0, sizeof(tacc));
     L.sysmodules = HS_NONE;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!p:analyze", kwlist, &objects, &types,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!pO:analyze", kwlist, &objects, &types,
                                      &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
-                                     &PyTuple_Type, &site_exclude, &open_only))
+                                     &PyTuple_Type, &site_exclude, &open_only, &own))
         return NULL;
     if (baseline != Py_None && Py_TYPE(baseline) != st->census_type) {
         PyErr_SetString(PyExc_TypeError, "baseline must be a Census taken with keep_addresses=True");
@@ -1335,6 +1352,10 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         objs_fast = PySequence_Fast(objects, "objects must be a sequence");
     if (objs_fast == NULL)
         return NULL;
+    own_fast =
+        own == NULL || own == Py_None ? PyTuple_New(0) : PySequence_Fast(own, "own must be a sequence");
+    if (own_fast == NULL)
+        goto done;
     types_list = types ? PySequence_List(types) : PyList_New(0);
     if (types_list == NULL)
         goto done;
@@ -1410,6 +1431,12 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs__classify_interp(&L);
     if (hs__classify_stacks(&L) < 0)
         goto done;
+    /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
+    hs__mark_own(s, args);
+    hs__mark_own(s, kwargs);
+    hs__mark_own(s, own);
+    for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
+        hs__mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
     if (hs__search_paths(s, exclude, L.skip) < 0)
         goto done;
     s->seconds[1] = hs__now() - t1;
@@ -1481,6 +1508,7 @@ done:
     Py_XDECREF(item);
     Py_XDECREF(answers);
     Py_XDECREF(objs_fast);
+    Py_XDECREF(own_fast);
     Py_XDECREF(types_list);
     Py_XDECREF(s);
     return result;

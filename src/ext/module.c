@@ -4,6 +4,7 @@
  */
 #include "census.h"
 #include "graphobj.h"
+#include "inject.h"
 #include "sizes.h"
 #include "state.h"
 
@@ -31,7 +32,7 @@ static PyMethodDef hs_methods[] = {
      "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
     {"object_size", hs_mod_object_size, METH_O,
      "object_size(obj) -> shallow size as the census computes it."},
-    HS_GRAPH_METHODS{NULL, NULL, 0, NULL},
+    HS_GRAPH_METHODS HS_INJECT_METHODS{NULL, NULL, 0, NULL},
 };
 
 static int hs_exec(PyObject *module) {

@@ -238,7 +238,11 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
     snap = analyze(
         types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
     )
-    by_type = stories_of(snap)
+    add_stories(report, stories_of(snap))
+
+
+def add_stories(report: Report, by_type: dict[str, list[Story]]) -> None:
+    """Give each leak of ``report`` its stories, hints, root, path and allocation sites."""
     from heapscope.hints import hint_for
 
     for leak in report.leaks:

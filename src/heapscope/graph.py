@@ -257,8 +257,13 @@ def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Stor
 
 def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
     """Stories per leaked type name, largest retained first."""
+    return stories_from_results(snapshot.results())
+
+
+def stories_from_results(results: dict[str, Any]) -> dict[str, list[Story]]:
+    """Stories per leaked type name, from a Snapshot's results (live, or sent by the attach agent)."""
     out: dict[str, list[Story]] = {}
-    leaks = snapshot.results().get("leaks") or {}
+    leaks = results.get("leaks") or {}
     for raw in leaks.get("stories", []):
         story = Story.from_raw(raw)
         out.setdefault(story.type, []).append(story)

@@ -27,13 +27,21 @@ class Command(Protocol):
 
 
 def _commands() -> list[Command]:
+    from heapscope.cli.attach import AttachCommand
     from heapscope.cli.check import CheckCommand
     from heapscope.cli.diff import DiffCommand
     from heapscope.cli.report import ReportCommand
     from heapscope.cli.run import RunCommand
     from heapscope.cli.snapshot import SnapshotCommand
 
-    return [CheckCommand(), RunCommand(), SnapshotCommand(), DiffCommand(), ReportCommand()]
+    return [
+        CheckCommand(),
+        RunCommand(),
+        AttachCommand(),
+        SnapshotCommand(),
+        DiffCommand(),
+        ReportCommand(),
+    ]
 
 
 class _Parser(argparse.ArgumentParser):

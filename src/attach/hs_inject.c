@@ -1,0 +1,771 @@
+/* The ptrace injector (design: shared/design/ATTACH.md, sections 1 and 6).
+ *
+ * Only the main thread is ever stopped, and only for the few ptrace calls
+ * that map a scratch area, copy the trampoline in and point the thread at
+ * it.  The trampoline then runs untraced and restores the thread by itself,
+ * so killing this process at any later point leaves the target running. */
+#include "hs_inject.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <sys/user.h>
+
+#include "hs_tramp.h"
+
+extern const unsigned char hs_tramp_start[];
+extern const unsigned char hs_tramp_end[];
+
+#define PAGE 4096u
+#define XSAVE_PAGES 4u /* 16 KiB: room for AVX-512 and AMX state */
+#define STACK_SIZE (256u * 1024u)
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+typedef struct {
+    const hs_layout *L;
+    uint64_t runtime, interp, main_ts, gil;
+    uint64_t main_thread; /* pthread_t of the main thread: its fs base */
+    int tid;
+} hs_rt;
+
+typedef struct {
+    int sigs[64];
+    int n;
+} hs_sigs;
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void nap_us(long us) {
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static int fail(hs_inject_result *res, int err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->msg, sizeof res->msg, fmt, ap);
+    va_end(ap);
+    res->err = err;
+    return err;
+}
+
+static int peek(int pid, uint64_t addr, void *buf, size_t len) {
+    struct iovec local = {buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+static int poke(int pid, uint64_t addr, const void *buf, size_t len) {
+    struct iovec local = {(void *)buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+static int peek64(int pid, uint64_t addr, uint64_t *out) {
+    return peek(pid, addr, out, sizeof *out);
+}
+
+static int mem_error(hs_inject_result *res, int pid, const char *what) {
+    if (errno == ESRCH) {
+        return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+    }
+    if (errno == EPERM || errno == EACCES) {
+        return fail(res, HS_INJ_PERM,
+                    "cannot read process %d's memory (%s): run heapscope as its user or as root", pid,
+                    strerror(errno));
+    }
+    return fail(res, HS_INJ_LAYOUT,
+                "cannot read %s in process %d (%s): its interpreter layout is not the expected one", what,
+                pid, strerror(errno));
+}
+
+/* A pid-namespace-relative thread id, as this process's /proc names it. */
+static int translate_tid(int pid, long nstid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    int found = -1;
+    if (d == NULL) {
+        return -1;
+    }
+    struct dirent *e;
+    while (found < 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+            continue;
+        }
+        char spath[320], buf[4096];
+        snprintf(spath, sizeof spath, "/proc/%d/task/%s/status", pid, e->d_name);
+        FILE *f = fopen(spath, "r");
+        if (f == NULL) {
+            continue;
+        }
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *line = strstr(buf, "\nNSpid:");
+        if (line == NULL) {
+            continue;
+        }
+        line += 7;
+        char *end;
+        long first = strtol(line, &end, 10), last = first;
+        while (*end == '\t' || *end == ' ') {
+            char *next;
+            long v = strtol(end, &next, 10);
+            if (next == end) {
+                break;
+            }
+            last = v;
+            end = next;
+        }
+        if (last == nstid) {
+            found = (int)first;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+static int check_debug_offsets(int pid, const hs_layout *L, uint64_t runtime, hs_inject_result *res) {
+    uint64_t d[26];
+    if (peek(pid, runtime, d, sizeof d) != 0) {
+        return mem_error(res, pid, "_Py_DebugOffsets");
+    }
+    uint64_t want[][2] = {
+        {4, L->rt_finalizing}, {9, L->interp_threads_head}, {21, L->ts_next},
+        {22, L->ts_interp},    {24, L->ts_thread_id},       {25, L->ts_native_thread_id},
+    };
+    int ok = memcmp(d, "xdebugpy", 8) == 0 && ((d[1] >> 24) & 0xff) == (uint64_t)L->major &&
+             ((d[1] >> 16) & 0xff) == (uint64_t)L->minor && d[2] == 0;
+    for (size_t i = 0; ok && i < sizeof want / sizeof want[0]; i++) {
+        ok = d[want[i][0]] == want[i][1];
+    }
+    if (!ok) {
+        return fail(res, HS_INJ_LAYOUT,
+                    "process %d's _Py_DebugOffsets do not match heapscope's table for %d.%d "
+                    "(a debug, free-threaded or patched build?): attach refuses rather than guess",
+                    pid, L->major, L->minor);
+    }
+    return 0;
+}
+
+/* Reads the runtime: main interpreter, the main thread's tstate and tid. */
+static int inspect_runtime(int pid, hs_rt *rt, hs_inject_result *res) {
+    const hs_layout *L = rt->L;
+    int32_t initialized = 0;
+    uint64_t finalizing = 1;
+    if (L->minor >= 13 && check_debug_offsets(pid, L, rt->runtime, res) != 0) {
+        return res->err;
+    }
+    if (peek(pid, rt->runtime + L->rt_initialized, &initialized, sizeof initialized) != 0 ||
+        peek64(pid, rt->runtime + L->rt_finalizing, &finalizing) != 0 ||
+        peek64(pid, rt->runtime + L->rt_main_thread, &rt->main_thread) != 0 ||
+        peek64(pid, rt->runtime + L->rt_interp_main, &rt->interp) != 0) {
+        return mem_error(res, pid, "_PyRuntime");
+    }
+    if (initialized != 1 || finalizing != 0) {
+        return fail(res, HS_INJ_NOTREADY, "process %d's interpreter is %s: try again once it runs", pid,
+                    initialized != 1 ? "not initialized yet (or shutting down)" : "shutting down");
+    }
+    if (rt->interp == 0) {
+        return fail(res, HS_INJ_LAYOUT, "process %d has no main interpreter at the expected place", pid);
+    }
+    uint64_t ts = 0;
+    if (peek64(pid, rt->interp + L->interp_threads_head, &ts) != 0) {
+        return mem_error(res, pid, "the interpreter's thread list");
+    }
+    rt->main_ts = 0;
+    for (int i = 0; ts != 0 && i < 100000; i++) {
+        uint64_t tid = 0, back = 0, next = 0;
+        if (peek64(pid, ts + L->ts_thread_id, &tid) != 0 || peek64(pid, ts + L->ts_interp, &back) != 0 ||
+            peek64(pid, ts + L->ts_next, &next) != 0) {
+            return mem_error(res, pid, "a thread state");
+        }
+        if (back != rt->interp) {
+            return fail(res, HS_INJ_LAYOUT,
+                        "process %d: a thread state does not point back to its interpreter; "
+                        "the %d.%d layout does not match this build",
+                        pid, L->major, L->minor);
+        }
+        if (tid == rt->main_thread) {
+            rt->main_ts = ts;
+            break;
+        }
+        ts = next;
+    }
+    if (rt->main_ts == 0) {
+        return fail(res, HS_INJ_UNSUPPORTED,
+                    "process %d's main thread has no Python thread state (an embedded interpreter?): "
+                    "attach needs Python running in the main thread",
+                    pid);
+    }
+    rt->tid = pid;
+    if (L->ts_native_thread_id != 0) {
+        uint64_t native = 0;
+        if (peek64(pid, rt->main_ts + L->ts_native_thread_id, &native) != 0) {
+            return mem_error(res, pid, "the main thread's id");
+        }
+        int t = translate_tid(pid, (long)native);
+        if (t <= 0) {
+            return fail(res, HS_INJ_LAYOUT, "process %d: its main thread id %llu is not one of its threads",
+                        pid, (unsigned long long)native);
+        }
+        rt->tid = t;
+    }
+    if (L->gil_in_runtime) {
+        rt->gil = rt->runtime + L->gil;
+    } else if (peek64(pid, rt->interp + L->gil, &rt->gil) != 0 || rt->gil == 0) {
+        return mem_error(res, pid, "the GIL");
+    }
+    return 0;
+}
+
+static int pending_lock_free(int pid, const hs_rt *rt, int *is_free) {
+    const hs_layout *L = rt->L;
+    uint64_t base = (L->pending_in_runtime ? rt->runtime : rt->interp) + L->pending_lock;
+    if (L->pending_is_mutex) {
+        uint8_t bits = 0;
+        if (peek(pid, base, &bits, 1) != 0) {
+            return -1;
+        }
+        *is_free = (bits & 1) == 0;
+        return 0;
+    }
+    uint64_t sem = 0;
+    uint32_t value = 0;
+    if (peek64(pid, base, &sem) != 0 || sem == 0 || peek(pid, sem, &value, sizeof value) != 0) {
+        return -1;
+    }
+    *is_free = value > 0; /* glibc's sem_t: the count is the low word */
+    return 0;
+}
+
+static void note_signal(hs_sigs *s, int sig) {
+    for (int i = 0; i < s->n; i++) {
+        if (s->sigs[i] == sig && sig < SIGRTMIN) {
+            return;
+        }
+    }
+    if (s->n < 64) {
+        s->sigs[s->n++] = sig;
+    }
+}
+
+/* Waits for a ptrace stop of tid.  1: stopped, 0: gone, -1: timeout/error. */
+static int wait_stopped(int tid, int *status, double deadline) {
+    for (;;) {
+        int r = waitpid(tid, status, __WALL | WNOHANG);
+        if (r == tid) {
+            if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+                return 0;
+            }
+            return 1;
+        }
+        if (r < 0 && errno != EINTR) {
+            return errno == ECHILD ? 0 : -1;
+        }
+        if (now_ms() > deadline) {
+            return -1;
+        }
+        nap_us(20);
+    }
+}
+
+/* PTRACE_SEIZE + PTRACE_INTERRUPT; returns once the thread is in its interrupt stop. */
+static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_inject_result *res) {
+    if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
+        if (errno == ESRCH) {
+            return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+        }
+        if (errno == EPERM) {
+            return fail(res, HS_INJ_PERM,
+                        "ptrace of process %d was refused (EPERM): run heapscope as the same user or as root "
+                        "(kernel.yama.ptrace_scope; in Docker: --cap-add=SYS_PTRACE)",
+                        pid);
+        }
+        return fail(res, HS_INJ_PERM, "ptrace of process %d failed: %s", pid, strerror(errno));
+    }
+    if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
+        ptrace(PTRACE_DETACH, tid, 0, 0);
+        return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+    }
+    for (int round = 0; round < 1000; round++) {
+        int status = 0;
+        int w = wait_stopped(tid, &status, deadline + 2000.0);
+        if (w == 0) {
+            return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+        }
+        if (w < 0) {
+            return fail(res, HS_INJ_TIMEOUT,
+                        "process %d's main thread did not stop for ptrace (uninterruptible sleep, state D?)",
+                        pid);
+        }
+        int event = status >> 16, sig = WSTOPSIG(status);
+        if (event == PTRACE_EVENT_STOP) {
+            if (sig == SIGTRAP) {
+                return 0;
+            }
+            /* A group stop: someone stopped the process (job control). */
+            ptrace(PTRACE_DETACH, tid, 0, 0);
+            return fail(res, HS_INJ_STOPPED,
+                        "process %d was stopped (job control): resume it with `kill -CONT %d`", pid, pid);
+        }
+        /* A signal arrived first: hold it back, deliver it when done. */
+        note_signal(sigs, sig);
+        ptrace(PTRACE_CONT, tid, 0, 0);
+        ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+    }
+    ptrace(PTRACE_DETACH, tid, 0, 0);
+    return fail(res, HS_INJ_TIMEOUT, "process %d's main thread kept receiving signals; try again", pid);
+}
+
+/* Makes the stopped thread execute one system call at `insn`, then puts its
+ * registers back as they were. */
+static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t insn, long nr, uint64_t a1,
+                          uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, long *ret,
+                          hs_sigs *sigs, double deadline) {
+    struct user_regs_struct r = *base;
+    r.rip = insn;
+    r.rax = (uint64_t)nr;
+    r.orig_rax = (uint64_t)-1;
+    r.rdi = a1;
+    r.rsi = a2;
+    r.rdx = a3;
+    r.r10 = a4;
+    r.r8 = a5;
+    r.r9 = a6;
+    if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0) {
+        return -1;
+    }
+    int rc = -1;
+    for (int round = 0; round < 100; round++) {
+        if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) != 0) {
+            break;
+        }
+        int status = 0;
+        int w = wait_stopped(tid, &status, deadline + 2000.0);
+        if (w <= 0) {
+            return w == 0 ? -2 : -1;
+        }
+        int event = status >> 16, sig = WSTOPSIG(status);
+        if (event == 0 && sig == SIGTRAP) {
+            struct user_regs_struct after;
+            if (ptrace(PTRACE_GETREGS, tid, 0, &after) != 0) {
+                break;
+            }
+            if (after.rip == insn + 2) {
+                *ret = (long)after.rax;
+                rc = 0;
+                break;
+            }
+            if (after.rip != insn) {
+                break; /* cannot happen: the step went elsewhere */
+            }
+            continue;
+        }
+        if (event == 0) {
+            note_signal(sigs, sig); /* delivered later; the step is retried */
+        }
+    }
+    if (ptrace(PTRACE_SETREGS, tid, 0, base) != 0) {
+        return -1;
+    }
+    return rc;
+}
+
+static void die_if(const hs_inject_request *req, int step) {
+    if (req->die_at == step) {
+        kill(getpid(), SIGKILL);
+    }
+}
+
+static const char *syscall_name(long nr) {
+    switch (nr) {
+    case SYS_read:
+        return "read";
+    case SYS_write:
+        return "write";
+    case SYS_poll:
+        return "poll";
+    case SYS_select:
+        return "select";
+    case SYS_pselect6:
+        return "pselect6";
+    case SYS_ppoll:
+        return "ppoll";
+    case SYS_futex:
+        return "futex";
+    case SYS_nanosleep:
+        return "nanosleep";
+    case SYS_clock_nanosleep:
+        return "clock_nanosleep";
+    case SYS_epoll_wait:
+        return "epoll_wait";
+    case SYS_epoll_pwait:
+        return "epoll_pwait";
+    case SYS_wait4:
+        return "wait4";
+    case SYS_accept:
+        return "accept";
+    case SYS_accept4:
+        return "accept4";
+    case SYS_recvfrom:
+        return "recvfrom";
+    case SYS_connect:
+        return "connect";
+    case SYS_pause:
+        return "pause";
+    default:
+        return "a system call";
+    }
+}
+
+static size_t xsave_size(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(0xd, 0, &a, &b, &c, &d) || b == 0) {
+        return 4096;
+    }
+    return b;
+}
+
+int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
+    memset(res, 0, sizeof *res);
+    hs_rt rt = {0};
+    hs_sigs sigs = {{0}, 0};
+    rt.L = hs_layout_find(req->major, req->minor);
+    rt.runtime = req->runtime;
+    if (rt.L == NULL) {
+        return fail(res, HS_INJ_UNSUPPORTED, "heapscope has no layout for Python %d.%d", req->major,
+                    req->minor);
+    }
+    if (xsave_size() > XSAVE_PAGES * PAGE - 64) {
+        return fail(res, HS_INJ_UNSUPPORTED, "this CPU's vector state is larger than heapscope provides for");
+    }
+    double t0 = now_ms();
+    double deadline = t0 + (req->timeout_ms > 0 ? req->timeout_ms : 30000);
+    if (inspect_runtime(req->pid, &rt, res) != 0) {
+        return res->err;
+    }
+    res->tid = rt.tid;
+
+    sigset_t block, saved;
+    sigemptyset(&block);
+    int blocked[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP};
+    for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++) {
+        sigaddset(&block, blocked[i]);
+    }
+    sigprocmask(SIG_BLOCK, &block, &saved);
+
+    struct user_regs_struct orig;
+    int method = 0;
+    double stop0 = 0;
+    for (;;) {
+        if (seize_stop(req->pid, rt.tid, &sigs, deadline, res) != 0) {
+            goto out;
+        }
+        stop0 = now_ms();
+        die_if(req, 1);
+        if (ptrace(PTRACE_GETREGS, rt.tid, 0, &orig) != 0) {
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+            fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
+            goto out;
+        }
+        if (orig.fs_base != rt.main_thread) {
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+            fail(res, HS_INJ_LAYOUT,
+                 "process %d: thread %d is not the interpreter's main thread (fs base differs); "
+                 "the %d.%d layout does not match this build",
+                 req->pid, rt.tid, req->major, req->minor);
+            goto out;
+        }
+        int32_t locked = 0;
+        uint64_t holder = 0;
+        int lock_free = 0;
+        if (peek(req->pid, rt.gil + rt.L->gil_locked, &locked, sizeof locked) != 0 ||
+            peek64(req->pid, rt.gil + rt.L->gil_last_holder, &holder) != 0 ||
+            pending_lock_free(req->pid, &rt, &lock_free) != 0) {
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+            mem_error(res, req->pid, "the GIL state");
+            goto out;
+        }
+        long err = (long)orig.rax;
+        int in_sys = (long)orig.orig_rax >= 0 &&
+                     (err == -ERESTARTSYS || err == -ERESTARTNOINTR || err == -ERESTARTNOHAND ||
+                      err == -ERESTART_RESTARTBLOCK || err == -EINTR);
+        int on_gil = in_sys && (long)orig.orig_rax == SYS_futex && orig.rdi >= rt.gil &&
+                     orig.rdi < rt.gil + rt.L->gil_size;
+        int holds_gil = locked != 0 && holder == rt.main_ts;
+        if (on_gil) {
+            snprintf(res->state, sizeof res->state, "waiting for the GIL");
+        } else if (in_sys) {
+            snprintf(res->state, sizeof res->state, "blocked in %s%s", syscall_name((long)orig.orig_rax),
+                     holds_gil ? " while holding the GIL (a C call that does not release it)" : "");
+        } else {
+            snprintf(res->state, sizeof res->state, "%s",
+                     holds_gil ? "running with the GIL" : "running without the GIL");
+        }
+        method = req->method;
+        if (method == HS_METHOD_AUTO) {
+            method = in_sys && !on_gil && !holds_gil ? HS_METHOD_GILENSURE : HS_METHOD_PENDING;
+        }
+        if (method == HS_METHOD_GILENSURE && (!in_sys || on_gil || holds_gil)) {
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+            fail(res, HS_INJ_FAILED, "process %d's main thread is %s: only a pending call is safe there",
+                 req->pid, res->state);
+            goto out;
+        }
+        if (method == HS_METHOD_GILENSURE || lock_free) {
+            break;
+        }
+        /* The main thread holds the pending-calls lock: come back shortly. */
+        ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+        res->stopped_ms += now_ms() - stop0;
+        if (now_ms() > deadline) {
+            fail(res, HS_INJ_TIMEOUT, "process %d's pending-call queue stayed locked", req->pid);
+            goto out;
+        }
+        nap_us(2000);
+    }
+    res->method = method;
+
+    size_t code_len = strlen(req->code) + 1;
+    size_t str_off = (2u + XSAVE_PAGES) * PAGE + STACK_SIZE;
+    size_t total = str_off + ((code_len + PAGE - 1) / PAGE) * PAGE;
+    long addr = 0;
+    int rc = remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_mmap, 0, total, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0, &addr, &sigs, deadline);
+    if (rc != 0 || addr < 0 || (unsigned long)addr > -4096UL) {
+        if (rc != -2) {
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+        }
+        fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED, "could not map scratch memory in process %d (%s)",
+             req->pid,
+             rc == -2   ? "it exited"
+             : addr < 0 ? strerror((int)-addr)
+                        : "ptrace step failed");
+        goto out;
+    }
+    uint64_t base = (uint64_t)addr;
+    res->scratch = base;
+    res->scratch_len = total;
+    res->code_offset = str_off;
+    die_if(req, 2);
+
+    /* The control block: where to go back, with the kernel's restart rule applied. */
+    unsigned char *ctl = calloc(1, PAGE);
+    if (ctl == NULL) {
+        ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+        fail(res, HS_INJ_FAILED, "out of memory");
+        goto out;
+    }
+    struct user_regs_struct back = orig;
+    if ((long)orig.orig_rax >= 0) {
+        long e = (long)orig.rax;
+        if (e == -ERESTARTSYS || e == -ERESTARTNOINTR || e == -ERESTARTNOHAND) {
+            back.rax = orig.orig_rax;
+            back.rip -= 2;
+        } else if (e == -ERESTART_RESTARTBLOCK) {
+            back.rax = SYS_restart_syscall;
+            back.rip -= 2;
+        }
+    }
+    uint64_t code_addr = base + str_off;
+    uint64_t v;
+#define PUT(off, val) (v = (uint64_t)(val), memcpy(ctl + (off), &v, 8))
+    PUT(HS_CTL_ERRNO_FN, req->errno_fn);
+    PUT(HS_CTL_XSAVE, base + 2 * PAGE);
+    if (method == HS_METHOD_PENDING) {
+        PUT(HS_CTL_NCALLS, 1);
+        PUT(HS_CTL_CALLS + 0, req->add_pending);
+        PUT(HS_CTL_CALLS + 8, req->run_string);
+        PUT(HS_CTL_CALLS + 16, code_addr);
+    } else {
+        PUT(HS_CTL_NCALLS, 3);
+        PUT(HS_CTL_CALLS + 0, req->gil_ensure);
+        PUT(HS_CTL_CALLS + HS_CALL_SIZE, req->run_string);
+        PUT(HS_CTL_CALLS + HS_CALL_SIZE + 8, code_addr);
+        PUT(HS_CTL_CALLS + 2 * HS_CALL_SIZE, req->gil_release);
+        PUT(HS_CTL_CALLS + 2 * HS_CALL_SIZE + 24, HS_CALL_A0_FROM_R0);
+    }
+    const uint64_t regs[] = {back.r15, back.r14, back.r13, back.r12, back.rbp,    back.rbx,
+                             back.r11, back.r10, back.r9,  back.r8,  back.rax,    back.rcx,
+                             back.rdx, back.rsi, back.rdi, back.rip, back.eflags, back.rsp};
+    memcpy(ctl + HS_CTL_REGS, regs, sizeof regs);
+#undef PUT
+    size_t tramp_len = (size_t)(hs_tramp_end - hs_tramp_start);
+    int wrote = poke(req->pid, base, ctl, PAGE) == 0 &&
+                poke(req->pid, base + PAGE, hs_tramp_start, tramp_len) == 0 &&
+                poke(req->pid, code_addr, req->code, code_len) == 0;
+    free(ctl);
+    long mp = -1;
+    if (wrote) {
+        rc = remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_mprotect, base + PAGE, PAGE,
+                            PROT_READ | PROT_EXEC, 0, 0, 0, &mp, &sigs, deadline);
+    }
+    if (!wrote || rc != 0 || mp != 0) {
+        long un = 0;
+        if (rc != -2) {
+            remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_munmap, base, total, 0, 0, 0, 0, &un, &sigs,
+                           deadline);
+            ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+        }
+        res->scratch = 0;
+        fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED, "could not write the trampoline into process %d",
+             req->pid);
+        goto out;
+    }
+    die_if(req, 3);
+
+    struct user_regs_struct go = orig;
+    go.rip = base + PAGE;
+    go.rsp = base + str_off - 64; /* top of the private stack, 16-byte aligned */
+    go.orig_rax = (uint64_t)-1;
+    if (ptrace(PTRACE_SETREGS, rt.tid, 0, &go) != 0) {
+        ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+        fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
+        goto out;
+    }
+    ptrace(PTRACE_DETACH, rt.tid, 0, 0);
+    res->stopped_ms += now_ms() - stop0;
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    die_if(req, 4);
+
+    /* The trampoline runs on its own; wait for its done flag. */
+    uint64_t done = 0;
+    while (done == 0) {
+        if (peek64(req->pid, base + HS_CTL_DONE, &done) != 0) {
+            for (int i = 0; i < sigs.n; i++) {
+                syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
+            }
+            return fail(res, HS_INJ_GONE, "process %d exited while the injected call ran", req->pid);
+        }
+        if (done) {
+            break;
+        }
+        if (now_ms() > deadline) {
+            for (int i = 0; i < sigs.n; i++) {
+                syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
+            }
+            res->keep_code = 1;
+            return fail(res, HS_INJ_TIMEOUT,
+                        "process %d's main thread has not come back from the injected call yet", req->pid);
+        }
+        nap_us(done ? 0 : 100);
+    }
+    uint64_t results[HS_MAX_CALLS];
+    if (peek(req->pid, base + HS_CTL_RESULT, results, sizeof results) == 0) {
+        res->call_result = (long)(int32_t)results[method == HS_METHOD_PENDING ? 0 : 1];
+    }
+    res->total_ms = now_ms() - t0;
+    for (int i = 0; i < sigs.n; i++) {
+        syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
+    }
+    res->keep_code = method == HS_METHOD_PENDING;
+    if (method == HS_METHOD_PENDING && res->call_result != 0) {
+        res->keep_code = 0;
+        return fail(res, HS_INJ_FAILED, "process %d refused the pending call (its queue is full); try again",
+                    req->pid);
+    }
+    return 0;
+out:
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    for (int i = 0; i < sigs.n; i++) {
+        syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
+    }
+    return res->err;
+}
+
+int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len,
+                      hs_inject_result *res) {
+    memset(res, 0, sizeof *res);
+    hs_sigs sigs = {{0}, 0};
+    double deadline = now_ms() + 2000.0;
+    sigset_t block, saved;
+    sigfillset(&block);
+    sigdelset(&block, SIGKILL);
+    sigdelset(&block, SIGSTOP);
+    sigprocmask(SIG_BLOCK, &block, &saved);
+    for (;;) {
+        if (seize_stop(pid, tid, &sigs, deadline, res) != 0) {
+            break;
+        }
+        double stop0 = now_ms();
+        struct user_regs_struct r;
+        if (ptrace(PTRACE_GETREGS, tid, 0, &r) != 0) {
+            ptrace(PTRACE_DETACH, tid, 0, 0);
+            fail(res, HS_INJ_GONE, "process %d exited", pid);
+            break;
+        }
+        int inside =
+            (r.rip >= scratch && r.rip < scratch + len) || (r.rsp >= scratch && r.rsp < scratch + len);
+        if (!inside) {
+            long ret = 0;
+            int rc = remote_syscall(tid, &r, syscall_insn, SYS_munmap, scratch, len, 0, 0, 0, 0, &ret, &sigs,
+                                    deadline);
+            if (rc != -2) {
+                ptrace(PTRACE_DETACH, tid, 0, 0);
+            }
+            res->stopped_ms += now_ms() - stop0;
+            if (rc != 0 || ret != 0) {
+                fail(res, HS_INJ_FAILED, "could not unmap heapscope's scratch memory in process %d", pid);
+            }
+            break;
+        }
+        ptrace(PTRACE_DETACH, tid, 0, 0);
+        res->stopped_ms += now_ms() - stop0;
+        if (now_ms() > deadline) {
+            fail(res, HS_INJ_TIMEOUT, "process %d's main thread is still in heapscope's trampoline", pid);
+            break;
+        }
+        nap_us(1000);
+    }
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    for (int i = 0; i < sigs.n; i++) {
+        syscall(SYS_tgkill, pid, tid, sigs.sigs[i]);
+    }
+    return res->err;
+}
+
+#else /* not x86_64 */
+
+int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
+    memset(res, 0, sizeof *res);
+    (void)req;
+    res->err = HS_INJ_UNSUPPORTED;
+    snprintf(res->msg, sizeof res->msg, "attach is built for x86_64 only");
+    return res->err;
+}
+
+int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len,
+                      hs_inject_result *res) {
+    (void)pid, (void)tid, (void)syscall_insn, (void)scratch, (void)len;
+    memset(res, 0, sizeof *res);
+    res->err = HS_INJ_UNSUPPORTED;
+    return res->err;
+}
+
+#endif

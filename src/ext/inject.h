@@ -1,0 +1,16 @@
+/* Glue for the attach injector (src/attach): argument conversion only. */
+#ifndef HS_EXT_INJECT_H
+#define HS_EXT_INJECT_H
+
+#include <Python.h>
+
+PyObject *hs_mod_inject(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *hs_mod_inject_cleanup(PyObject *module, PyObject *args, PyObject *kwargs);
+
+#define HS_INJECT_METHODS                                                                                    \
+    {"_inject", (PyCFunction)(void (*)(void))hs_mod_inject, METH_VARARGS | METH_KEYWORDS,                    \
+     "_inject(pid, major, minor, symbols, code, method=0, timeout_ms=30000, die_at=0) -> dict"},             \
+        {"_inject_cleanup", (PyCFunction)(void (*)(void))hs_mod_inject_cleanup,                              \
+         METH_VARARGS | METH_KEYWORDS, "_inject_cleanup(pid, tid, syscall_insn, scratch, length) -> dict"},
+
+#endif

@@ -1,0 +1,217 @@
+# ruff: noqa: ANN001, ANN202, PLC0415
+"""heapscope's agent: the code that runs inside the target process.
+
+The injected bootstrap compiles this file and calls ``_run(DIR, KEY)`` under
+the GIL, in the target's main thread.  It must not disturb the target:
+
+* it imports nothing the target has not imported already (it reaches
+  ``posix``, ``_imp`` and ``_frozen_importlib`` through ``sys.modules``),
+  except heapscope's own extension, which it loads once and keeps in
+  ``sys.modules['_heapscope_agent_v1']``;
+* it binds no names in ``__main__`` (it runs in private globals);
+* it never raises: errors go to the result file.
+
+The request is ``DIR/request-KEY`` (``key=value`` lines); the answer is
+``DIR/result-KEY``, written to a temporary name first and renamed, so the
+tool never reads half of it.  It is JSON, written without the json module
+and without ``repr()`` of containers (which would create the thread's
+``Py_Repr`` list on first use).
+"""
+
+MODULE_KEY = "_heapscope_agent_v1"
+
+
+def _load(sys, px, path):
+    mod = sys.modules.get(MODULE_KEY)
+    if mod is not None:
+        return mod
+    imp = sys.modules["_imp"]
+    spec_type = sys.modules["_frozen_importlib"].ModuleSpec
+    try:
+        mod = imp.create_dynamic(spec_type("_heapscope", None, origin=path))
+    except ImportError:
+        # noexec /tmp in the target's mount namespace: load it from memory.
+        data = _read_file(px, path)
+        fd = px.memfd_create("heapscope-agent")
+        try:
+            px.write(fd, data)
+            mod = imp.create_dynamic(spec_type("_heapscope", None, origin=f"/proc/self/fd/{fd}"))
+        finally:
+            px.close(fd)
+    imp.exec_dynamic(mod)
+    mod._hs_sessions = {}
+    mod._hs_run = _run  # later bootstraps call this: no new code objects per request
+    sys.modules[MODULE_KEY] = mod
+    return mod
+
+
+def _read_file(px, path):
+    fd = px.open(path, px.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = px.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        px.close(fd)
+
+
+def _write_file(px, path, data):
+    fd = px.open(path, px.O_WRONLY | px.O_CREAT | px.O_TRUNC, 0o600)
+    try:
+        while data:
+            data = data[px.write(fd, data) :]
+    finally:
+        px.close(fd)
+
+
+def _read_request(px, path):
+    req = {}
+    for line in _read_file(px, path).decode("utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            req[key] = value
+    return req
+
+
+def _analyze_args(sys, mod, directory):
+    tm = sys.modules.get("_tracemalloc")
+    traceback_fn = tm._get_object_traceback if tm is not None and tm.is_tracing() else None
+    home = _run.__code__.co_filename.rsplit("/", 1)[0] + "/"  # where this code was first loaded from
+    exclude = [home, directory + "/", "<frozen "]
+    os_mod = sys.modules.get("os")
+    stdlib = getattr(os_mod, "__file__", None)
+    if stdlib:
+        exclude.append(stdlib.rsplit("/", 1)[0] + "/")
+    return {"tool_dir": home, "traceback_fn": traceback_fn, "site_exclude": tuple(exclude)}
+
+
+def _json(value):
+    """JSON text of plain values (the target may not have imported json)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else "null"
+    if isinstance(value, str):
+        out = []
+        for ch in value:
+            code = ord(ch)
+            if ch == '"' or ch == "\\":
+                out.append("\\" + ch)
+            elif code < 32 or 0xD800 <= code <= 0xDFFF:
+                out.append(f"\\u{code:04x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+    if isinstance(value, dict):
+        return "{" + ",".join(_json(str(k)) + ":" + _json(v) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    return _json(str(value))
+
+
+def _grew_every_time(series):
+    out = []
+    for name, counts, _sizes in series:
+        if len(counts) > 1 and all(counts[i + 1] > counts[i] for i in range(len(counts) - 1)):
+            out.append(name)
+    return out
+
+
+def _work(sys, px, directory, req, own_globals):
+    mod = _load(sys, px, directory + "/" + req["ext"])
+    sessions = mod._hs_sessions
+    op = req["op"]
+    gc = sys.modules["gc"]  # the extension imported it
+    out = {"pid": px.getpid(), "python": sys.version.split()[0]}
+    if op == "census":
+        gc.collect()
+        session = sessions.setdefault(req["session"], [])
+        if not session:
+            mod.census()  # a first census settles the walk's own one-time allocations
+        census = mod.census(keep_addresses=not session and req.get("addresses", "1") == "1")
+        out.update(count=census.count, size=census.size, seconds=census.seconds, types=census.ntypes)
+        out["diff"] = census.diff(session[-1]) if session else []
+        if req.get("keep_last") == "1":
+            del session[:]  # --watch: only the previous sample is needed
+        session.append(census)
+    elif op == "finish":
+        session = sessions.pop(req["session"], [])
+        series = mod.series(session) if len(session) > 1 else []
+        out["series"] = [(name, list(counts), list(sizes)) for name, counts, sizes in series]
+        types = _grew_every_time(series) if "debugtypes" not in req else req["debugtypes"].split(",")
+        out["leak_types"] = types
+        if types and req.get("explain") == "1":
+            kw = _analyze_args(sys, mod, directory)
+            tool_dir, traceback_fn, site_exclude = kw["tool_dir"], kw["traceback_fn"], kw["site_exclude"]
+            snap = mod.analyze(
+                types=types,
+                baseline=session[0],
+                max_stories=int(req.get("stories", "10")),
+                tool_dir=tool_dir,
+                traceback_fn=traceback_fn,
+                site_exclude=site_exclude,
+                own=(req, out, kw, session, sessions, own_globals),
+            )
+            out["results"] = snap.results()
+        out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
+    elif op == "drop":
+        sessions.pop(req["session"], None)
+    elif op == "snapshot":
+        gc.collect()
+        kw = _analyze_args(sys, mod, directory)
+        tool_dir, traceback_fn, site_exclude = kw["tool_dir"], kw["traceback_fn"], kw["site_exclude"]
+        snap = mod.analyze(
+            top=int(req.get("top", "20")),
+            tool_dir=tool_dir,
+            traceback_fn=traceback_fn,
+            site_exclude=site_exclude,
+            own=(req, out, kw, sessions, own_globals),
+        )
+        path = directory + "/snapshot-" + req["key"] + ".hsnap"
+        meta = {
+            "python": sys.version.split()[0],
+            "implementation": "CPython",
+            "pid": str(px.getpid()),
+            "time": req.get("time", ""),
+            "argv": " ".join(sys.argv).replace("\n", " "),
+            "heapscope": req.get("version", ""),
+            "attached": "1",
+        }
+        snap.save(path, "".join(k + "=" + v + "\n" for k, v in meta.items()), _json(snap.results()))
+        out["path"] = path
+        out["stats"] = snap.stats()
+    else:
+        out["error"] = "unknown request " + op
+    return out
+
+
+def _run(directory, key):
+    import sys
+
+    px = sys.modules["posix"]
+    try:
+        fd = px.open(directory + "/claimed-" + key, px.O_CREAT | px.O_EXCL | px.O_WRONLY, 0o600)
+    except OSError:
+        return  # another injection of the same request ran it, or the tool gave up
+    px.close(fd)
+    try:
+        px.stat(directory + "/cancel-" + key)
+        return
+    except OSError:
+        pass
+    try:
+        req = _read_request(px, directory + "/request-" + key)
+        req["key"] = key
+        out = _work(sys, px, directory, req, globals())
+    except BaseException as exc:  # never let anything escape into the target
+        out = {"error": type(exc).__name__ + ": " + str(exc)}
+    tmp = directory + "/result-" + key + ".tmp"
+    _write_file(px, tmp, _json(out).encode("utf-8"))
+    px.replace(tmp, directory + "/result-" + key)

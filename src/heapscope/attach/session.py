@@ -1,0 +1,337 @@
+# ruff: noqa: E501  (the error messages are whole sentences)
+"""Attach to a live CPython process: stage the agent, inject, collect results.
+
+The C injector (``_heapscope._inject``) gets a bootstrap string run in the
+target's main thread at a safe point; the bootstrap compiles the staged
+``agent.py`` and calls it.  The agent answers through files in a directory
+under the target's ``/tmp``, reached through ``/proc/PID/root`` so that other
+mount namespaces work too (design: shared/design/ATTACH.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from heapscope import _heapscope
+from heapscope.attach import preflight
+from heapscope.attach.preflight import AttachError
+
+# Exit codes beyond preflight's.
+EXITED = 11
+TIMEOUT = 12
+NOT_READY = 13
+FAILED = 14
+
+_ERR_CODES = {
+    1: EXITED,
+    2: preflight.PERMISSION,
+    3: preflight.UNSUPPORTED,
+    4: NOT_READY,
+    5: TIMEOUT,
+    6: preflight.TRACED,
+    7: preflight.STOPPED,
+    8: FAILED,
+    9: preflight.UNSUPPORTED,
+}
+METHODS = {"auto": 0, "pending": 1, "gilensure": 2}
+MODULE_KEY = "_heapscope_agent_v1"  # bump with any change to the agent's protocol
+AGENT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
+
+
+@dataclass
+class Injection:
+    """What one injection did: the method, and how long the main thread was stopped."""
+
+    method: str
+    stopped_ms: float
+    total_ms: float
+    state: str
+
+
+@dataclass
+class Attached:
+    """A target prepared for requests: its symbols, and the staged agent directory."""
+
+    target: preflight.Target
+    symbols: dict[str, int]
+    host_dir: str  # the directory, as this process reaches it
+    target_dir: str  # the same directory, as the target sees it
+    timeout: float
+    method: str = "auto"
+    die_at: int = 0  # test hook: the injector SIGKILLs itself at this step
+    injections: list[Injection] = field(default_factory=list)
+    _serial: int = 0
+
+    @property
+    def pid(self) -> int:
+        return self.target.pid
+
+
+def _read_mem(pid: int, addr: int, size: int) -> bytes:
+    with open(f"/proc/{pid}/mem", "rb", buffering=0) as f:
+        f.seek(addr)
+        return f.read(size)
+
+
+def _libc(pid: int) -> tuple[int, int]:
+    """(address of __errno_location, address of a `syscall` instruction) in the target's libc."""
+    maps = preflight._read(f"/proc/{pid}/maps")
+    starts: dict[str, int] = {}
+    text: list[tuple[str, int, int, int]] = []
+    for line in maps.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 6:
+            continue
+        path = parts[5]
+        name = os.path.basename(path)
+        if not (name.startswith("libc.so") or name.startswith("libc-")):
+            continue
+        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+        off = int(parts[2], 16)
+        if off == 0 and path not in starts:
+            starts[path] = lo
+        if "x" in parts[1]:
+            text.append((path, lo, hi, off))
+    for path, lo, hi, off in text:
+        local = f"/proc/{pid}/root{path}"
+        syms, _pie = preflight._elf_dynsym(local, {"__errno_location"})
+        if "__errno_location" not in syms or path not in starts:
+            continue
+        with open(local, "rb") as f:
+            f.seek(off)
+            code = f.read(hi - lo)
+        at = code.find(b"\x0f\x05")
+        if at < 0:
+            continue
+        return starts[path] + syms["__errno_location"], lo + at
+    raise AttachError(
+        preflight.NOT_CPYTHON,
+        f"process {pid} does not map glibc's libc.so.6 (a static or musl build?): attach needs glibc",
+    )
+
+
+def _version_word(pid: int, symbols: dict[str, int]) -> int | None:
+    addr = symbols.get("Py_Version")
+    if addr is None:
+        return None
+    try:
+        return int(struct.unpack("<I", _read_mem(pid, addr, 4))[0])
+    except OSError:
+        return None
+
+
+def _extension_for(version: tuple[int, int]) -> str:
+    """The heapscope extension built for the target's Python (this process's, when they match)."""
+    path = _heapscope.__file__
+    assert path is not None
+    tag = f"cpython-{version[0]}{version[1]}-"
+    if tag not in os.path.basename(path):
+        raise AttachError(
+            preflight.UNSUPPORTED,
+            f"the target runs Python {version[0]}.{version[1]} and this heapscope is built for "
+            f"{os.path.basename(path).split('.')[1]}: run heapscope from a Python {version[0]}.{version[1]} "
+            f"that has it installed (python{version[0]}.{version[1]} -m pip install heapscope)",
+        )
+    return path
+
+
+def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attached:
+    """Checks, resolves and stages everything; touches the target only through files."""
+    target = preflight.check(pid)
+    if "_Py_NegativeRefcount" in target.symbols:
+        raise AttachError(
+            preflight.UNSUPPORTED,
+            f"process {pid} runs a debug build of Python (Py_DEBUG changes its layouts): attach supports release builds",
+        )
+    word = _version_word(pid, target.symbols)
+    if word is not None:
+        major, minor, level = word >> 24, (word >> 16) & 0xFF, (word >> 4) & 0xF
+        if (major, minor) != target.version:
+            raise AttachError(
+                preflight.UNSUPPORTED,
+                f"process {pid}: Py_Version says {major}.{minor} but the file name says {target.version[0]}.{target.version[1]}",
+            )
+        if level != 0xF:
+            raise AttachError(
+                preflight.UNSUPPORTED,
+                f"process {pid} runs a pre-release of Python {major}.{minor}: attach supports final releases",
+            )
+    ext = _extension_for(target.version)
+    errno_fn, syscall_insn = _libc(pid)
+    symbols = dict(target.symbols)
+    symbols["__errno_location"] = errno_fn
+    symbols["syscall"] = syscall_insn
+    name = f"heapscope-{pid}-{secrets.token_hex(6)}"
+    root = f"/proc/{pid}/root/tmp"
+    host_dir = os.path.join(root, name)
+    try:
+        os.mkdir(host_dir, 0o700)
+        status = preflight._status(pid)
+        uid, gid = int(status["Uid"].split()[1]), int(status["Gid"].split()[1])
+        if os.geteuid() == 0 and (uid, gid) != (0, 0):
+            os.chown(host_dir, uid, gid)
+        for src, dst in ((AGENT_SOURCE, "agent.py"), (ext, os.path.basename(ext))):
+            out = os.path.join(host_dir, dst)
+            try:
+                os.link(src, out)
+            except OSError:
+                shutil.copyfile(src, out)
+            if os.geteuid() == 0 and (uid, gid) != (0, 0):
+                os.chown(out, uid, gid)
+    except FileNotFoundError:
+        raise AttachError(
+            preflight.NO_PROCESS, f"process {pid} exited before heapscope could attach"
+        ) from None
+    except OSError as exc:
+        shutil.rmtree(host_dir, ignore_errors=True)
+        raise AttachError(
+            preflight.NAMESPACE,
+            f"cannot stage heapscope's agent in process {pid}'s /tmp ({exc.strerror}): attach needs a writable /tmp in the target",
+        ) from None
+    return Attached(
+        target,
+        symbols,
+        host_dir,
+        "/tmp/" + name,
+        timeout,
+        method=method,
+        die_at=int(os.environ.get("HEAPSCOPE_TEST_DIE_AT", "0")),
+    )
+
+
+def _bootstrap(directory: str, key: str) -> bytes:
+    """What PyRun_SimpleString runs: binds no name in __main__, never raises.
+
+    The first time, it compiles the staged agent.py; later, the agent cached
+    in sys.modules runs directly."""
+    path = directory + "/agent.py"
+    return (
+        (
+            "try:\n"
+            f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
+            " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
+            f"(__import__('io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
+            "({'__name__': '__heapscope_agent__'}))"
+            f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
+            "except BaseException:\n"
+            " pass\n"
+        )
+
+        .encode()
+    )
+
+
+def _raise_for(att: Attached, res: dict[str, Any]) -> None:
+    err = int(res["err"])
+    if err:
+        msg = str(res["msg"])
+        if err == 5 and res.get("state"):
+            msg += f" (main thread: {res['state']})"
+        raise AttachError(_ERR_CODES.get(err, FAILED), msg)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return preflight._state(pid) not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
+    """Run one agent request in the target; returns the agent's answer."""
+    att._serial += 1
+    key = str(att._serial)
+    host = att.host_dir
+    body = "".join(
+        f"{k}={v}\n"
+        for k, v in {"op": op, "ext": os.path.basename(_heapscope.__file__ or ""), **params}.items()
+    )
+    with open(os.path.join(host, f"request-{key}"), "w") as f:
+        f.write(body)
+    result_path = os.path.join(host, f"result-{key}")
+    deadline = time.monotonic() + att.timeout
+    code = _bootstrap(att.target_dir, key)
+    last_state = ""
+    pending: list[dict[str, Any]] = []
+    try:
+        while True:
+            remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
+            res = _heapscope._inject(
+                att.pid,
+                att.target.version[0],
+                att.target.version[1],
+                att.symbols,
+                code,
+                method=METHODS[att.method],
+                timeout_ms=remaining_ms,
+                die_at=att.die_at,
+            )
+            _raise_for(att, res)
+            last_state = str(res["state"])
+            att.injections.append(
+                Injection(str(res["method"]), float(res["stopped_ms"]), float(res["total_ms"]), last_state)
+            )
+            if res["keep_code"]:
+                pending.append(res)
+            elif res["scratch"]:
+                _cleanup(att, res, int(res["scratch_len"]))
+            # Wait for the answer; a pending call not claimed within a second is retried
+            # (the main thread may be parked by now); `claimed-KEY` makes it run once.
+            retry_at = time.monotonic() + 1.0
+            while not os.path.exists(result_path):
+                if not _alive(att.pid):
+                    raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
+                now = time.monotonic()
+                if now > deadline:
+                    raise AttachError(
+                        TIMEOUT,
+                        f"process {att.pid} did not run heapscope's agent within {att.timeout:g} s "
+                        f"(main thread: {last_state}); it resumes untouched. Try again, or a longer --timeout",
+                    )
+                if now > retry_at and not os.path.exists(os.path.join(host, f"claimed-{key}")):
+                    break
+                time.sleep(0.0005 if now - retry_at < -0.95 else 0.005)
+            else:
+                break
+    except BaseException:
+        # Make a late pending call a no-op; its code string stays mapped for it.
+        try:
+            with open(os.path.join(host, f"cancel-{key}"), "w"):
+                pass
+        except OSError:
+            pass
+        for res in pending:
+            _cleanup(att, res, int(res["code_offset"]))
+        raise
+    # The call that answered has compiled its string long ago; with a single
+    # pending call that is the one we know, so all of it can go.
+    for res in pending:
+        _cleanup(att, res, int(res["scratch_len"] if len(pending) == 1 else res["code_offset"]))
+    with open(result_path) as f:
+        text = f.read()
+    out: dict[str, Any] = json.loads(text)
+    if "error" in out:
+        raise AttachError(FAILED, f"heapscope's agent failed inside process {att.pid}: {out['error']}")
+    return out
+
+
+def _cleanup(att: Attached, res: dict[str, Any], length: int) -> None:
+    if not _alive(att.pid):
+        return
+    done = _heapscope._inject_cleanup(
+        att.pid, int(res["tid"]), att.symbols["syscall"], int(res["scratch"]), length
+    )
+    if att.injections:
+        att.injections[-1].stopped_ms += float(done["stopped_ms"])
+
+
+def close(att: Attached) -> None:
+    """Remove the staged directory; a request still queued then finds no agent and does nothing."""
+    shutil.rmtree(att.host_dir, ignore_errors=True)

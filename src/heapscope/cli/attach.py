@@ -1,0 +1,175 @@
+"""heapscope attach PID: what grows in a running process, and why it is alive.
+
+Takes ``--samples`` census samples ``--interval`` seconds apart inside the
+process (nothing installed there, no restart), reports the growth between
+them and, for the types that grew in every interval, the stories: the path
+from a root that keeps them alive, the fix, and where they were allocated
+when the target traces with tracemalloc.  ``--watch`` prints the growth of
+every interval until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from typing import Any
+
+from heapscope.cli import emit
+from heapscope.cli.check import positive
+
+
+def pid_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a process id (a number), got {text!r}") from None
+
+
+def seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {v}")
+    return v
+
+
+def add_attach_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout", type=seconds, default=30.0, help="give up on one request after this long (default 30 s)"
+    )
+    parser.add_argument(
+        "--method",
+        choices=("auto", "pending", "gilensure"),
+        default="auto",
+        help="how the agent is started (default auto: by what the main thread is doing)",
+    )
+
+
+def attach_error(exc: BaseException) -> int:
+    code = getattr(exc, "code", 2)
+    print(f"heapscope: error: {exc}", file=sys.stderr)
+    return int(code)
+
+
+def describe(att: Any) -> str:
+    inj = att.injections[-1] if att.injections else None
+    if inj is None:
+        return ""
+    return f"{inj.method}, main thread stopped {inj.stopped_ms:.1f} ms"
+
+
+class AttachCommand:
+    name = "attach"
+    help = "Attach to a running Python process by PID: what grows, why it is alive, what to change."
+
+    def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("pid", type=pid_arg, metavar="PID", help="the process to look into")
+        parser.add_argument(
+            "--samples", type=positive, default=3, help="census samples to take (default 3; at least 2)"
+        )
+        parser.add_argument(
+            "--interval", type=seconds, default=5.0, help="seconds between samples (default 5)"
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+        parser.add_argument(
+            "--watch", action="store_true", help="print the growth of every interval until Ctrl-C"
+        )
+        parser.add_argument(
+            "--top", type=positive, default=15, help="rows per interval with --watch (default 15)"
+        )
+        add_attach_options(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from heapscope.attach import session
+        from heapscope.attach.preflight import AttachError
+
+        if not args.watch and args.samples < 2:
+            return attach_error(
+                ValueError(f"--samples must be at least 2 (got {args.samples}): growth needs two samples")
+            )
+        try:
+            att = session.open_target(args.pid, timeout=args.timeout, method=args.method)
+        except AttachError as exc:
+            return attach_error(exc)
+        sid = secrets.token_hex(4)
+        try:
+            if args.watch:
+                return self._watch(att, sid, args)
+            return self._samples(att, sid, args)
+        except AttachError as exc:
+            return attach_error(exc)
+        except KeyboardInterrupt:
+            print("heapscope: interrupted", file=sys.stderr)
+            return 130
+        finally:
+            try:
+                session.request(att, "drop", session=sid)
+            except (AttachError, KeyboardInterrupt, OSError):
+                pass
+            session.close(att)
+
+    def _samples(self, att: Any, sid: str, args: argparse.Namespace) -> int:
+        from heapscope.api import add_stories
+        from heapscope.attach import session
+        from heapscope.graph import stories_from_results
+        from heapscope.report import verdicts
+
+        stats = []
+        for i in range(args.samples):
+            if i:
+                time.sleep(args.interval)
+            t0 = time.perf_counter()
+            out = session.request(att, "census", session=sid)
+            ms = (time.perf_counter() - t0) * 1000
+            stats.append({"objects": out["count"], "bytes": out["size"], "ms": round(ms, 2)})
+            print(
+                f"heapscope: sample {i + 1}/{args.samples} of process {att.pid}: "
+                f"{out['count']:,} objects, {out['size'] / 2**20:.1f} MiB ({ms:.0f} ms; {describe(att)})",
+                file=sys.stderr,
+            )
+        fin = session.request(att, "finish", session=sid, explain="1")
+        series = [(name, counts, sizes) for name, counts, sizes in fin["series"]]
+        report = verdicts(series, runs=args.samples - 1, warmup=0)
+        report.target = f"pid {att.pid}"
+        report.python = str(fin.get("python", report.python))
+        report.extra["unit"] = "intervals"
+        report.extra["tracing"] = bool(fin.get("tracing"))
+        if report.leaks and fin.get("results"):
+            add_stories(report, stories_from_results(fin["results"]))
+        report.extra["attach"] = {
+            "pid": att.pid,
+            "interval": args.interval,
+            "samples": stats,
+            "injections": [
+                {"method": j.method, "stopped_ms": round(j.stopped_ms, 3), "total_ms": round(j.total_ms, 3)}
+                for j in att.injections
+            ],
+        }
+        emit(report, args, sys.stdout)
+        return 1 if report.leaked else 0
+
+    def _watch(self, att: Any, sid: str, args: argparse.Namespace) -> int:
+        from heapscope.attach import session
+
+        n = 0
+        while True:
+            out = session.request(att, "census", session=sid, addresses="0", keep_last="1")
+            stamp = time.strftime("%H:%M:%S")
+            if n == 0:
+                print(f"{stamp} process {att.pid}: {out['count']:,} objects, {out['size'] / 2**20:.1f} MiB")
+            else:
+                grew = [row for row in out["diff"] if row[2] > 0 or (row[2] == 0 and row[4] > 0)]
+                grew.sort(key=lambda r: (-r[2], -r[4], r[0]))
+                print(
+                    f"{stamp} process {att.pid}: {out['count']:,} objects, {out['size'] / 2**20:.1f} MiB; "
+                    f"{len(grew)} types grew ({describe(att)})"
+                )
+                for name, count, delta, _size, dsize in grew[: args.top]:
+                    print(f"    {name:<40} {count:>10,} {delta:>+8,}  {dsize:>+12,} B")
+            sys.stdout.flush()
+            n += 1
+            time.sleep(args.interval)
