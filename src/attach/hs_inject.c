@@ -297,7 +297,7 @@ static int wait_stopped(int tid, int *status, double deadline) {
 
 /* PTRACE_SEIZE + PTRACE_INTERRUPT; returns once the thread is in its interrupt stop. */
 static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_inject_result *res) {
-    if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
+    if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
         if (errno == ESRCH) {
             return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
         }
@@ -344,7 +344,10 @@ static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_injec
 }
 
 /* Makes the stopped thread execute one system call at `insn`, then puts its
- * registers back as they were. */
+ * registers back as they were.  It runs under PTRACE_SYSCALL, not single
+ * stepping: a tracer that dies leaves the trap flag set (the kernel clears it
+ * only on PTRACE_DETACH) and the target would die of SIGTRAP, while the
+ * syscall-trace flag is cleared on any detach. */
 static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t insn, long nr, uint64_t a1,
                           uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, long *ret,
                           hs_sigs *sigs, double deadline) {
@@ -361,9 +364,9 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
     if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0) {
         return -1;
     }
-    int rc = -1;
+    int rc = -1, entered = 0;
     for (int round = 0; round < 100; round++) {
-        if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) != 0) {
+        if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
             break;
         }
         int status = 0;
@@ -372,23 +375,24 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
             return w == 0 ? -2 : -1;
         }
         int event = status >> 16, sig = WSTOPSIG(status);
-        if (event == 0 && sig == SIGTRAP) {
+        if (event == 0 && sig == (SIGTRAP | 0x80)) {
             struct user_regs_struct after;
             if (ptrace(PTRACE_GETREGS, tid, 0, &after) != 0) {
                 break;
             }
-            if (after.rip == insn + 2) {
-                *ret = (long)after.rax;
-                rc = 0;
-                break;
+            if (!entered) {
+                if ((long)after.orig_rax != nr || after.rip != insn + 2) {
+                    break; /* not our call: cannot happen */
+                }
+                entered = 1;
+                continue;
             }
-            if (after.rip != insn) {
-                break; /* cannot happen: the step went elsewhere */
-            }
-            continue;
+            *ret = (long)after.rax;
+            rc = 0;
+            break;
         }
         if (event == 0) {
-            note_signal(sigs, sig); /* delivered later; the step is retried */
+            note_signal(sigs, sig); /* delivered later; the resume drops it */
         }
     }
     if (ptrace(PTRACE_SETREGS, tid, 0, base) != 0) {
@@ -400,6 +404,43 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
 static void die_if(const hs_inject_request *req, int step) {
     if (req->die_at == step) {
         kill(getpid(), SIGKILL);
+    }
+}
+
+/* The calls a thread parks in, without the GIL, outside the interpreter's
+ * own locks: only there may PyGILState_Ensure run in it.  Anything else
+ * (an unknown call, a call inside the GIL hand-off) gets a pending call. */
+static int blocking_call(long nr) {
+    switch (nr) {
+    case SYS_read:
+    case SYS_readv:
+    case SYS_pread64:
+    case SYS_write:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+    case SYS_sendto:
+    case SYS_sendmsg:
+    case SYS_poll:
+    case SYS_ppoll:
+    case SYS_select:
+    case SYS_pselect6:
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_futex:
+    case SYS_restart_syscall:
+    case SYS_wait4:
+    case SYS_waitid:
+    case SYS_accept:
+    case SYS_accept4:
+    case SYS_connect:
+    case SYS_pause:
+    case SYS_rt_sigtimedwait:
+    case SYS_rt_sigsuspend:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -439,8 +480,10 @@ static const char *syscall_name(long nr) {
         return "connect";
     case SYS_pause:
         return "pause";
+    case SYS_restart_syscall:
+        return "a restarted call (sleep or wait)";
     default:
-        return "a system call";
+        return NULL;
     }
 }
 
@@ -516,23 +559,34 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         int in_sys = (long)orig.orig_rax >= 0 &&
                      (err == -ERESTARTSYS || err == -ERESTARTNOINTR || err == -ERESTARTNOHAND ||
                       err == -ERESTART_RESTARTBLOCK || err == -EINTR);
-        int on_gil = in_sys && (long)orig.orig_rax == SYS_futex && orig.rdi >= rt.gil &&
+        long nr = (long)orig.orig_rax;
+        /* A restarted call (restart_syscall) keeps the original arguments in its
+           registers: a futex address still says whether it waits for the GIL. */
+        int on_gil = in_sys && (nr == SYS_futex || nr == SYS_restart_syscall) && orig.rdi >= rt.gil &&
                      orig.rdi < rt.gil + rt.L->gil_size;
+        int parkable = in_sys && !on_gil && blocking_call(nr);
         int holds_gil = locked != 0 && holder == rt.main_ts;
         if (on_gil) {
             snprintf(res->state, sizeof res->state, "waiting for the GIL");
         } else if (in_sys) {
-            snprintf(res->state, sizeof res->state, "blocked in %s%s", syscall_name((long)orig.orig_rax),
+            const char *name = syscall_name((long)orig.orig_rax);
+            char num[32];
+            if (name == NULL) {
+                snprintf(num, sizeof num, "system call %ld", (long)orig.orig_rax);
+                name = num;
+            }
+            snprintf(res->state, sizeof res->state, "blocked in %s%s", name,
                      holds_gil ? " while holding the GIL (a C call that does not release it)" : "");
         } else {
             snprintf(res->state, sizeof res->state, "%s",
-                     holds_gil ? "running with the GIL" : "running without the GIL");
+                     holds_gil ? "running with the GIL (Python code, or a C call that keeps it)"
+                               : "running without the GIL");
         }
         method = req->method;
         if (method == HS_METHOD_AUTO) {
-            method = in_sys && !on_gil && !holds_gil ? HS_METHOD_GILENSURE : HS_METHOD_PENDING;
+            method = parkable && !holds_gil ? HS_METHOD_GILENSURE : HS_METHOD_PENDING;
         }
-        if (method == HS_METHOD_GILENSURE && (!in_sys || on_gil || holds_gil)) {
+        if (method == HS_METHOD_GILENSURE && (!parkable || holds_gil)) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
             fail(res, HS_INJ_FAILED, "process %d's main thread is %s: only a pending call is safe there",
                  req->pid, res->state);

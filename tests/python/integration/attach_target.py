@@ -1,0 +1,93 @@
+"""A process for attach tests: it leaks, answers SIGUSR1, and checks itself.
+
+usage: attach_target.py MODE DIR
+MODE: sleep, spin, read (blocks reading stdin), select, ccall, threads,
+lock, idle.
+DIR/ready appears once it runs; each SIGUSR1 rewrites DIR/pong with a
+count; a wrong result from its own arithmetic (corrupted registers or
+memory) writes DIR/corrupt and exits 3.
+"""
+
+import os
+import select
+import signal
+import sys
+import time
+
+mode, directory = sys.argv[1], sys.argv[2]
+pongs = 0
+
+
+class Leaky:
+    registry: dict = {}
+
+    def __init__(self, n):
+        self.payload = [n, str(n)]
+        Leaky.registry[self] = n
+
+
+def on_usr1(signum, frame):
+    global pongs
+    pongs += 1
+    with open(os.path.join(directory, "pong.tmp"), "w") as f:
+        f.write(str(pongs))
+    os.replace(os.path.join(directory, "pong.tmp"), os.path.join(directory, "pong"))
+
+
+def corrupt(what):
+    with open(os.path.join(directory, "corrupt"), "w") as f:
+        f.write(what)
+    os._exit(3)
+
+
+def work(n):
+    # Float and integer arithmetic whose answer is known: a register or
+    # vector state the injector failed to restore shows up here.
+    acc, facc = 0, 0.0
+    for i in range(200):
+        acc += i * n
+        facc += i * 0.5
+    if acc != n * 19900 or facc != 9950.0:
+        corrupt(f"{acc} {facc} for {n}")
+
+
+def spinner():
+    n = 0
+    while True:
+        work(n)
+        n += 1
+
+
+signal.signal(signal.SIGUSR1, on_usr1)
+if os.environ.get("ATTACH_TARGET_ALARM"):
+    signal.signal(signal.SIGALRM, lambda s, f: None)
+    signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+r, w = os.pipe()
+open(os.path.join(directory, "ready"), "w").close()
+n = 0
+if mode in ("threads", "lock"):
+    import threading
+
+    for _ in range(2):
+        threading.Thread(target=spinner, daemon=True).start()
+while True:
+    n += 1
+    if mode != "idle":
+        Leaky(n)
+    if mode in ("sleep", "idle"):
+        time.sleep(0.02)
+    elif mode in ("spin", "threads"):
+        work(n)
+    elif mode == "read":
+        if not os.read(0, 1):  # blocks in read(2) until the test writes a byte
+            break
+    elif mode == "select":
+        select.select([r], [], [], 0.05)
+    elif mode == "ccall":
+        sum(range(150_000_000))  # one C call that holds the GIL for about a second
+    elif mode == "lock":
+        lock = threading.Lock()
+        lock.acquire()
+        threading.Timer(0.05, lock.release).start()
+        lock.acquire()  # blocked in a futex, the GIL released
+        work(n)

@@ -1,0 +1,371 @@
+"""heapscope attach on real processes: every state the main thread can be in,
+the failure modes, the tool killed mid-way, and a stress run.
+
+After each attach the target must still run and answer (SIGUSR1 -> pong),
+must not be stopped or traced, and must not have found its own arithmetic
+corrupted.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import run_heapscope
+from heapscope.attach import preflight, session
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or os.uname().machine != "x86_64", reason="attach is built for Linux x86_64"
+)
+TARGET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attach_target.py")
+
+
+def _ptrace_allowed():
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            if f.read().strip() == "3":
+                return False
+    except OSError:
+        pass
+    with open("/proc/self/status") as f:
+        status = f.read()
+    return "Seccomp:\t2" not in status
+
+
+needs_ptrace = pytest.mark.skipif(not _ptrace_allowed(), reason="ptrace is disabled on this machine")
+
+
+class Target:
+    def __init__(self, tmp_path, mode, exe=sys.executable, env=None):
+        self.dir = str(tmp_path)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [exe, TARGET, mode, self.dir], stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
+        )
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, "ready")):
+            assert self.proc.poll() is None, self.proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "target did not start"
+            time.sleep(0.01)
+        time.sleep(0.1)
+
+    def healthy(self, wait=10.0):
+        """Still running, not stopped, not traced, answers a signal, arithmetic intact."""
+        assert self.proc.poll() is None, f"target died: {self.proc.returncode}"
+        assert not os.path.exists(os.path.join(self.dir, "corrupt")), open(
+            os.path.join(self.dir, "corrupt")
+        ).read()
+        state = preflight._state(self.pid)
+        assert state not in ("T", "t", "Z"), state
+        assert preflight._status(self.pid)["TracerPid"] == "0"
+        pong = os.path.join(self.dir, "pong")
+        before = int(open(pong).read()) if os.path.exists(pong) else 0
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + wait
+        while True:
+            if os.path.exists(pong) and int(open(pong).read() or 0) > before:
+                return
+            assert self.proc.poll() is None, f"target died: {self.proc.returncode}"
+            assert time.monotonic() < deadline, "target did not answer SIGUSR1"
+            time.sleep(0.01)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stderr):
+            if stream:
+                stream.close()
+
+
+@pytest.fixture
+def target(tmp_path):
+    made = []
+
+    def make(mode, **kw):
+        d = tmp_path / f"t{len(made)}"
+        d.mkdir()
+        t = Target(d, mode, **kw)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.close()
+
+
+def attach_json(pid, *extra, timeout=120):
+    r = run_heapscope("attach", str(pid), "--samples", "3", "--interval", "0.3", "--json", *extra, timeout=timeout)
+    assert "\n" not in r.stderr.strip().splitlines()[-1] if r.stderr.strip() else True
+    return r, (json.loads(r.stdout) if r.stdout.strip() else None)
+
+
+EXPECTED_METHOD = {
+    "sleep": {"gilensure"},
+    "spin": {"pending"},
+    "read": {"gilensure"},
+    "select": {"gilensure"},
+    "ccall": {"pending"},
+    "threads": {"pending", "gilensure"},
+    "lock": {"gilensure", "pending"},
+}
+
+
+@needs_ptrace
+@pytest.mark.parametrize("mode", ["sleep", "spin", "read", "select", "ccall", "threads", "lock"])
+def test_attach_reports_growth_and_the_target_lives_on(target, mode):
+    t = target(mode)
+    r, report = attach_json(t.pid)
+    assert r.returncode in (0, 1), r.stderr
+    assert report["schema"] == "heapscope.report/1" and report["target"] == f"pid {t.pid}"
+    methods = {inj["method"] for inj in report["attach"]["injections"]}
+    assert methods <= EXPECTED_METHOD[mode], methods
+    assert len(report["attach"]["samples"]) == 3
+    if mode in ("sleep", "spin", "select", "threads"):
+        # These leak a Leaky (and its list and str) every loop: found, and explained.
+        assert r.returncode == 1, r.stderr
+        leak = next(x for x in report["leaks"] if x["type"] == "__main__.Leaky")
+        assert "Leaky.registry" in leak["path_text"], leak
+        assert "WeakKeyDictionary" in leak["hint"]["text"], leak
+    if mode == "read":
+        assert r.returncode == 0, r.stdout  # blocked: nothing grows
+    t.healthy(wait=20 if mode == "ccall" else 10)
+    # and a second attach to the same process works as well (the agent is cached there)
+    r2, report2 = attach_json(t.pid)
+    assert r2.returncode in (0, 1), r2.stderr
+    t.healthy(wait=20 if mode == "ccall" else 10)
+
+
+@needs_ptrace
+def test_read_mode_wakes_and_still_works_after_attach(target):
+    t = target("read")
+    out = session.open_target(t.pid, timeout=20)
+    try:
+        session.request(out, "census", session="x")
+        assert out.injections[-1].method == "gilensure"
+        assert "read" in out.injections[-1].state
+    finally:
+        session.close(out)
+    # the read(2) the attach interrupted was restarted: a byte written now is read
+    t.proc.stdin.write(b"abc")
+    t.proc.stdin.flush()
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.skipif(not os.path.exists("/usr/bin/python3"), reason="no system Python")
+def test_debian_system_python(target):
+    ver = subprocess.run(
+        ["/usr/bin/python3", "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")},
+    ).stdout.split()
+    if tuple(int(x) for x in ver) != sys.version_info[:2]:
+        pytest.skip(f"/usr/bin/python3 is {'.'.join(ver)}; this heapscope is built for {sys.version_info[:2]}")
+    if os.path.realpath("/usr/bin/python3") == os.path.realpath(sys.executable):
+        pytest.skip("the tests already run on /usr/bin/python3")
+    t = target("sleep", exe="/usr/bin/python3")
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    assert any(x["type"] == "__main__.Leaky" for x in report["leaks"])
+    t.healthy()
+
+
+@needs_ptrace
+def test_snapshot_of_a_running_process(target, tmp_path):
+    t = target("sleep")
+    out = tmp_path / "live.hsnap"
+    r = run_heapscope("snapshot", str(t.pid), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    r = run_heapscope("report", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["meta"]["pid"] == str(t.pid) and data["meta"]["attached"] == "1"
+    from heapscope import snapfile
+
+    loaded = snapfile.load(str(out))
+    assert any(name == "__main__.Leaky" and count > 0 for name, count, _size in loaded.census())
+    t.healthy()
+
+
+@needs_ptrace
+def test_watch_prints_growth_until_interrupted(target):
+    t = target("sleep")
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heapscope", "attach", str(t.pid), "--watch", "--interval", "0.3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "__main__.Leaky" in out, out
+    t.healthy()
+
+
+# ---- failure modes: one line, one exit code each, and no harm ----
+
+
+def one_line_error(r):
+    """The error is one line, the last one (progress lines may come before it)."""
+    lines = r.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("heapscope: error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], r.stderr
+    return errors[0]
+
+
+def test_no_such_process():
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    r = run_heapscope("attach", str(proc.pid))
+    assert r.returncode == preflight.NO_PROCESS
+    assert "no such process" in one_line_error(r)
+
+
+def test_not_python():
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        time.sleep(0.1)
+        r = run_heapscope("attach", str(proc.pid))
+        assert r.returncode == preflight.NOT_CPYTHON
+        assert "not a CPython interpreter" in one_line_error(r)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@needs_ptrace
+def test_stopped_target_is_refused_and_left_stopped(target):
+    t = target("sleep")
+    os.kill(t.pid, signal.SIGSTOP)
+    try:
+        time.sleep(0.1)
+        r = run_heapscope("attach", str(t.pid))
+        assert r.returncode == preflight.STOPPED
+        assert "kill -CONT" in one_line_error(r)
+        assert preflight._state(t.pid) == "T"  # we did not resume what the user stopped
+    finally:
+        os.kill(t.pid, signal.SIGCONT)
+    t.healthy()
+
+
+@needs_ptrace
+def test_already_traced(target):
+    t = target("sleep")
+    # Another tracer: a small process that seizes the target and waits.
+    tracer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import ctypes, sys, time\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            f"assert libc.ptrace(0x4206, {t.pid}, None, None) == 0\n"
+            "print('ok', flush=True)\n"
+            "time.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert tracer.stdout.readline().strip() == "ok"
+        r = run_heapscope("attach", str(t.pid))
+        assert r.returncode == preflight.TRACED
+        assert f"already traced by process {tracer.pid}" in one_line_error(r)
+    finally:
+        tracer.kill()
+        tracer.wait()
+        tracer.stdout.close()
+    time.sleep(0.1)
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"), reason="needs root and setpriv")
+def test_no_permission(target):
+    t = target("sleep")
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD",)}
+    r = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "heapscope",
+         "attach", str(t.pid)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=60,
+    )
+    if "No module named" in r.stderr or "ModuleNotFoundError" in r.stderr or "Permission denied" in r.stderr:
+        pytest.skip("heapscope is not importable as nobody here (test_attach_preflight covers the refusal)")
+    assert r.returncode == preflight.PERMISSION, r.stderr
+    assert "run heapscope as that user, or as root" in one_line_error(r)
+    t.healthy()
+
+
+@needs_ptrace
+def test_timeout_says_what_the_main_thread_does_and_the_late_call_is_harmless(target):
+    t = target("ccall")  # each C call holds the GIL for about a second
+    r = run_heapscope("attach", str(t.pid), "--timeout", "0.2", "--samples", "2")
+    assert r.returncode == session.TIMEOUT, r.stderr
+    line = one_line_error(r)
+    assert "main thread:" in line and "GIL" in line, line
+    time.sleep(2.5)  # the queued pending call runs now, finds no agent, does nothing
+    t.healthy(wait=20)
+    r = run_heapscope("attach", str(t.pid), "--samples", "2", "--interval", "0.1")
+    assert r.returncode in (0, 1), r.stderr
+    t.healthy(wait=20)
+
+
+def test_bad_arguments():
+    r = run_heapscope("attach", "notapid")
+    assert r.returncode == 2 and "expected a process id" in r.stderr
+    r = run_heapscope("attach", "1", "--samples", "1")
+    assert r.returncode == 2 and "--samples must be at least 2" in one_line_error(r)
+
+
+# ---- the tool killed at each step of an injection ----
+
+
+@needs_ptrace
+@pytest.mark.parametrize("step", [1, 2, 3, 4])
+def test_tool_killed_mid_injection_target_survives(target, step):
+    t = target("spin")
+    r = run_heapscope("attach", str(t.pid), "--samples", "2", env={"HEAPSCOPE_TEST_DIE_AT": str(step)})
+    assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+    time.sleep(0.3)
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    t.healthy()
+
+
+# ---- stress ----
+
+
+@needs_ptrace
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["threads", "sleep"])
+def test_100_attaches_in_a_row(target, mode):
+    t = target(mode, env={"ATTACH_TARGET_ALARM": "1"})  # and a 1 kHz signal timer
+    att = session.open_target(t.pid, timeout=30)
+    methods = set()
+    try:
+        for i in range(100):
+            out = session.request(att, "census", session="stress", keep_last="1", addresses="0")
+            assert out["count"] > 1000
+            methods.add(att.injections[-1].method)
+            if i % 25 == 0:
+                t.healthy()
+    finally:
+        session.close(att)
+    t.healthy()
+    assert methods
