@@ -345,6 +345,21 @@ static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
     return 0;
 }
 
+/* A path's first hop: a class by its qualified name (it is what the user
+ * wrote, whoever holds it), anything else by type and address. */
+static PyObject *hs__root_name(PyObject *obj) {
+    char *name;
+    PyObject *out;
+    if (!PyType_Check(obj))
+        return hs_describe(obj);
+    name = hs_type_name((PyTypeObject *)obj);
+    if (name == NULL)
+        return NULL;
+    out = PyUnicode_FromString(name);
+    PyMem_RawFree(name);
+    return out;
+}
+
 static void hs__mark_own(hs_snapshot_object *s, PyObject *obj) {
     uint32_t v = obj == NULL ? HS_NONE : hs__node(s, obj);
     if (v == HS_NONE)
@@ -568,7 +583,7 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
                 first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
             root = Py_BuildValue("{sssOsO}", "kind", kind, "name", first, "frame", frame);
         } else {
-            first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs_describe(L->objs[r]);
+            first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs__root_name(L->objs[r]);
             root = Py_BuildValue("{sssO}", "kind", r == L->sysmodules ? "interpreter" : kind, "name", first);
         }
     }

@@ -133,8 +133,6 @@ def _work(sys, px, directory, req, own_globals):
     if op == "census":
         gc.collect()
         session = sessions.setdefault(req["session"], [])
-        if not session:
-            mod.census()  # a first census settles the walk's own one-time allocations
         census = mod.census(keep_addresses=not session and req.get("addresses", "1") == "1")
         out.update(count=census.count, size=census.size, seconds=census.seconds, types=census.ntypes)
         out["diff"] = census.diff(session[-1]) if session else []

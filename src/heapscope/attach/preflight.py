@@ -122,39 +122,47 @@ def _check_permission(pid: int, status: dict[str, str]) -> None:
 
 
 def _elf_dynsym(path: str, wanted: set[str]) -> tuple[dict[str, int], bool]:
-    """Symbol values from an ELF file's .dynsym, and whether it is position independent."""
+    """Symbol values from an ELF file's .dynsym, and whether it is position independent.
+
+    Reads only the headers, .dynsym and its string table (not the whole file,
+    which can be tens of megabytes with debug information)."""
     with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\x7fELF":
-        return {}, False
-    if data[4] != 2 or data[5] != 1:
-        raise AttachError(
-            ARCH, f"{path} is not a 64-bit little-endian ELF file: only x86_64 targets are supported"
-        )
-    e_type, e_machine = struct.unpack_from("<HH", data, 16)
-    if e_machine != 62:
-        raise AttachError(ARCH, f"{path} is not an x86_64 binary: attach is built for x86_64 only")
-    (shoff,) = struct.unpack_from("<Q", data, 40)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 58)
-    sections = []
-    for i in range(shnum):
-        sh = struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
-        sections.append(sh)
-    found: dict[str, int] = {}
-    for _name, stype, _flags, _addr, off, size, link, _info, _align, entsize in sections:
-        if stype != 11 or entsize == 0:  # SHT_DYNSYM
-            continue
-        stroff = sections[link][4]
-        for j in range(size // entsize):
-            st_name, _st_info, _st_other, st_shndx, st_value, _st_size = struct.unpack_from(
-                "<IBBHQQ", data, off + j * entsize
+        head = f.read(64)
+        if head[:4] != b"\x7fELF":
+            return {}, False
+        if head[4] != 2 or head[5] != 1:
+            raise AttachError(
+                ARCH, f"{path} is not a 64-bit little-endian ELF file: only x86_64 targets are supported"
             )
-            if st_shndx == 0 or st_name == 0:
+        e_type, e_machine = struct.unpack_from("<HH", head, 16)
+        if e_machine != 62:
+            raise AttachError(ARCH, f"{path} is not an x86_64 binary: attach is built for x86_64 only")
+        (shoff,) = struct.unpack_from("<Q", head, 40)
+        shentsize, shnum, _shstrndx = struct.unpack_from("<HHH", head, 58)
+        f.seek(shoff)
+        table = f.read(shentsize * shnum)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", table, i * shentsize) for i in range(shnum)]
+        found: dict[str, int] = {}
+        for _name, stype, _flags, _addr, off, size, link, _info, _align, entsize in sections:
+            if stype != 11 or entsize != 24 or link >= len(sections):  # SHT_DYNSYM of Elf64_Sym
                 continue
-            end = data.index(b"\0", stroff + st_name)
-            sym = data[stroff + st_name : end].decode("ascii", "replace")
-            if sym in wanted:
-                found[sym] = st_value
+            f.seek(sections[link][4])
+            strtab = f.read(sections[link][5])
+            f.seek(off)
+            symtab = f.read(size - size % 24)
+            # Where each wanted name sits in the string table (a name may also end
+            # a longer one: "x_Py_Version" holds "Py_Version" at +1).
+            offsets: dict[int, str] = {}
+            for sym in wanted:
+                key = sym.encode() + b"\0"
+                at = strtab.find(key)
+                while at >= 0:
+                    offsets[at] = sym
+                    at = strtab.find(key, at + 1)
+            for st_name, _info, _other, st_shndx, st_value, _size in struct.iter_unpack("<IBBHQQ", symtab):
+                sym = offsets.get(st_name)
+                if sym is not None and st_shndx != 0:
+                    found[sym] = st_value
     return found, e_type == 3  # ET_DYN
 
 
@@ -165,6 +173,7 @@ NEEDED = {
     "PyGILState_Release",
     "_PyRuntime",
     "Py_Version",
+    "_Py_NegativeRefcount",  # only debug builds (Py_REF_DEBUG) define it
 }
 
 

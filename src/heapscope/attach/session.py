@@ -213,19 +213,15 @@ def _bootstrap(directory: str, key: str) -> bytes:
     in sys.modules runs directly."""
     path = directory + "/agent.py"
     return (
-        (
-            "try:\n"
-            f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
-            " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
-            f"(__import__('io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
-            "({'__name__': '__heapscope_agent__'}))"
-            f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
-            "except BaseException:\n"
-            " pass\n"
-        )
-
-        .encode()
-    )
+        "try:\n"
+        f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
+        " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
+        f"(__import__('io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
+        "({'__name__': '__heapscope_agent__'}))"
+        f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
+        "except BaseException:\n"
+        " pass\n"
+    ).encode()
 
 
 def _raise_for(att: Attached, res: dict[str, Any]) -> None:

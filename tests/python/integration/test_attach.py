@@ -14,8 +14,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import run_heapscope
+
 from heapscope.attach import preflight, session
 
 pytestmark = pytest.mark.skipif(
@@ -101,7 +101,9 @@ def target(tmp_path):
 
 
 def attach_json(pid, *extra, timeout=120):
-    r = run_heapscope("attach", str(pid), "--samples", "3", "--interval", "0.3", "--json", *extra, timeout=timeout)
+    r = run_heapscope(
+        "attach", str(pid), "--samples", "3", "--interval", "0.3", "--json", *extra, timeout=timeout
+    )
     assert "\n" not in r.stderr.strip().splitlines()[-1] if r.stderr.strip() else True
     return r, (json.loads(r.stdout) if r.stdout.strip() else None)
 
@@ -131,7 +133,7 @@ def test_attach_reports_growth_and_the_target_lives_on(target, mode):
         # These leak a Leaky (and its list and str) every loop: found, and explained.
         assert r.returncode == 1, r.stderr
         leak = next(x for x in report["leaks"] if x["type"] == "__main__.Leaky")
-        assert "Leaky.registry" in leak["path_text"], leak
+        assert "__main__.Leaky.registry" in leak["path_text"], leak
         assert "WeakKeyDictionary" in leak["hint"]["text"], leak
     if mode == "read":
         assert r.returncode == 0, r.stdout  # blocked: nothing grows
@@ -168,7 +170,9 @@ def test_debian_system_python(target):
         env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")},
     ).stdout.split()
     if tuple(int(x) for x in ver) != sys.version_info[:2]:
-        pytest.skip(f"/usr/bin/python3 is {'.'.join(ver)}; this heapscope is built for {sys.version_info[:2]}")
+        pytest.skip(
+            f"/usr/bin/python3 is {'.'.join(ver)}; this heapscope is built for {sys.version_info[:2]}"
+        )
     if os.path.realpath("/usr/bin/python3") == os.path.realpath(sys.executable):
         pytest.skip("the tests already run on /usr/bin/python3")
     t = target("sleep", exe="/usr/bin/python3")
@@ -205,6 +209,8 @@ def test_watch_prints_growth_until_interrupted(target):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a test run started in the background ignores SIGINT, and so would this child
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
@@ -291,20 +297,34 @@ def test_already_traced(target):
 
 
 @needs_ptrace
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"), reason="needs root and setpriv")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"), reason="needs root and setpriv"
+)
 def test_no_permission(target):
     t = target("sleep")
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD",)}
     r = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "heapscope",
-         "attach", str(t.pid)],
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "heapscope",
+            "attach",
+            str(t.pid),
+        ],
         capture_output=True,
         text=True,
         env=env,
         cwd="/",
         timeout=60,
     )
-    if "No module named" in r.stderr or "ModuleNotFoundError" in r.stderr or "Permission denied" in r.stderr:
+    if any(
+        s in r.stderr
+        for s in ("No module named", "Permission denied", "error while loading shared libraries")
+    ):
         pytest.skip("heapscope is not importable as nobody here (test_attach_preflight covers the refusal)")
     assert r.returncode == preflight.PERMISSION, r.stderr
     assert "run heapscope as that user, or as root" in one_line_error(r)

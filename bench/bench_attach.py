@@ -1,0 +1,175 @@
+"""Attach benchmark: a sleeping target with about 100k objects.
+
+Measures, per attach (median of --repeat):
+  * heapscope: request to answer for one census sample, and how long the
+    target's main thread was ptrace-stopped; the whole `heapscope attach
+    --samples 2 --interval 0` (interval waits excluded by construction);
+  * the peer: Pyrasite's recipe (gdb -p PID, PyGILState_Ensure +
+    PyRun_SimpleString + PyGILState_Release), run against the same target
+    in the same run, with the same census code (gc.get_objects by type).
+    gdb stops every thread for its whole run, so its stop time is its
+    wall time.  Targets: attach to a report under 100 ms, main thread
+    stopped under 10 ms.
+
+usage: python bench/bench_attach.py [--objects 100000] [--repeat 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = """
+import sys, time
+sys.path.insert(0, {here!r})
+import heaps
+keep = heaps.build({n})
+open({ready!r}, "w").close()
+while True:
+    time.sleep(0.05)
+"""
+
+
+def start(n: int, tmp: str) -> subprocess.Popen[bytes]:
+    ready = os.path.join(tmp, "ready")
+    code = TARGET.format(here=HERE, n=n, ready=ready)
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    while not os.path.exists(ready):
+        time.sleep(0.01)
+    time.sleep(0.2)
+    return proc
+
+
+def bench_heapscope(pid: int, repeat: int) -> tuple[list[float], list[float], int]:
+    from heapscope.attach import session
+
+    att = session.open_target(pid, timeout=30)
+    walls, stops = [], []
+    count = 0
+    try:
+        session.request(att, "census", session="warm", keep_last="1", addresses="0")  # loads the agent
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = session.request(att, "census", session="b", keep_last="1", addresses="0")
+            walls.append((time.perf_counter() - t0) * 1000)
+            stops.append(att.injections[-1].stopped_ms)
+            count = int(out["count"])
+    finally:
+        session.close(att)
+    return walls, stops, count
+
+
+def bench_cli(pid: int, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "heapscope",
+                "attach",
+                str(pid),
+                "--samples",
+                "2",
+                "--interval",
+                "0",
+                "--json",
+            ],
+            capture_output=True,
+        )
+        out.append((time.perf_counter() - t0) * 1000)
+        assert r.returncode in (0, 1), r.stderr
+    return out
+
+
+def bench_gdb(pid: int, repeat: int, tmp: str) -> list[float]:
+    result = os.path.join(tmp, "gdb-result")
+    code = (
+        "import gc\\n"
+        "c = {}\\n"
+        "for o in gc.get_objects(): c[type(o).__name__] = c.get(type(o).__name__, 0) + 1\\n"
+        f"open('{result}', 'w').write(str(len(c)))\\n"
+    )
+    out = []
+    for _ in range(repeat):
+        if os.path.exists(result):
+            os.unlink(result)
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                "gdb",
+                "-p",
+                str(pid),
+                "-batch",
+                "-nx",
+                "-ex",
+                "set confirm off",
+                "-ex",
+                "call (int)PyGILState_Ensure()",
+                "-ex",
+                f'call (int)PyRun_SimpleString("{code}")',
+                "-ex",
+                "call (void)PyGILState_Release($1)",
+            ],
+            capture_output=True,
+            timeout=120,
+        )
+        out.append((time.perf_counter() - t0) * 1000)
+        if not os.path.exists(result):
+            raise RuntimeError("gdb's injection produced no result")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--objects", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=10)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp()
+    proc = start(args.objects // 2, tmp)  # heaps.build(n) gives about 2n objects
+    try:
+        walls, stops, count = bench_heapscope(proc.pid, args.repeat)
+        cli = bench_cli(proc.pid, max(3, args.repeat // 2))
+        med = statistics.median
+        print(f"target: {count:,} objects, sleeping (pid {proc.pid}), Python {sys.version.split()[0]}")
+        print(f"{'what':<48} {'median':>10} {'min':>10}")
+        print(
+            f"{'heapscope: one census sample, request to answer':<48} {med(walls):>8.1f} ms {min(walls):>7.1f} ms"
+        )
+        print(f"{'heapscope: main thread ptrace-stopped':<48} {med(stops):>8.2f} ms {min(stops):>7.2f} ms")
+        print(
+            f"{'heapscope attach --samples 2 --interval 0 (CLI)':<48} {med(cli):>8.1f} ms {min(cli):>7.1f} ms"
+        )
+        if shutil.which("gdb"):
+            gdb = bench_gdb(proc.pid, max(3, args.repeat // 2), tmp)
+            print(
+                f"{'gdb + PyRun_SimpleString (Pyrasite recipe)':<48} {med(gdb):>8.1f} ms {min(gdb):>7.1f} ms"
+            )
+            print(
+                f"ratio, one sample: gdb / heapscope = {med(gdb) / med(walls):.1f}x; "
+                f"all threads stopped by gdb / main thread stopped by heapscope = {med(gdb) / med(stops):.0f}x"
+            )
+        else:
+            print("gdb: not installed, peer not measured")
+        targets = {
+            "attach to a report < 100 ms": med(cli) < 100,
+            "main thread stopped < 10 ms": med(stops) < 10,
+        }
+        for what, ok in targets.items():
+            print(f"target {what}: {'met' if ok else 'NOT met'}")
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
