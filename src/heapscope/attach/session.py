@@ -249,8 +249,15 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
         f"{k}={v}\n"
         for k, v in {"op": op, "ext": os.path.basename(_heapscope.__file__ or ""), **params}.items()
     )
-    with open(os.path.join(host, f"request-{key}"), "w") as f:
-        f.write(body)
+    try:
+        with open(os.path.join(host, f"request-{key}"), "w") as f:
+            f.write(body)
+    except OSError as exc:
+        if not _alive(att.pid):
+            raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached") from None
+        raise AttachError(
+            FAILED, f"cannot write heapscope's request into process {att.pid}'s /tmp: {exc.strerror}"
+        ) from None
     result_path = os.path.join(host, f"result-{key}")
     deadline = time.monotonic() + att.timeout
     code = _bootstrap(att.target_dir, key)
@@ -310,8 +317,11 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
     # pending call that is the one we know, so all of it can go.
     for res in pending:
         _cleanup(att, res, int(res["scratch_len"] if len(pending) == 1 else res["code_offset"]))
-    with open(result_path) as f:
-        text = f.read()
+    try:
+        with open(result_path) as f:
+            text = f.read()
+    except OSError:
+        raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached") from None
     out: dict[str, Any] = json.loads(text)
     if "error" in out:
         raise AttachError(FAILED, f"heapscope's agent failed inside process {att.pid}: {out['error']}")

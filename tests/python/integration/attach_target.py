@@ -4,7 +4,8 @@ usage: attach_target.py MODE DIR
 MODE: sleep, spin, read (blocks reading stdin), select, ccall, threads,
 lock, idle.
 DIR/ready appears once it runs; each SIGUSR1 rewrites DIR/pong with a
-count; a wrong result from its own arithmetic (corrupted registers or
+count; each SIGUSR2 writes the names in sys.modules to DIR/modules; a
+wrong result from its own arithmetic (corrupted registers or
 memory) writes DIR/corrupt and exits 3.
 """
 
@@ -34,6 +35,12 @@ def on_usr1(signum, frame):
     os.replace(os.path.join(directory, "pong.tmp"), os.path.join(directory, "pong"))
 
 
+def on_usr2(signum, frame):
+    with open(os.path.join(directory, "modules.tmp"), "w") as f:
+        f.write("\n".join(sorted(sys.modules)))
+    os.replace(os.path.join(directory, "modules.tmp"), os.path.join(directory, "modules"))
+
+
 def corrupt(what):
     with open(os.path.join(directory, "corrupt"), "w") as f:
         f.write(what)
@@ -59,6 +66,7 @@ def spinner():
 
 
 signal.signal(signal.SIGUSR1, on_usr1)
+signal.signal(signal.SIGUSR2, on_usr2)
 if os.environ.get("ATTACH_TARGET_ALARM"):
     signal.signal(signal.SIGALRM, lambda s, f: None)
     signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)

@@ -8,6 +8,7 @@ corrupted.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,6 +75,21 @@ class Target:
             assert self.proc.poll() is None, f"target died: {self.proc.returncode}"
             assert time.monotonic() < deadline, "target did not answer SIGUSR1"
             time.sleep(0.01)
+
+    def modules(self):
+        path = os.path.join(self.dir, "modules")
+        if os.path.exists(path):
+            os.unlink(path)
+        os.kill(self.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path):
+            assert time.monotonic() < deadline, "target did not answer SIGUSR2"
+            time.sleep(0.01)
+        return set(open(path).read().split())
+
+    def mappings(self, needle):
+        with open(f"/proc/{self.pid}/maps") as f:
+            return {line.split(None, 5)[5].strip() for line in f if needle in line and len(line.split()) >= 6}
 
     def close(self):
         if self.proc.poll() is None:
@@ -218,6 +234,130 @@ def test_watch_prints_growth_until_interrupted(target):
     assert proc.returncode == 130, err
     assert "__main__.Leaky" in out, out
     t.healthy()
+
+
+@needs_ptrace
+def test_agent_imports_nothing_new_and_loads_the_extension_once(target):
+    t = target("sleep")
+    before = t.modules()
+    for _ in range(3):
+        r, _report = attach_json(t.pid)
+        assert r.returncode == 1, r.stderr
+    after = t.modules()
+    # Only heapscope's own extension, and the builtin gc module it uses (no Python code runs to import it).
+    assert after - before <= {"_heapscope_agent_v1", "gc"}, after - before
+    assert "threading" not in after - before
+    # one mapping of the extension (copied or linked per attach, loaded once)
+    files = t.mappings("_heapscope")
+    assert len(files) == 1, files
+    # the staged directories are gone
+    assert not [n for n in os.listdir(f"/proc/{t.pid}/root/tmp") if n.startswith(f"heapscope-{t.pid}-")]
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+def test_other_mount_and_pid_namespace_with_noexec_tmp():
+    # The target runs in its own pid and mount namespaces, where /tmp is a
+    # noexec tmpfs: the agent is staged through /proc/PID/root, the thread id
+    # translated through NSpid, and the extension loaded from a memfd.
+    import pathlib
+    import tempfile
+
+    d = pathlib.Path(tempfile.mkdtemp(prefix="heapscope-ns-", dir="/var/tmp"))  # not under the new /tmp
+    script = f"mount -t tmpfs -o noexec,mode=1777 tmpfs /tmp && exec {sys.executable} {TARGET} sleep {d}"
+    proc = subprocess.Popen(
+        [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(d / "ready"):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.2)
+        # the python process is the child of unshare's forked init
+        inner = None
+        for _ in range(100):
+            kids = subprocess.run(
+                ["pgrep", "-f", f"{TARGET} sleep {d}"], capture_output=True, text=True
+            ).stdout.split()
+            kids = [int(k) for k in kids if int(k) != proc.pid]
+            if kids:
+                inner = kids[-1]
+                break
+            time.sleep(0.05)
+        assert inner is not None
+        with open(f"/proc/{inner}/status") as f:
+            nspid = [line for line in f if line.startswith("NSpid:")][0].split()
+        assert len(nspid) == 3 and nspid[-1] == "1", nspid  # pid 1 in its namespace
+        r, report = attach_json(inner)
+        assert r.returncode == 1, r.stderr
+        assert any(x["type"] == "__main__.Leaky" for x in report["leaks"])
+        with open(f"/proc/{inner}/maps") as f:
+            assert "memfd:heapscope-agent" in f.read()  # noexec /tmp: loaded from memory
+        assert os.path.exists(f"/proc/{inner}/root/tmp") and not [
+            n for n in os.listdir(f"/proc/{inner}/root/tmp") if n.startswith("heapscope-")
+        ]
+        assert proc.poll() is None
+    finally:
+        proc.kill()  # unshare's forked pid-ns init; SIGKILL reaches it
+        subprocess.run(["pkill", "-KILL", "-f", f"{TARGET} sleep {d}"])
+        proc.wait()
+        proc.stderr.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@needs_ptrace
+def test_a_layout_that_does_not_match_is_refused_and_the_target_is_untouched(target):
+    # Tell the injector the target is another minor version: the sanity reads
+    # (initialized flag, thread list back-pointers, the main thread's fs base,
+    # _Py_DebugOffsets) must refuse it instead of writing anything.
+    from heapscope import _heapscope
+
+    t = target("spin")
+    att = session.open_target(t.pid)
+    try:
+        major, minor = att.target.version
+        for other in [(3, m) for m in (9, 10, 11, 12, 13) if m != minor]:
+            res = _heapscope._inject(t.pid, other[0], other[1], att.symbols, b"pass", timeout_ms=2000)
+            assert res["err"] != 0, (other, res)
+            assert res["scratch"] == 0 and "\n" not in res["msg"], res
+    finally:
+        session.close(att)
+    t.healthy()
+    r, _report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+
+
+@needs_ptrace
+def test_target_exits_mid_attach(target):
+    t = target("sleep")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heapscope", "attach", str(t.pid), "--samples", "3", "--interval", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.6)
+    t.proc.kill()
+    t.proc.wait()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (session.EXITED, preflight.NO_PROCESS), err
+    line = [x for x in err.splitlines() if x.startswith("heapscope: error:")]
+    assert len(line) == 1 and "exited" in line[0], err
 
 
 # ---- failure modes: one line, one exit code each, and no harm ----
