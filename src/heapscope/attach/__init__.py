@@ -1,9 +1,9 @@
-"""Attaching to a running CPython process by PID (groundwork).
+"""Attaching to a running CPython process by PID (docs/attach.md).
 
-What is here: the read-only preflight (``preflight.check``) that decides,
-before any ptrace call, whether a PID can be attached to, and says exactly
-why not.  The injector and the in-target agent are not built yet; see
-``docs/attach-status.md``.
+``preflight.check`` decides, before any ptrace call, whether a PID can be
+attached to and says exactly why not; ``session`` stages the agent, runs the
+C injector (``_heapscope._inject``) and collects the agent's answers;
+``agent.py`` is the code that runs inside the target.
 """
 
 from heapscope.attach.preflight import AttachError, Target, check

@@ -65,6 +65,10 @@ def spinner():
         n += 1
 
 
+if os.environ.get("ATTACH_TARGET_TRACE"):
+    import tracemalloc
+
+    tracemalloc.start(5)
 signal.signal(signal.SIGUSR1, on_usr1)
 signal.signal(signal.SIGUSR2, on_usr2)
 if os.environ.get("ATTACH_TARGET_ALARM"):

@@ -161,6 +161,20 @@ def test_attach_reports_growth_and_the_target_lives_on(target, mode):
 
 
 @needs_ptrace
+def test_allocation_sites_when_the_target_traces(target):
+    t = target("sleep", env={"ATTACH_TARGET_TRACE": "1"})
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    assert report["tracing"] is True
+    leak = next(x for x in report["leaks"] if x["type"] == "__main__.Leaky")
+    sites = leak["allocated_at"]
+    assert sites and sites[0]["file"].endswith("attach_target.py"), sites
+    src = open(TARGET).read().splitlines()
+    assert "Leaky(n)" in src[sites[0]["line"] - 1], sites
+    t.healthy()
+
+
+@needs_ptrace
 def test_read_mode_wakes_and_still_works_after_attach(target):
     t = target("read")
     out = session.open_target(t.pid, timeout=20)
