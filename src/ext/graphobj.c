@@ -389,6 +389,20 @@ static int hs__classify_stacks(hs_live *L) {
     for (v = 0; v < L->s->n; v++) {
         if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
             L->root_cells[L->nroot_cells++] = v;
+        /* A class a module defines, with an extra reference from C (a running
+           frame's evaluation stack, typically: `Cls(...)` being called): the
+           module explains it, so it is not a root of its own. */
+        if (L->s->tier[v] == HS_TIER_C && PyType_Check(L->objs[v]) &&
+            (((PyTypeObject *)L->objs[v])->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            const hs_graph *g = &L->s->graph;
+            uint32_t e;
+            for (e = g->rev_off[v]; e < g->rev_off[v + 1]; e++)
+                if (hs__module_of(L, g->rev[e]) != HS_NONE) {
+                    L->s->tier[v] = HS_TIER_NONE;
+                    L->s->nroots--;
+                    break;
+                }
+        }
         /* A function of heapscope's own being called (the attach agent's):
            what only it holds is heapscope's data. */
         if (L->s->tier[v] == HS_TIER_C &&
