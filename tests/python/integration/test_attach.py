@@ -22,6 +22,8 @@ from heapscope.attach import preflight, session
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux" or os.uname().machine != "x86_64", reason="attach is built for Linux x86_64"
 )
+# Non-Python tools run without a sanitizer the test run may preload.
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 TARGET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attach_target.py")
 
 
@@ -279,22 +281,15 @@ def test_other_mount_and_pid_namespace_with_noexec_tmp():
     import tempfile
 
     d = pathlib.Path(tempfile.mkdtemp(prefix="heapscope-ns-", dir="/var/tmp"))  # not under the new /tmp
-    script = f"mount -t tmpfs -o noexec,mode=1777 tmpfs /tmp && exec {sys.executable} {TARGET} sleep {d}"
-    proc = subprocess.Popen(
-        [
-            "unshare",
-            "--mount",
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-        ],
-        stderr=subprocess.PIPE,
+    # Tools run without a sanitizer preloaded; the target gets it back (its
+    # staged extension may be the sanitized build).
+    preload = f"env LD_PRELOAD={os.environ['LD_PRELOAD']} " if os.environ.get("LD_PRELOAD") else ""
+    script = (
+        f"mount -t tmpfs -o noexec,mode=1777 tmpfs /tmp && exec {preload}{sys.executable} {TARGET} sleep {d}"
     )
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    unshare = ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private"]
+    proc = subprocess.Popen([*unshare, "sh", "-c", script], stderr=subprocess.PIPE, env=env)
     try:
         deadline = time.monotonic() + 20
         while not os.path.exists(d / "ready"):
@@ -302,18 +297,9 @@ def test_other_mount_and_pid_namespace_with_noexec_tmp():
             assert time.monotonic() < deadline
             time.sleep(0.01)
         time.sleep(0.2)
-        # the python process is the child of unshare's forked init
-        inner = None
-        for _ in range(100):
-            kids = subprocess.run(
-                ["pgrep", "-f", f"{TARGET} sleep {d}"], capture_output=True, text=True
-            ).stdout.split()
-            kids = [int(k) for k in kids if int(k) != proc.pid]
-            if kids:
-                inner = kids[-1]
-                break
-            time.sleep(0.05)
-        assert inner is not None
+        # unshare forked the namespace's init, which exec'd the target
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            inner = int(f.read().split()[0])
         with open(f"/proc/{inner}/status") as f:
             nspid = [line for line in f if line.startswith("NSpid:")][0].split()
         assert len(nspid) == 3 and nspid[-1] == "1", nspid  # pid 1 in its namespace
@@ -327,8 +313,13 @@ def test_other_mount_and_pid_namespace_with_noexec_tmp():
         ]
         assert proc.poll() is None
     finally:
-        proc.kill()  # unshare's forked pid-ns init; SIGKILL reaches it
-        subprocess.run(["pkill", "-KILL", "-f", f"{TARGET} sleep {d}"])
+        try:
+            with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+                for pid in f.read().split():
+                    os.kill(int(pid), signal.SIGKILL)  # the pid-ns init: only SIGKILL reaches it
+        except OSError:
+            pass
+        proc.kill()
         proc.wait()
         proc.stderr.close()
         shutil.rmtree(d, ignore_errors=True)
@@ -386,7 +377,7 @@ def one_line_error(r):
 
 
 def test_no_such_process():
-    proc = subprocess.Popen(["true"])
+    proc = subprocess.Popen(["true"], env=TOOL_ENV)
     proc.wait()
     r = run_heapscope("attach", str(proc.pid))
     assert r.returncode == preflight.NO_PROCESS
@@ -394,7 +385,7 @@ def test_no_such_process():
 
 
 def test_not_python():
-    proc = subprocess.Popen(["sleep", "30"])
+    proc = subprocess.Popen(["sleep", "30"], env=TOOL_ENV)
     try:
         time.sleep(0.1)
         r = run_heapscope("attach", str(proc.pid))
