@@ -454,6 +454,7 @@ def test_no_permission(target):
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
+            *(["env", f"LD_PRELOAD={os.environ['LD_PRELOAD']}"] if os.environ.get("LD_PRELOAD") else []),
             sys.executable,
             "-m",
             "heapscope",
