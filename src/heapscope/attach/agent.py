@@ -78,6 +78,12 @@ def _read_request(px, path):
 
 def _analyze_args(sys, mod, directory):
     tm = sys.modules.get("_tracemalloc")
+    if tm is None and (
+        sys._xoptions.get("tracemalloc") or sys.modules["posix"].environ.get(b"PYTHONTRACEMALLOC")
+    ):
+        # Tracing since startup (-X tracemalloc, PYTHONTRACEMALLOC) imports nothing:
+        # _tracemalloc is a builtin C module, importing it runs no Python code.
+        tm = __import__("_tracemalloc")
     traceback_fn = tm._get_object_traceback if tm is not None and tm.is_tracing() else None
     home = _run.__code__.co_filename.rsplit("/", 1)[0] + "/"  # where this code was first loaded from
     exclude = [home, directory + "/", "<frozen "]

@@ -55,10 +55,16 @@ def render(report: Report, limit: int = 15) -> str:
         if report.extra.get("note"):
             lines.append(f"  ({report.extra['note']})")
     if report.leaks and report.extra.get("tracing") is False:
-        lines.append(
-            "  (allocation sites: tracing was off; heapscope check/run trace by default, "
-            "or call tracemalloc.start() before the code runs)"
-        )
+        if "attach" in report.extra:
+            lines.append(
+                "  (allocation sites: the process does not trace allocations; start it with "
+                "PYTHONTRACEMALLOC=5, or have it call tracemalloc.start())"
+            )
+        else:
+            lines.append(
+                "  (allocation sites: tracing was off; heapscope check/run trace by default, "
+                "or call tracemalloc.start() before the code runs)"
+            )
     if report.extra.get("suspects"):
         lines.append("leak suspects (retained size grew most over the runs):")
         for sus in report.extra["suspects"][:5]:

@@ -164,8 +164,10 @@ def test_attach_reports_growth_and_the_target_lives_on(target, mode):
 
 
 @needs_ptrace
-def test_allocation_sites_when_the_target_traces(target):
-    t = target("sleep", env={"ATTACH_TARGET_TRACE": "1"})
+@pytest.mark.parametrize("how", ["tracemalloc.start", "PYTHONTRACEMALLOC"])
+def test_allocation_sites_when_the_target_traces(target, how):
+    env = {"ATTACH_TARGET_TRACE": "1"} if how == "tracemalloc.start" else {"PYTHONTRACEMALLOC": "5"}
+    t = target("sleep", env=env)
     r, report = attach_json(t.pid)
     assert r.returncode == 1, r.stderr
     assert report["tracing"] is True
@@ -175,6 +177,26 @@ def test_allocation_sites_when_the_target_traces(target):
     src = open(TARGET).read().splitlines()
     assert "Leaky(n)" in src[sites[0]["line"] - 1], sites
     t.healthy()
+
+
+@needs_ptrace
+def test_the_bundled_service_example(tmp_path):
+    from conftest import EXAMPLES
+
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(EXAMPLES, "leaky_service.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().startswith("serving")
+        r = run_heapscope("attach", str(proc.pid), "--samples", "3", "--interval", "0.5")
+        assert r.returncode == 1, r.stderr
+        assert "__main__.Handler" in r.stdout and "__main__.listeners[i].__self__" in r.stdout, r.stdout
+        assert "weakref.WeakMethod" in r.stdout, r.stdout
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
 
 
 @needs_ptrace
