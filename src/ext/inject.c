@@ -69,3 +69,22 @@ PyObject *hs_mod_inject_cleanup(PyObject *module, PyObject *args, PyObject *kwar
     Py_BEGIN_ALLOW_THREADS hs_inject_cleanup(pid, tid, insn, scratch, (size_t)length, &res);
     Py_END_ALLOW_THREADS return result_dict(&res);
 }
+
+PyObject *hs_mod_inject_layout(PyObject *module, PyObject *args) {
+    int major = 0, minor = 0;
+    const hs_layout *L;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "ii:_inject_layout", &major, &minor))
+        return NULL;
+    L = hs_layout_find(major, minor);
+    if (L == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "(KKKKiKKKKiKiKKKKK)", (unsigned long long)L->rt_initialized, (unsigned long long)L->rt_finalizing,
+        (unsigned long long)L->rt_main_thread, (unsigned long long)L->rt_interp_main, L->gil_in_runtime,
+        (unsigned long long)L->gil, (unsigned long long)L->gil_size, (unsigned long long)L->gil_locked,
+        (unsigned long long)L->gil_last_holder, L->pending_in_runtime, (unsigned long long)L->pending_lock,
+        L->pending_is_mutex, (unsigned long long)L->interp_threads_head, (unsigned long long)L->ts_next,
+        (unsigned long long)L->ts_interp, (unsigned long long)L->ts_thread_id,
+        (unsigned long long)L->ts_native_thread_id);
+}
