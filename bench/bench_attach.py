@@ -159,9 +159,21 @@ def main() -> None:
             )
         else:
             print("gdb: not installed, peer not measured")
+        spinner = start(args.objects // 2, tmp, spin=True)
+        try:
+            swalls, sstops, _ = bench_heapscope(spinner.pid, args.repeat)
+        finally:
+            spinner.kill()
+            spinner.wait()
+        print(
+            f"{'spinning target: one sample, request to answer':<48} {med(swalls):>8.1f} ms {min(swalls):>7.1f} ms"
+        )
+        print(
+            f"{'spinning target: main thread ptrace-stopped':<48} {med(sstops):>8.2f} ms {min(sstops):>7.2f} ms"
+        )
         targets = {
             "attach to a report < 100 ms": med(cli) < 100,
-            "main thread stopped < 10 ms": med(stops) < 10,
+            "main thread stopped < 10 ms (sleeping, spinning)": max(med(stops), med(sstops)) < 10,
         }
         for what, ok in targets.items():
             print(f"target {what}: {'met' if ok else 'NOT met'}")

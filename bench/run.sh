@@ -6,4 +6,8 @@ cd "$(dirname "$0")/.."
 VENV=${BENCH_VENV:-build/bench-venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q objgraph pympler guppy3 .
+if [ "${1:-}" = attach ]; then
+    shift
+    exec "$VENV/bin/python" bench/bench_attach.py "$@"  # gdb, when installed, is the peer
+fi
 exec "$VENV/bin/python" bench/bench_census.py "$@"
