@@ -588,7 +588,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         }
         if (method == HS_METHOD_GILENSURE && (!parkable || holds_gil)) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-            fail(res, HS_INJ_FAILED, "process %d's main thread is %s: only a pending call is safe there",
+            fail(res, HS_INJ_NOT_PARKED, "process %d's main thread is %s: only a pending call is safe there",
                  req->pid, res->state);
             goto out;
         }

@@ -38,6 +38,7 @@ enum {
     HS_INJ_STOPPED = 7,     /* job-control stop */
     HS_INJ_FAILED = 8,      /* an injected call failed */
     HS_INJ_UNSUPPORTED = 9, /* version or architecture */
+    HS_INJ_NOT_PARKED = 10, /* gilensure asked for, but the main thread is not parked */
 };
 
 typedef struct {

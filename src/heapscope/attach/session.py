@@ -39,7 +39,9 @@ _ERR_CODES = {
     7: preflight.STOPPED,
     8: FAILED,
     9: preflight.UNSUPPORTED,
+    10: FAILED,
 }
+NOT_PARKED = 10  # the injector's answer when gilensure was asked for and is not safe
 METHODS = {"auto": 0, "pending": 1, "gilensure": 2}
 MODULE_KEY = "_heapscope_agent_v1"  # bump with any change to the agent's protocol
 AGENT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
@@ -263,6 +265,8 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
     code = _bootstrap(att.target_dir, key)
     last_state = ""
     pending: list[dict[str, Any]] = []
+    injected = 0
+    method = METHODS[att.method]
     try:
         while True:
             remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
@@ -272,15 +276,23 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
                 att.target.version[1],
                 att.symbols,
                 code,
-                method=METHODS[att.method],
+                method=method,
                 timeout_ms=remaining_ms,
                 die_at=att.die_at,
             )
+            if pending and res["err"] == NOT_PARKED:
+                # A retry: still not parked, and one pending call is queued already.
+                res = {"err": 0, "scratch": 0, "keep_code": 0, "method": "pending", "state": res["state"]}
+                res.update(stopped_ms=0.0, total_ms=0.0)
             _raise_for(att, res)
             last_state = str(res["state"])
-            att.injections.append(
-                Injection(str(res["method"]), float(res["stopped_ms"]), float(res["total_ms"]), last_state)
-            )
+            if "tid" in res:
+                injected += 1
+                att.injections.append(
+                    Injection(
+                        str(res["method"]), float(res["stopped_ms"]), float(res["total_ms"]), last_state
+                    )
+                )
             if res["keep_code"]:
                 pending.append(res)
             elif res["scratch"]:
@@ -299,6 +311,9 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
                         f"(main thread: {last_state}); it resumes untouched. Try again, or a longer --timeout",
                     )
                 if now > retry_at and not os.path.exists(os.path.join(host, f"claimed-{key}")):
+                    # Never queue a second pending call (the queue is small and the
+                    # target's own); only a main thread parked by now gets another try.
+                    method = METHODS["gilensure"]
                     break
                 time.sleep(0.0005 if now - retry_at < -0.95 else 0.005)
             else:
@@ -313,10 +328,11 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
         for res in pending:
             _cleanup(att, res, int(res["code_offset"]))
         raise
-    # The call that answered has compiled its string long ago; with a single
-    # pending call that is the one we know, so all of it can go.
+    # When the one injection of this request was a pending call, that call is
+    # what answered: it compiled its string long ago, so all of it can go.
+    # After a retry, the pending call may still be queued: its string stays.
     for res in pending:
-        _cleanup(att, res, int(res["scratch_len"] if len(pending) == 1 else res["code_offset"]))
+        _cleanup(att, res, int(res["scratch_len"] if injected == 1 else res["code_offset"]))
     try:
         with open(result_path) as f:
             text = f.read()
