@@ -149,7 +149,7 @@ def _work(sys, px, directory, req, own_globals):
         session = sessions.pop(req["session"], [])
         series = mod.series(session) if len(session) > 1 else []
         out["series"] = [(name, list(counts), list(sizes)) for name, counts, sizes in series]
-        types = _grew_every_time(series) if "debugtypes" not in req else req["debugtypes"].split(",")
+        types = _grew_every_time(series)
         out["leak_types"] = types
         if types and req.get("explain") == "1":
             kw = _analyze_args(sys, mod, directory)
@@ -184,7 +184,7 @@ def _work(sys, px, directory, req, own_globals):
             "implementation": "CPython",
             "pid": str(px.getpid()),
             "time": req.get("time", ""),
-            "argv": " ".join(sys.argv).replace("\n", " "),
+            "argv": " ".join(a for a in sys.argv if type(a) is str).replace("\n", " "),  # no user code
             "heapscope": req.get("version", ""),
             "attached": "1",
         }
