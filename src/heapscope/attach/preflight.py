@@ -258,6 +258,12 @@ def check(pid: int) -> Target:
     try:
         path, local, _bias, syms = _find_python(pid)
     except PermissionError:
+        if os.geteuid() == 0:
+            raise AttachError(
+                PERMISSION,
+                f"cannot read process {pid}'s memory map even as root: it is protected (another user "
+                "namespace or a security policy); run heapscope where that process's owner can trace it",
+            ) from None
         raise AttachError(
             PERMISSION, f"cannot read process {pid}'s memory map: run heapscope as its user or as root"
         ) from None
