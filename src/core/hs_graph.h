@@ -60,15 +60,19 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
 
 /*
  * Immediate dominators from a virtual root whose children are `roots`
- * (Cooper, Harvey & Kennedy, "A Simple, Fast Dominance Algorithm", 2001),
- * iterating in reverse postorder until nothing changes.  Needs the reverse
- * edges.  idom[v] is HS_NONE for the roots themselves (dominated only by the
- * virtual root) and for unreachable nodes.
+ * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), about 33 bytes
+ * of working memory per node).  Needs the reverse edges.  idom[v] is
+ * HS_NONE for the nodes dominated only by the virtual root (the roots,
+ * and what several roots reach) and for unreachable nodes.
  *
- * order (may be NULL, n entries) gets the reachable nodes in reverse
- * postorder and *norder their number: a node's dominator always comes
- * before it, which hs_graph_retained() relies on.
+ * order (may be NULL, n entries) gets the reachable nodes in DFS preorder
+ * and *norder their number: a node's dominator always comes before it,
+ * which hs_graph_retained() relies on.
  */
+/* Inner-loop steps of every hs_graph_dominators() call so far: the unit
+ * tests check that the work grows linearly with the graph. */
+extern unsigned long long hs_graph_dominator_steps;
+
 int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom,
                         uint32_t *order, uint32_t *norder);
 

@@ -5,10 +5,12 @@
 
 #include "sizes.h"
 #include "typename.h"
+#include "window.h"
 
 typedef struct {
     char *name;
     uintptr_t type_addr;
+    PyCFunction c_sizeof; /* the type's own C __sizeof__, or NULL (layout rules) */
     int64_t count;
     int64_t size;
 } hs_census_row;
@@ -56,13 +58,14 @@ typedef struct {
     Py_ssize_t cap;
     uintptr_t last_type;
     uint32_t last_slot;
+    PyCFunction last_sizeof;
 } hs_census_acc;
 
 static int hs__census_add(PyObject *op, void *arg) {
     hs_census_acc *a = (hs_census_acc *)arg;
     hs_census_object *c = a->c;
     uintptr_t ta = (uintptr_t)Py_TYPE(op);
-    Py_ssize_t size = hs_object_size(op);
+    Py_ssize_t size;
     uint32_t slot = (uint32_t)c->nrows;
     if (ta != a->last_type) { /* neighbours often share a type */
         int put = hs_addrmap_put(&a->slots, ta, slot, &slot);
@@ -82,11 +85,14 @@ static int hs__census_add(PyObject *op, void *arg) {
                 a->cap *= 2;
             }
             c->rows[slot].type_addr = ta;
+            c->rows[slot].c_sizeof = hs_type_sizeof(Py_TYPE(op));
             c->nrows++;
         }
         a->last_type = ta;
         a->last_slot = slot;
+        a->last_sizeof = c->rows[slot].c_sizeof;
     }
+    size = hs_object_size_by(op, a->last_sizeof);
     c->rows[a->last_slot].count++;
     c->rows[a->last_slot].size += size;
     c->count++;
@@ -110,7 +116,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     hs_census_object *c = NULL;
     PyObject *result = NULL;
     double t0 = hs__now(), t1;
-    int gc_was = -1;
+    int gc_was = -1, in_window = 0;
     hs_census_acc acc;
 
     memset(&w, 0, sizeof(w));
@@ -127,6 +133,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
         goto done;
+    hs_window_enter(); /* window.h: until the type names are read */
+    in_window = 1;
     w.index_all = keep_addresses;
     acc.c = c;
     acc.cap = 256;
@@ -144,6 +152,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     t1 = hs__now();
     if (hs__census_names(c) < 0)
         goto done;
+    hs_window_leave();
+    in_window = 0;
     c->t_aggregate = hs__now() - t1;
     if (keep_addresses) {
         c->addrs = w.index; /* take the walk's address set over */
@@ -155,6 +165,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     result = (PyObject *)c;
     c = NULL;
 done:
+    if (in_window)
+        hs_window_leave();
     hs_walk_clear(&w);
     hs_addrmap_destroy(&acc.slots);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)

@@ -317,7 +317,16 @@ static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
 }
 #else
 #define HS_FRAME_LOCALS_ARE_ROOTS 0
+/* Only a function's frame: its f_locals is a plain dict that C fills.  A
+ * module or class body's namespace may be any mapping, whose __setitem__ or
+ * items() could run Python code inside the raw-pointer window.  NULL with no
+ * exception for those. */
 static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
+    PyCodeObject *co = PyFrame_GetCode(f);
+    int optimized = (co->co_flags & CO_OPTIMIZED) != 0;
+    Py_DECREF(co);
+    if (!optimized)
+        return NULL;
     return PyObject_GetAttrString((PyObject *)f, "f_locals");
 }
 #endif

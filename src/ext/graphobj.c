@@ -12,6 +12,7 @@
 #include "sizes.h"
 #include "typename.h"
 #include "walk.h"
+#include "window.h"
 
 /* Root tiers, in the order the path search prefers them.  0: not a root. */
 enum {
@@ -115,6 +116,8 @@ typedef struct {
     uint32_t count;
     uintptr_t last_type;
     uint32_t last_id;
+    PyCFunction *type_sizeof; /* per type id: its own C __sizeof__, or NULL */
+    PyCFunction last_sizeof;
 } hs_type_acc;
 
 static int hs__type_acc_add(PyObject *op, void *arg) {
@@ -147,18 +150,25 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
             if (s->ntypes == a->type_cap) {
                 size_t ncap = a->type_cap < 256 ? 256 : a->type_cap * 2;
                 uintptr_t *t = PyMem_RawRealloc(s->type_addr, ncap * sizeof(uintptr_t));
+                PyCFunction *f;
                 if (t == NULL)
                     goto nomem;
                 s->type_addr = t;
+                f = PyMem_RawRealloc(a->type_sizeof, ncap * sizeof(PyCFunction));
+                if (f == NULL)
+                    goto nomem;
+                a->type_sizeof = f;
                 a->type_cap = ncap;
             }
+            a->type_sizeof[s->ntypes] = hs_type_sizeof(Py_TYPE(op));
             s->type_addr[s->ntypes++] = ta;
         }
         a->last_type = ta;
         a->last_id = id;
+        a->last_sizeof = a->type_sizeof[id];
     }
     s->type_id[a->count] = a->last_id;
-    s->size[a->count] = (uint64_t)hs_object_size(op);
+    s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
     a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
                               ? UINT32_MAX
                               : (uint32_t)Py_REFCNT(op);
@@ -497,9 +507,12 @@ static PyObject *hs__type_str(const hs_snapshot_object *s, uint32_t v) {
  * The shown path starts at the last module on it when there is one, so
  * "sys.modules -> module -> __dict__" never clutters the story.
  */
+#define HS_PATH_HEAD 32 /* hops shown before an elided middle */
+#define HS_PATH_TAIL 16 /* and after it */
+
 static PyObject *hs__render_path(hs_live *L, uint32_t v) {
     hs_snapshot_object *s = L->s;
-    uint32_t len = 0, i, anchor = HS_NONE, start = 0, modidx = HS_NONE;
+    uint32_t len = 0, i, anchor = HS_NONE, start = 0, modidx = HS_NONE, cut_from = HS_NONE, cut_to = HS_NONE;
     uint32_t *nodes = hs__path_nodes(s, v, &len);
     hs_label *labels = NULL;
     PyObject *result = NULL, *path = NULL, *hops = NULL, *root = NULL, *text = NULL, *general = NULL;
@@ -518,9 +531,26 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
         PyErr_NoMemory();
         goto done;
     }
-    for (i = 1; i < len; i++)
+    /* The anchor: the last module or module dict on the path. */
+    for (i = 0; i < len; i++)
+        if (hs__module_of(L, nodes[i]) != HS_NONE && nodes[i] != v) {
+            anchor = i;
+            modidx = hs__module_of(L, nodes[i]);
+        }
+    start = anchor != HS_NONE ? anchor : 0;
+    /* A path of thousands of hops (a long linked list) is shown by its
+     * first and last hops; the middle is one elided hop.  Labels are
+     * computed only for what is shown (and its neighbours, for merging). */
+    if (len - start > HS_PATH_HEAD + HS_PATH_TAIL + 8) {
+        cut_from = start + HS_PATH_HEAD;
+        cut_to = len - HS_PATH_TAIL;
+    }
+    for (i = 1; i < len; i++) {
+        if (i > cut_from && i + 1 < cut_to)
+            continue;
         if (hs_label_edge(L->objs[nodes[i - 1]], L->objs[nodes[i]], &labels[i]) < 0)
             goto done;
+    }
     /* A module's globals read as attributes: "mod.__dict__['x']" is "mod.x". */
     for (i = 1; i < len; i++) {
         if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL &&
@@ -552,16 +582,9 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
             labels[i].kind = HS_L_OWNDICT; /* hidden */
         }
     }
-    /* The anchor: the last module or module dict on the path. */
-    for (i = 0; i < len; i++)
-        if (hs__module_of(L, nodes[i]) != HS_NONE && nodes[i] != v) {
-            anchor = i;
-            modidx = hs__module_of(L, nodes[i]);
-        }
     if (anchor != HS_NONE) {
         PyObject *modname = PyList_GET_ITEM(L->modnames, modidx);
         uint32_t j = anchor + 1;
-        start = anchor;
         first = PyUnicode_FromFormat("%U", modname);
         while (j < len && labels[j].kind == HS_L_OWNDICT && labels[j].exact == NULL)
             j++;
@@ -611,6 +634,25 @@ static PyObject *hs__render_path(hs_live *L, uint32_t v) {
         goto done;
     for (i = start; i < len; i++) {
         PyObject *hop, *lab, *gen;
+        if (i == cut_from) {
+            /* One hop stands for the elided middle. */
+            PyObject *el = PyUnicode_FromFormat(" -> ... %u more hops ...", cut_to - cut_from);
+            if (el == NULL || PyList_Append(path, el) < 0) {
+                Py_XDECREF(el);
+                goto done;
+            }
+            hop = Py_BuildValue("{sssOsOsI}", "type", "...", "address", Py_None, "label", el, "elided",
+                                cut_to - cut_from);
+            PyUnicode_Append(&text, el);
+            PyUnicode_AppendAndDel(&general, el);
+            if (hop == NULL || text == NULL || general == NULL || PyList_Append(hops, hop) < 0) {
+                Py_XDECREF(hop);
+                goto done;
+            }
+            Py_DECREF(hop);
+            i = cut_to - 1;
+            continue;
+        }
         if (i > start) {
             if (labels[i].kind == HS_L_OWNDICT && labels[i].exact == NULL)
                 continue;
@@ -909,29 +951,50 @@ static PyObject *hs__site(PyObject *tb, PyObject *exclude) {
     return i > 0 ? Py_NewRef(PyTuple_GET_ITEM(tb, 0)) : NULL;
 }
 
-/* allocated_at for the top stories: tracemalloc's traceback of up to 200
- * objects per story, counted by their innermost frame outside `exclude`. */
-static int hs__story_sites(hs_live *L, PyObject *list, const hs_story *stories, uint32_t nstories,
-                           const uint8_t *leaked, const uint32_t *shape, hs_addrmap *story_of,
-                           PyObject *tb_fn, PyObject *exclude) {
-    uint32_t *rank = NULL, *sampled = NULL, t, v, nshown = (uint32_t)PyList_GET_SIZE(list);
-    PyObject **sites = NULL;
+/* Objects whose allocation sites are looked up once the window closes:
+ * strong references taken inside it, with the rank of their story. */
+typedef struct {
+    PyObject **obj;
+    uint32_t *rank;
+    uint32_t n;
+    uint32_t nshown;
+} hs_site_samples;
+
+static void hs__samples_clear(hs_site_samples *sm) {
+    uint32_t i;
+    for (i = 0; i < sm->n; i++)
+        Py_DECREF(sm->obj[i]); /* outside the window: a __del__ may run here */
+    PyMem_RawFree(sm->obj);
+    PyMem_RawFree(sm->rank);
+    memset(sm, 0, sizeof(*sm));
+}
+
+/* Inside the window: up to 200 objects of each shown story, held strongly
+ * so that tracemalloc can be asked about them after the window. */
+static int hs__sample_sites(hs_live *L, uint32_t nshown, const hs_story *stories, uint32_t nstories,
+                            const uint8_t *leaked, const uint32_t *shape, hs_addrmap *story_of,
+                            hs_site_samples *sm) {
+    uint32_t *rank = NULL, *sampled = NULL, t, v, cap = 0;
     int rc = -1;
     rank = PyMem_RawMalloc(((size_t)nstories + 1) * sizeof(uint32_t));
     sampled = PyMem_RawCalloc((size_t)nshown + 1, sizeof(uint32_t));
-    sites = PyMem_RawCalloc((size_t)nshown + 1, sizeof(PyObject *));
-    if (rank == NULL || sampled == NULL || sites == NULL) {
+    if (rank == NULL || sampled == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     for (t = 0; t < nstories; t++)
         rank[stories[t].orig] = t;
     for (t = 0; t < nshown; t++)
-        if ((sites[t] = PyDict_New()) == NULL)
-            goto done;
-    for (v = 0; v < L->s->n; v++) {
+        cap += stories[t].count < 200 ? (uint32_t)stories[t].count : 200;
+    sm->obj = PyMem_RawMalloc(((size_t)cap + 1) * sizeof(PyObject *));
+    sm->rank = PyMem_RawMalloc(((size_t)cap + 1) * sizeof(uint32_t));
+    sm->nshown = nshown;
+    if (sm->obj == NULL || sm->rank == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (v = 0; v < L->s->n && sm->n < cap; v++) {
         uint32_t idx, r;
-        PyObject *tb, *site, *old, *cnt;
         if (!leaked[v] || shape[v] == HS_NONE ||
             !hs_addrmap_get(story_of, ((uintptr_t)shape[v] + 1) << 4, &idx))
             continue;
@@ -939,7 +1002,39 @@ static int hs__story_sites(hs_live *L, PyObject *list, const hs_story *stories, 
         if (r >= nshown || sampled[r] >= 200)
             continue;
         sampled[r]++;
-        tb = hs_compat_object_traceback(L->objs[v], tb_fn);
+        sm->obj[sm->n] = Py_NewRef(L->objs[v]);
+        sm->rank[sm->n++] = r;
+    }
+    rc = 0;
+done:
+    PyMem_RawFree(rank);
+    PyMem_RawFree(sampled);
+    return rc;
+}
+
+/* After the window: allocated_at for the shown stories, from tracemalloc's
+ * traceback of each sampled object, counted by the innermost frame outside
+ * `exclude`. */
+static int hs__story_sites(PyObject *list, const hs_site_samples *sm, PyObject *tb_fn, PyObject *exclude) {
+    uint32_t *sampled = NULL, t, k, nshown = sm->nshown;
+    PyObject **sites = NULL;
+    int rc = -1;
+    if (list == NULL || !PyList_Check(list) || (Py_ssize_t)nshown > PyList_GET_SIZE(list))
+        return 0;
+    sampled = PyMem_RawCalloc((size_t)nshown + 1, sizeof(uint32_t));
+    sites = PyMem_RawCalloc((size_t)nshown + 1, sizeof(PyObject *));
+    if (sampled == NULL || sites == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (t = 0; t < nshown; t++)
+        if ((sites[t] = PyDict_New()) == NULL)
+            goto done;
+    for (k = 0; k < sm->n; k++) {
+        uint32_t r = sm->rank[k];
+        PyObject *tb, *site, *old, *cnt;
+        sampled[r]++;
+        tb = hs_compat_object_traceback(sm->obj[k], tb_fn);
         if (tb == NULL)
             goto done;
         site = hs__site(tb, exclude);
@@ -964,13 +1059,13 @@ static int hs__story_sites(hs_live *L, PyObject *list, const hs_story *stories, 
         Py_DECREF(site);
     }
     for (t = 0; t < nshown; t++) {
-        PyObject *d = PyList_GET_ITEM(list, t), *out = PyList_New(0), *k, *val;
+        PyObject *d = PyList_GET_ITEM(list, t), *out = PyList_New(0), *key, *val;
         Py_ssize_t pos = 0;
         if (out == NULL)
             goto done;
-        while (PyDict_Next(sites[t], &pos, &k, &val)) {
-            PyObject *e = Py_BuildValue("{sOsOsO}", "file", PyTuple_GET_ITEM(k, 0), "line",
-                                        PyTuple_GET_ITEM(k, 1), "count", val);
+        while (PyDict_Next(sites[t], &pos, &key, &val)) {
+            PyObject *e = Py_BuildValue("{sOsOsO}", "file", PyTuple_GET_ITEM(key, 0), "line",
+                                        PyTuple_GET_ITEM(key, 1), "count", val);
             if (e == NULL || PyList_Append(out, e) < 0) {
                 Py_XDECREF(e);
                 Py_DECREF(out);
@@ -994,56 +1089,18 @@ done:
         for (t = 0; t < nshown; t++)
             Py_XDECREF(sites[t]);
     PyMem_RawFree(sites);
-    PyMem_RawFree(rank);
     PyMem_RawFree(sampled);
     return rc;
 }
 
-/* Is a resource object (file, socket) still open?  Reads its `closed`
- * attribute only when that is a getset descriptor, which only C code can
- * define, and calls the descriptor directly (no __getattribute__), so no
- * Python code runs.  1 open, 0 closed or not a resource. */
-static int hs__is_open_resource(PyObject *o) {
-    PyObject *mro = Py_TYPE(o)->tp_mro, *descr = NULL, *closed;
-    Py_ssize_t i;
-    int r;
-    if (mro == NULL || !PyTuple_Check(mro))
-        return 0;
-    for (i = 0; i < PyTuple_GET_SIZE(mro) && descr == NULL; i++) {
-        PyObject *d = hs_compat_type_dict((PyTypeObject *)PyTuple_GET_ITEM(mro, i)), *key, *value;
-        Py_ssize_t pos = 0;
-        if (d == NULL)
-            continue;
-        while (PyDict_Next(d, &pos, &key, &value))
-            if (PyUnicode_CheckExact(key) && PyUnicode_CompareWithASCIIString(key, "closed") == 0) {
-                descr = Py_NewRef(value);
-                break;
-            }
-        Py_DECREF(d);
-    }
-    if (descr == NULL)
-        return 0;
-    if (!PyObject_TypeCheck(descr, &PyGetSetDescr_Type)) {
-        Py_DECREF(descr);
-        return 0;
-    }
-    closed = Py_TYPE(descr)->tp_descr_get(descr, o, (PyObject *)Py_TYPE(o));
-    Py_DECREF(descr);
-    if (closed == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    r = PyObject_IsTrue(closed);
-    Py_DECREF(closed);
-    if (r < 0) {
-        PyErr_Clear();
-        return 0;
-    }
-    return !r;
-}
-
-static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baseline, Py_ssize_t max_stories,
-                             PyObject *tb_fn, PyObject *exclude, int open_only) {
+/*
+ * Leaked objects: instances of the named types (or, with `subjects`, those
+ * objects) not in the baseline census, grouped into stories.  With
+ * `samples`, objects whose allocation sites the caller looks up once the
+ * window has closed.
+ */
+static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObject *baseline,
+                             Py_ssize_t max_stories, hs_site_samples *samples) {
     hs_snapshot_object *s = L->s;
     uint8_t *wanted = NULL, *leaked = NULL;
     uint32_t *shape = NULL, *stack = NULL, *anc = NULL, v, t, nstories = 0, unreached = 0, tool_held = 0;
@@ -1077,16 +1134,23 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
             if (strcmp(s->type_names[t], want) == 0)
                 wanted[t] = 1;
     }
-    for (v = 0; v < s->n; v++) {
+    for (v = 0; v < s->n; v++)
         shape[v] = HS_NONE;
-        if (!wanted[s->type_id[v]])
-            continue;
-        if (baseline != NULL && hs_census_has_address(baseline, s->addr[v]) == 1)
-            continue;
-        if (open_only && !hs__is_open_resource(L->objs[v]))
-            continue;
-        leaked[v] = 1;
-    }
+    if (subjects != NULL) {
+        /* Chosen by the caller before the window (e.g. files still open). */
+        for (i = 0; i < PySequence_Fast_GET_SIZE(subjects); i++) {
+            uint32_t x = hs__node(s, PySequence_Fast_GET_ITEM(subjects, i));
+            if (x != HS_NONE)
+                leaked[x] = 1;
+        }
+    } else
+        for (v = 0; v < s->n; v++)
+            if (wanted[s->type_id[v]])
+                leaked[v] = 1;
+    if (baseline != NULL)
+        for (v = 0; v < s->n; v++)
+            if (leaked[v] && hs_census_has_address(baseline, s->addr[v]) == 1)
+                leaked[v] = 0;
     /* anc[v]: the nearest strict dominator of v that is leaked.  A story
      * leaves out objects retained by a leaked object of the same type, so
      * a leaked linked list is counted once; objects inside a leaked object
@@ -1163,8 +1227,8 @@ static PyObject *hs__stories(hs_live *L, PyObject *type_names, PyObject *baselin
         }
         Py_DECREF(d);
     }
-    if (tb_fn != NULL && tb_fn != Py_None &&
-        hs__story_sites(L, list, stories, nstories, leaked, shape, &story_of, tb_fn, exclude) < 0)
+    if (samples != NULL && hs__sample_sites(L, (uint32_t)PyList_GET_SIZE(list), stories, nstories, leaked,
+                                            shape, &story_of, samples) < 0)
         goto done;
     result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", nstories, "unreached", unreached,
                            "tool_held", tool_held);
@@ -1344,12 +1408,14 @@ static int hs__compute_dominators(hs_snapshot_object *s) {
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"objects",  "types",        "baseline",     "max_stories", "dominators", "top",
-                             "tool_dir", "traceback_fn", "site_exclude", "open_only",   "own",        NULL};
+                             "tool_dir", "traceback_fn", "site_exclude", "subjects",    "own",        NULL};
     hs_state *st = get_heapscope_state(module);
     PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
     PyObject *tb_fn = Py_None, *site_exclude = NULL, *own = NULL, *own_fast = NULL;
+    PyObject *subjects = NULL, *subjects_fast = NULL;
     Py_ssize_t max_stories = 10, top = 0, i;
-    int dominators = 1, gc_was = -1, open_only = 0;
+    int dominators = 1, gc_was = -1, in_window = 0;
+    hs_site_samples samples;
     const char *tool_dir = NULL;
     hs_walk w;
     hs_live L;
@@ -1362,11 +1428,16 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset(&w, 0, sizeof(w));
     memset(&L, 0, sizeof(L));
     memset(&tacc, 0, sizeof(tacc));
+    memset(&samples, 0, sizeof(samples));
     L.sysmodules = HS_NONE;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!pO:analyze", kwlist, &objects, &types,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!OO:analyze", kwlist, &objects, &types,
                                      &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
-                                     &PyTuple_Type, &site_exclude, &open_only, &own))
+                                     &PyTuple_Type, &site_exclude, &subjects, &own))
         return NULL;
+    if (hs_window_open()) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: analyze() called from inside a heap walk");
+        return NULL;
+    }
     if (baseline != Py_None && Py_TYPE(baseline) != st->census_type) {
         PyErr_SetString(PyExc_TypeError, "baseline must be a Census taken with keep_addresses=True");
         return NULL;
@@ -1385,6 +1456,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         own == NULL || own == Py_None ? PyTuple_New(0) : PySequence_Fast(own, "own must be a sequence");
     if (own_fast == NULL)
         goto done;
+    if (subjects != NULL && subjects != Py_None) {
+        subjects_fast = PySequence_Fast(subjects, "subjects must be a sequence");
+        if (subjects_fast == NULL)
+            goto done;
+    }
     types_list = types ? PySequence_List(types) : PyList_New(0);
     if (types_list == NULL)
         goto done;
@@ -1403,6 +1479,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
         goto done;
+    /* The raw-pointer window (window.h) opens with the listing and closes
+     * after the last use of L.objs, below: nothing in between may run
+     * Python code or release the GIL. */
+    hs_window_enter();
+    in_window = 1;
     if (hs_addrmap_init(&tacc.types, 1024, 1) != HS_OK) {
         PyErr_NoMemory();
         goto done;
@@ -1442,13 +1523,13 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     /* The caller's own containers are not paths; the objects asked about
      * are not their own roots. */
     {
-        uint32_t a = hs__node(s, objects), b = hs__node(s, objs_fast), c = hs__node(s, types_list);
-        if (a != HS_NONE)
-            L.skip[a] = 1;
-        if (b != HS_NONE)
-            L.skip[b] = 1;
-        if (c != HS_NONE)
-            L.skip[c] = 1;
+        const void *mine[] = {objects, objs_fast, types_list, subjects, subjects_fast};
+        size_t k;
+        for (k = 0; k < sizeof(mine) / sizeof(mine[0]); k++) {
+            uint32_t a = hs__node(s, mine[k]);
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
     }
     for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
         uint32_t x = hs__node(s, PySequence_Fast_GET_ITEM(objs_fast, i));
@@ -1503,9 +1584,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         Py_DECREF(d);
     }
     Py_CLEAR(item);
-    if (PyList_GET_SIZE(types_list) > 0) {
-        item = hs__stories(&L, types_list, baseline == Py_None ? NULL : baseline, max_stories, tb_fn,
-                           site_exclude, open_only);
+    if (PyList_GET_SIZE(types_list) > 0 || subjects_fast != NULL) {
+        item = hs__stories(&L, types_list, subjects_fast, baseline == Py_None ? NULL : baseline, max_stories,
+                           tb_fn != Py_None ? &samples : NULL);
         if (item == NULL || PyDict_SetItemString(answers, "leaks", item) < 0)
             goto done;
         Py_CLEAR(item);
@@ -1517,17 +1598,32 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     s->names = hs__node_names(&L);
     if (s->names == NULL)
         goto done;
+    /* The window closes: from here on only the samples' strong references
+     * are dereferenced. */
+    L.objs = NULL;
+    hs_window_leave();
+    in_window = 0;
+    if (samples.nshown > 0) {
+        PyObject *leaks = PyDict_GetItemString(answers, "leaks"); /* borrowed; str key, our dict */
+        if (hs__story_sites(leaks ? PyDict_GetItemString(leaks, "stories") : NULL, &samples, tb_fn,
+                            site_exclude) < 0)
+            goto done;
+    }
     s->seconds[3] = hs__now() - t1;
     s->results = answers;
     answers = NULL;
     result = (PyObject *)s;
     s = NULL;
 done:
+    if (in_window)
+        hs_window_leave();
+    hs__samples_clear(&samples);
     hs_walk_clear(&w);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
         Py_CLEAR(result);
     hs_addrmap_destroy(&tacc.types);
     PyMem_RawFree(tacc.refcnt);
+    PyMem_RawFree(tacc.type_sizeof);
     PyMem_RawFree(L.skip);
     PyMem_RawFree(L.root_cells);
     PyMem_RawFree(exclude);
@@ -1538,6 +1634,7 @@ done:
     Py_XDECREF(answers);
     Py_XDECREF(objs_fast);
     Py_XDECREF(own_fast);
+    Py_XDECREF(subjects_fast);
     Py_XDECREF(types_list);
     Py_XDECREF(s);
     return result;
@@ -1709,7 +1806,9 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
         if (lines == NULL)
             return NULL;
         while (PyDict_Next(s->names, &pos, &key, &val)) {
-            PyObject *line = PyUnicode_FromFormat("%S\t%S\n", key, val);
+            PyObject *line = PyUnicode_Check(key) && PyUnicode_Check(val)
+                                 ? PyUnicode_FromFormat("%U\t%U\n", key, val)
+                                 : PyUnicode_FromString("");
             if (line == NULL || PyList_Append(lines, line) < 0) {
                 Py_XDECREF(line);
                 Py_DECREF(lines);

@@ -32,22 +32,47 @@ PyObject *hs_describe(PyObject *obj) {
     return PyUnicode_FromFormat("<%s at %p>", Py_TYPE(obj)->tp_name, (void *)obj);
 }
 
-/* The key as the label shows it: by value for atoms, by type otherwise. */
+/* The key as the label shows it: by value for atoms, by type otherwise.
+ *
+ * Runs inside the raw-pointer window (see graphobj.c), so it must not call
+ * anything that can run Python code.  int's repr cannot be used: CPython's
+ * decimal conversion calls PyErr_CheckSignals() once per digit, which runs
+ * the program's Python signal handlers, whose eval loop may hand the GIL to
+ * another thread (that freed objects under the walk: issue #11).  Ints are
+ * formatted here from a C long long.  PyObject_Repr() itself, and "%R" in
+ * PyUnicode_FromFormat(), call PyErr_CheckSignals() first: the str, bytes
+ * and float reprs are called through their type's tp_repr slot instead. */
 static PyObject *hs__key_text(PyObject *key) {
     if (PyUnicode_CheckExact(key)) {
         if (PyUnicode_GET_LENGTH(key) > 60) {
-            PyObject *head = PyUnicode_Substring(key, 0, 57), *r;
+            PyObject *head = PyUnicode_Substring(key, 0, 57), *r, *dots;
             if (head == NULL)
                 return NULL;
-            r = PyUnicode_FromFormat("%R...", head);
+            r = PyUnicode_Type.tp_repr(head);
             Py_DECREF(head);
+            if (r == NULL)
+                return NULL;
+            dots = PyUnicode_FromString("...");
+            PyUnicode_AppendAndDel(&r, dots);
             return r;
         }
-        return PyObject_Repr(key);
+        return PyUnicode_Type.tp_repr(key); /* unicode_repr: pure C */
     }
-    if (PyLong_CheckExact(key) || PyBool_Check(key) || PyFloat_CheckExact(key) || key == Py_None ||
-        (PyBytes_CheckExact(key) && PyBytes_GET_SIZE(key) <= 40))
-        return PyObject_Repr(key); /* built-in C repr: no user code */
+    if (PyBool_Check(key))
+        return PyUnicode_FromString(key == Py_True ? "True" : "False");
+    if (key == Py_None)
+        return PyUnicode_FromString("None");
+    if (PyLong_CheckExact(key)) {
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(key, &overflow);
+        if (x == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        else if (!overflow)
+            return PyUnicode_FromFormat("%lld", x);
+        return PyUnicode_FromString("<int>");
+    }
+    if (PyFloat_CheckExact(key) || (PyBytes_CheckExact(key) && PyBytes_GET_SIZE(key) <= 40))
+        return Py_TYPE(key)->tp_repr(key); /* float_repr, bytes_repr: pure C, no signal checks */
     return PyUnicode_FromFormat("<%s>", Py_TYPE(key)->tp_name);
 }
 
@@ -123,7 +148,7 @@ static int hs__label_frame_local(PyObject *frame, PyObject *child, hs_label *out
             PyErr_Clear();
             return 0;
         }
-        items = PyMapping_Items(locals);
+        items = PyDict_CheckExact(locals) ? PyDict_Items(locals) : NULL; /* never a mapping's .items() */
         Py_DECREF(locals);
         if (items == NULL) {
             PyErr_Clear();

@@ -5,8 +5,10 @@
 #include "census.h"
 #include "graphobj.h"
 #include "inject.h"
+#include "instances.h"
 #include "sizes.h"
 #include "state.h"
+#include "window.h"
 
 static PyObject *hs_mod_census(PyObject *module, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"keep_addresses", NULL};
@@ -25,6 +27,11 @@ static PyObject *hs_mod_object_size(PyObject *module, PyObject *obj) {
     return PyLong_FromSsize_t(hs_object_size(obj));
 }
 
+static PyObject *hs_mod_window_open(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    (void)module;
+    return PyBool_FromLong(hs_window_open());
+}
+
 static PyMethodDef hs_methods[] = {
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
@@ -32,6 +39,11 @@ static PyMethodDef hs_methods[] = {
      "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
     {"object_size", hs_mod_object_size, METH_O,
      "object_size(obj) -> shallow size as the census computes it."},
+    {"instances", hs_instances, METH_O,
+     "instances(type_names) -> every live object of those types (strong references)."},
+    {"_window_open", hs_mod_window_open, METH_NOARGS,
+     "_window_open() -> is a heap walk holding raw pointers right now?  (Anyone who can ask while it is "
+     "open proves a bug.)"},
     HS_GRAPH_METHODS HS_INJECT_METHODS{NULL, NULL, 0, NULL},
 };
 

@@ -19,10 +19,67 @@ static Py_ssize_t hs__unicode_size(PyObject *op) {
     return (Py_ssize_t)sizeof(PyUnicodeObject) + (len + 1) * (Py_ssize_t)a->state.kind;
 }
 
+/* Types whose size the layout rules below compute exactly. */
+static int hs__layout_sized(PyTypeObject *tp) {
+    return PyType_FastSubclass(tp, Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_LONG_SUBCLASS |
+                                       Py_TPFLAGS_DICT_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
+                                       Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS |
+                                       Py_TPFLAGS_TYPE_SUBCLASS) ||
+           PyType_IsSubtype(tp, &PySet_Type) || PyType_IsSubtype(tp, &PyFrozenSet_Type) ||
+           PyType_IsSubtype(tp, &PyByteArray_Type) || tp == &PyCode_Type;
+}
+
+PyCFunction hs_type_sizeof(PyTypeObject *tp) {
+    PyObject *mro = tp->tp_mro;
+    Py_ssize_t i;
+    if (mro == NULL || !PyTuple_Check(mro) || hs__layout_sized(tp))
+        return NULL;
+    /* The first __sizeof__ along the MRO, found by scanning each class dict
+     * for an exact str key: a lookup could call a key's Python __eq__. */
+    for (i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        PyObject *d = hs_compat_type_dict(base), *key, *value;
+        Py_ssize_t pos = 0;
+        PyCFunction fn = NULL;
+        int found = 0;
+        if (d == NULL)
+            continue;
+        while (PyDict_Next(d, &pos, &key, &value))
+            if (PyUnicode_CheckExact(key) && PyUnicode_CompareWithASCIIString(key, "__sizeof__") == 0) {
+                found = 1;
+                /* Only a method written in C, taking no arguments, and not
+                 * object's own (which is the layout rule). */
+                if (Py_IS_TYPE(value, &PyMethodDescr_Type) && base != &PyBaseObject_Type) {
+                    PyMethodDef *def = ((PyMethodDescrObject *)value)->d_method;
+                    if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0 &&
+                        (def->ml_flags & METH_NOARGS))
+                        fn = def->ml_meth;
+                }
+                break;
+            }
+        Py_DECREF(d);
+        if (found)
+            return fn;
+    }
+    return NULL;
+}
+
 Py_ssize_t hs_object_size(PyObject *op) {
+    return hs_object_size_by(op, hs_type_sizeof(Py_TYPE(op)));
+}
+
+Py_ssize_t hs_object_size_by(PyObject *op, PyCFunction c_sizeof) {
     PyTypeObject *tp = Py_TYPE(op);
     Py_ssize_t size;
 
+    if (c_sizeof != NULL) {
+        PyObject *r = c_sizeof(op, NULL);
+        size = r != NULL && PyLong_CheckExact(r) ? PyLong_AsSsize_t(r) : -1;
+        Py_XDECREF(r); /* an int: freeing it runs nothing */
+        if (size >= 0)
+            return size + hs_compat_preheader_size(tp, op);
+        PyErr_Clear(); /* it failed: fall back to the layout */
+    }
     if (PyUnicode_Check(op))
         size = hs__unicode_size(op);
     else if (PyLong_Check(op)) {

@@ -1,5 +1,7 @@
 #include "walk.h"
 
+#include "window.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -309,3 +311,4 @@ int hs_gc_resume(hs_state *st, int was_enabled) {
     }
 #endif
 }
+int hs_window_depth = 0;

@@ -201,12 +201,13 @@ def analyze(
     dominators: bool = True,
     top: int = 0,
     sites: bool = True,
-    open_only: bool = False,
+    subjects: Sequence[object] | None = None,
 ) -> Snapshot:
     """Run the C analysis; see ``_heapscope.analyze``.
 
     With ``sites`` and tracemalloc tracing, each story gets ``allocated_at``.
-    With ``open_only``, only built-in resources (files, sockets) still open count.
+    With ``subjects``, the stories are about those objects (less those in
+    ``baseline``) instead of every object of ``types``.
     """
     tb_fn = _get_object_traceback if sites and tracemalloc.is_tracing() else None
     return _heapscope.analyze(
@@ -219,7 +220,7 @@ def analyze(
         tool_dir=TOOL_DIR,
         traceback_fn=tb_fn,
         site_exclude=_SITE_EXCLUDE,
-        open_only=open_only,
+        subjects=subjects,
     )
 
 
@@ -245,7 +246,12 @@ def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Stor
     tracemalloc traces) where they were opened.  With ``baseline``, only those
     opened after it.
     """
-    snap = analyze(types=RESOURCE_TYPES, baseline=baseline, max_stories=max_stories, open_only=True)
+    # Whether a file is closed is asked here, before the analysis opens its
+    # raw-pointer window: the answer may run Python code (a wrapper asks its
+    # buffer, which may be a Python object).
+    still_open = [obj for obj in _heapscope.instances(RESOURCE_TYPES) if _is_open(obj)]
+    snap = analyze(baseline=baseline, max_stories=max_stories, subjects=still_open)
+    del still_open
     stdio = {f"sys.{n}" for n in ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")}
     return [
         story
@@ -253,6 +259,18 @@ def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Stor
         for story in stories
         if story.path.root.get("name") not in stdio
     ]
+
+
+def _is_open(obj: object) -> bool:
+    """Is this file, socket or epoll object still open?"""
+    try:
+        closed = getattr(obj, "closed", None)
+        if isinstance(closed, bool):
+            return not closed
+        fileno = getattr(obj, "fileno", None)
+        return callable(fileno) and fileno() >= 0
+    except (OSError, ValueError):
+        return False
 
 
 def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:

@@ -169,6 +169,52 @@ static void test_dominators_random(void) {
     }
 }
 
+/*
+ * A linked list of n class instances, as CPython lays it out: root -> node
+ * 0; node i -> its __dict__ (n + i) -> node i + 1; every node -> its class
+ * (2n).  Cooper-Harvey-Kennedy did quadratic work here (issue #11): the
+ * work must grow linearly, and the dominators be right.
+ */
+static unsigned long long chain_steps(uint32_t n) {
+    uint32_t N = 2 * n + 1, cls = 2 * n, i, root = 0, *idom, *order, norder = 0;
+    uint32_t (*E)[2] = malloc((size_t)3 * n * sizeof(*E));
+    size_t m = 0;
+    unsigned long long before;
+    hs_graph g;
+    for (i = 0; i < n; i++) { /* sorted by source: nodes first, then dicts */
+        E[m][0] = i;
+        E[m++][1] = n + i;
+        E[m][0] = i;
+        E[m++][1] = cls;
+    }
+    for (i = 0; i + 1 < n; i++) {
+        E[m][0] = n + i;
+        E[m++][1] = i + 1;
+    }
+    CHECK(build(&g, N, (const uint32_t (*)[2])E, m) == 0);
+    idom = malloc(N * sizeof(uint32_t));
+    order = malloc(N * sizeof(uint32_t));
+    before = hs_graph_dominator_steps;
+    CHECK(hs_graph_dominators(&g, &root, 1, idom, order, &norder) == HS_OK);
+    CHECK(norder == N);
+    CHECK(idom[0] == HS_NONE);
+    CHECK(idom[n + n / 2] == n / 2);     /* a node dominates its dict */
+    CHECK(idom[n / 2 + 1] == n + n / 2); /* which dominates the next node */
+    CHECK(idom[cls] == 0);               /* every node reaches the class: only the head dominates it */
+    hs_graph_destroy(&g);
+    free(E);
+    free(idom);
+    free(order);
+    return hs_graph_dominator_steps - before;
+}
+
+static void test_dominators_linear_on_chains(void) {
+    unsigned long long small = chain_steps(100000), big = chain_steps(1000000);
+    /* Ten times the nodes: at most about ten times the work (quadratic would be 100x). */
+    CHECK(big <= 12 * small);
+    CHECK(big <= 20ULL * 3000000ULL);
+}
+
 static void test_empty_graph(void) {
     hs_graph g;
     uint32_t parent[1];
@@ -183,6 +229,7 @@ int main(void) {
     test_csr_and_reverse();
     test_bfs_prefers_earlier_roots();
     test_dominators_random();
+    test_dominators_linear_on_chains();
     test_empty_graph();
     TEST_DONE("test_graph");
 }

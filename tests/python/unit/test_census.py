@@ -135,6 +135,65 @@ def test_sizes_match_getsizeof_for_builtin_types(obj):
     assert _heapscope.object_size(obj) == sys.getsizeof(obj)
 
 
+def _buffer_owners():
+    import array
+    import collections
+    import io
+
+    owners = [
+        array.array("d", range(100_000)),
+        collections.deque(range(1000)),
+        io.BytesIO(b"x" * 100_000),
+        io.StringIO("y" * 10_000),
+        (lambda: (yield))(),
+    ]
+    try:
+        import numpy
+
+        owners.append(numpy.zeros(100_000))
+    except ImportError:
+        pass
+    return owners
+
+
+@pytest.mark.parametrize("obj", _buffer_owners(), ids=lambda o: type(o).__name__)
+def test_sizes_of_objects_that_own_a_buffer_are_their_c_sizeof(obj):
+    # Issue #11: array.array('d', range(10**6)) counted as 80 B, a numpy array as 96 B.
+    assert _heapscope.object_size(obj) == sys.getsizeof(obj)
+    size = next(s for name, _, s in heapscope.census().rows() if name == _type_name(obj))
+    assert size >= sys.getsizeof(obj)
+
+
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+_sizeof_calls = []
+
+
+class _PythonSizeof:
+    def __sizeof__(self):
+        _sizeof_calls.append(self)  # heapscope must never call a __sizeof__ written in Python
+        return 10**9
+
+
+def test_a_python_sizeof_is_never_called():
+    obj = _PythonSizeof()
+    assert _heapscope.object_size(obj) < 1000
+    heapscope.census()
+    heapscope.why(obj)
+    assert _sizeof_calls == []
+
+
+def test_retained_size_counts_the_buffers_of_what_a_dict_holds():
+    import array
+
+    holder = {"a": array.array("d", range(200_000)), "b": bytearray(500_000)}
+    retained = heapscope.why(holder).retained_size
+    assert retained >= sys.getsizeof(holder["a"]) + sys.getsizeof(holder["b"])
+
+
 def test_heapscope_own_objects_are_left_out():
     censuses = [heapscope.census() for _ in range(3)]
     names = counts(heapscope.census())

@@ -40,3 +40,28 @@ def test_agent_side_code_imports_only_stdlib():
     text = (ROOT / "src/heapscope/attach/preflight.py").read_text()
     imports = re.findall(r"^(?:from|import)\s+([\w.]+)", text, re.M)
     assert all(not name.startswith("heapscope") for name in imports), imports
+
+
+def test_nothing_in_the_glue_checks_signals():
+    # repr()/str() of an object, and %R/%S/%A in PyUnicode_FromFormat, call
+    # PyErr_CheckSignals(), which runs Python signal handlers: inside the
+    # raw-pointer window (src/ext/window.h) that let other threads free
+    # objects under the walk (issue #11).  The glue calls tp_repr directly.
+    banned = re.compile(r"\bPyObject_(Repr|Str|ASCII)\(|PyErr_CheckSignals|\"[^\"]*%[RSA][^\"]*\"")
+    for path in sources("src/ext/*.c", "src/ext/*.h"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.lstrip().startswith(("/*", "*")):
+                continue
+            assert not banned.search(line), f"{path.name}:{n}: {line.strip()}"
+
+
+def test_every_walk_opens_the_window():
+    # A function that runs the heap walk marks the raw-pointer window first,
+    # so the tests' _window_open() probe sees every walk.
+    for path in sources("src/ext/*.c"):
+        if path.name == "walk.c":
+            continue
+        text = path.read_text()
+        for m in re.finditer(r"hs_walk_run\(", text):
+            begin = text.rfind("\nPyObject *hs_", 0, m.start())
+            assert "hs_window_enter()" in text[begin : m.start()], f"{path.name}: a walk outside the window"
