@@ -259,9 +259,9 @@ static int hs__fail(char *err, size_t errlen, int code, const char *fmt, ...) {
 }
 
 static const char *hs__secname(uint32_t id) {
-    static const char *const names[] = {"?",     "META",     "TYPENAMES", "OBJECTS",
-                                        "TIERS", "EDGE_OFF", "EDGES",     "RESULTS"};
-    return id < 8 ? names[id] : "unknown";
+    static const char *const names[] = {"?",        "META",  "TYPENAMES", "OBJECTS", "TIERS",
+                                        "EDGE_OFF", "EDGES", "RESULTS",   "NAMES"};
+    return id < 9 ? names[id] : "unknown";
 }
 
 void hs_snapdata_destroy(hs_snapdata *d) {
@@ -281,6 +281,47 @@ void hs_snapdata_destroy(hs_snapdata *d) {
     free(d->results);
     free(d->names);
     memset(d, 0, sizeof(*d));
+}
+
+/* Is p[0..len) well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) with no NUL byte?  The text sections become Python
+ * str objects and C strings. */
+int hs_utf8_valid(const uint8_t *p, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = p[i];
+        size_t need, k;
+        uint32_t cp;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            cp = c & 0x07;
+        } else
+            return 0;
+        if (len - i <= need)
+            return 0;
+        for (k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += need + 1;
+    }
+    return 1;
 }
 
 static char *hs__text(const uint8_t *p, uint64_t len) {
@@ -357,6 +398,23 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         return hs__fail(err, errlen, HS_EFORMAT, "section sizes do not agree with their record counts");
 
     rc = HS_ENOMEM;
+    /* Text sections: UTF-8 without NUL bytes (type names are NUL-separated). */
+    {
+        static const uint32_t text_ids[] = {HS_SEC_META, HS_SEC_RESULTS, HS_SEC_NAMES};
+        const uint8_t *p = sec_ptr[HS_SEC_TYPENAMES], *end = p + sec_len[HS_SEC_TYPENAMES];
+        for (i = 0; i < 3; i++)
+            if (sec_ptr[text_ids[i]] && !hs_utf8_valid(sec_ptr[text_ids[i]], (size_t)sec_len[text_ids[i]]))
+                return hs__fail(err, errlen, HS_EFORMAT, "section %s is not UTF-8 text (corrupt file)",
+                                hs__secname(text_ids[i]));
+        while (p < end) {
+            const uint8_t *z = memchr(p, 0, (size_t)(end - p));
+            size_t l = z ? (size_t)(z - p) : (size_t)(end - p);
+            if (!hs_utf8_valid(p, l))
+                return hs__fail(err, errlen, HS_EFORMAT,
+                                "section TYPENAMES: a type name is not UTF-8 (corrupt file)");
+            p += l + 1;
+        }
+    }
     out->n = n;
     out->addr = malloc((size_t)n * sizeof(uint64_t) + 1);
     out->type_id = malloc((size_t)n * sizeof(uint32_t) + 1);

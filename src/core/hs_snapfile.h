@@ -55,6 +55,8 @@ int hs_snap_write(const char *path, const hs_snapdata *d);
 /* Parses a whole file held in memory.  On error, `err` gets one sentence. */
 int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *err, size_t errlen);
 int hs_snap_read_file(const char *path, hs_snapdata *out, char *err, size_t errlen);
+/* Well-formed UTF-8 with no NUL byte (what the reader requires of text sections). */
+int hs_utf8_valid(const uint8_t *p, size_t len);
 void hs_snapdata_destroy(hs_snapdata *d);
 
 uint32_t hs_crc32(const void *data, size_t len);

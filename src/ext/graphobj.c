@@ -1806,8 +1806,8 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
         if (lines == NULL)
             return NULL;
         while (PyDict_Next(s->names, &pos, &key, &val)) {
-            PyObject *line = PyUnicode_Check(key) && PyUnicode_Check(val)
-                                 ? PyUnicode_FromFormat("%U\t%U\n", key, val)
+            PyObject *line = PyLong_Check(key) && PyUnicode_Check(val)
+                                 ? PyUnicode_FromFormat("%lu\t%U\n", PyLong_AsUnsignedLong(key), val)
                                  : PyUnicode_FromString("");
             if (line == NULL || PyList_Append(lines, line) < 0) {
                 Py_XDECREF(line);

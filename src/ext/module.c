@@ -2,6 +2,7 @@
  * heapscope._heapscope: the CPython glue.  Each function converts its
  * arguments, calls the walk or the C core, and converts the result back.
  */
+#include "agentio.h"
 #include "census.h"
 #include "graphobj.h"
 #include "inject.h"
@@ -44,7 +45,7 @@ static PyMethodDef hs_methods[] = {
     {"_window_open", hs_mod_window_open, METH_NOARGS,
      "_window_open() -> is a heap walk holding raw pointers right now?  (Anyone who can ask while it is "
      "open proves a bug.)"},
-    HS_GRAPH_METHODS HS_INJECT_METHODS{NULL, NULL, 0, NULL},
+    HS_GRAPH_METHODS HS_INJECT_METHODS HS_AGENTIO_METHODS{NULL, NULL, 0, NULL},
 };
 
 static int hs_exec(PyObject *module) {

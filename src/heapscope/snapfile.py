@@ -64,10 +64,23 @@ class LoadedSnapshot:
 
 
 def load(path: str) -> LoadedSnapshot:
-    """Read a snapshot file; SnapshotError (one sentence) when it is not a valid one."""
+    """Read a snapshot file; SnapshotError (one sentence) when it is not a valid one.
+
+    Everything read is checked: the C reader checks the binary sections
+    (sizes, ranges, checksums, UTF-8), and the stored answers are checked
+    here against the shapes the reports use, so a file with valid checksums
+    but hostile content is refused with a sentence, never a traceback.
+    """
     if not os.path.exists(path):
         raise SnapshotError(f"{path}: no such file")
-    snap, meta_text = _heapscope.load(path)
+    if not os.path.isfile(path):
+        raise SnapshotError(f"{path}: not a file (a directory or a device)")
+    try:
+        snap, meta_text = _heapscope.load(path)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read it ({exc.strerror})") from None
+    except MemoryError:
+        raise SnapshotError(f"{path}: too large to read into memory") from None
     meta = {}
     for line in (meta_text or "").splitlines():
         key, _, value = line.partition("=")
@@ -76,10 +89,62 @@ def load(path: str) -> LoadedSnapshot:
     results: dict[str, Any] = {}
     if isinstance(raw, str) and raw:
         try:
-            results = json.loads(raw)
-        except ValueError as exc:
-            raise SnapshotError(f"{path}: stored results are not valid JSON ({exc})") from None
+            parsed = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise SnapshotError(f"{path}: stored results are not valid JSON ({str(exc)[:80]})") from None
+        results = _checked_results(parsed, path)
     return LoadedSnapshot(path, snap, meta, results)
+
+
+_PATH_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "root": dict,
+    "path": list,
+    "path_text": str,
+    "hops": list,
+}
+_RETAINER_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "type": str,
+    "address": int,
+    "size": int,
+    "retained_size": int,
+    "path": dict,
+}
+
+
+def _fields(value: object, spec: dict[str, type | tuple[type, ...]], where: str, path: str) -> None:
+    if not isinstance(value, dict):
+        raise SnapshotError(f"{path}: stored results are malformed ({where} is not an object)")
+    for key, kind in spec.items():
+        if not isinstance(value.get(key), kind) or isinstance(value.get(key), bool) and kind is int:
+            raise SnapshotError(f"{path}: stored results are malformed ({where}.{key})")
+
+
+def _checked_results(parsed: object, path: str) -> dict[str, Any]:
+    """The stored answers, if they have the shapes the reports read; SnapshotError otherwise."""
+    if not isinstance(parsed, dict):
+        raise SnapshotError(f"{path}: stored results are malformed (not a JSON object)")
+    retainers = parsed.get("top_retainers", [])
+    if not isinstance(retainers, list):
+        raise SnapshotError(f"{path}: stored results are malformed (top_retainers is not a list)")
+    for i, r in enumerate(retainers):
+        where = f"top_retainers[{i}]"
+        _fields(r, _RETAINER_FIELDS, where, path)
+        _fields(r["path"], _PATH_FIELDS, where + ".path", path)
+        root = r["path"]["root"]
+        if not all(isinstance(root.get(k), str) for k in ("kind", "name")):
+            raise SnapshotError(f"{path}: stored results are malformed ({where}.path.root)")
+        if not all(isinstance(h, str) for h in r["path"]["path"]):
+            raise SnapshotError(f"{path}: stored results are malformed ({where}.path.path)")
+        for h in r["path"]["hops"]:
+            if (
+                not isinstance(h, dict)
+                or not isinstance(h.get("type"), str)
+                or not isinstance(h.get("address"), (int, type(None)))
+                or isinstance(h.get("address"), bool)
+                or not isinstance(h.get("label"), (str, type(None)))
+            ):
+                raise SnapshotError(f"{path}: stored results are malformed ({where}.path.hops)")
+    return {"top_retainers": retainers}
 
 
 def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> dict[str, Any]:

@@ -62,4 +62,25 @@ def resolve(target: str) -> Callable[[], object]:
             raise TargetError(f"{where} has no attribute {func!r} ({FORM})") from None
     if not callable(obj):
         raise TargetError(f"{target} is not callable: it is a {type(obj).__name__}")
+    needed = _required_parameters(obj)
+    if needed:
+        raise TargetError(
+            f"{target} needs arguments ({', '.join(needed)}) and heapscope calls it with none: "
+            f"give a function without parameters that calls it, e.g. def step(): {func}(...)"
+        )
     return obj  # type: ignore[return-value]
+
+
+def _required_parameters(fn: object) -> list[str]:
+    """The parameters a call with no arguments would leave unfilled."""
+    import inspect
+
+    try:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return []  # a builtin without a signature: let the call say
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]

@@ -145,6 +145,39 @@ static void test_bad_names(void) {
     release(&d);
 }
 
+static void test_text_sections_must_be_utf8(void) {
+    static char *bad_type[] = {"dict", "li\xffst", "app.Session"};
+    static const struct {
+        const char *meta, *results;
+    } cases[] = {{"python=3.11\xc0\x80\n", "{}"},                     /* overlong NUL */
+                 {"python=3.11\n", "{\"a\": \"\xed\xa0\x80\"}"},      /* a surrogate */
+                 {"python=3.11\n", "{\"a\": \"\xf4\x90\x80\x80\"}"}}; /* past U+10FFFF */
+    hs_snapdata d, r;
+    char err[256];
+    size_t len = 0, i;
+    uint8_t *buf;
+    CHECK(hs_utf8_valid((const uint8_t *)"caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\x8d", 14));
+    CHECK(!hs_utf8_valid((const uint8_t *)"a\0b", 3));
+    CHECK(!hs_utf8_valid((const uint8_t *)"\xc3", 1));
+    for (i = 0; i < 4; i++) {
+        make(&d, 5);
+        if (i == 3)
+            d.type_names = bad_type;
+        else {
+            d.meta = (char *)cases[i].meta;
+            d.results = (char *)cases[i].results;
+        }
+        CHECK(hs_snap_write("bad_text.hsnap", &d) == HS_OK);
+        buf = slurp("bad_text.hsnap", &len);
+        CHECK(buf != NULL && hs_snap_read_buffer(buf, len, &r, err, sizeof(err)) == HS_EFORMAT);
+        CHECK(strstr(err, "UTF-8") != NULL);
+        hs_snapdata_destroy(&r);
+        free(buf);
+        release(&d);
+    }
+    remove("bad_text.hsnap");
+}
+
 static void write_seeds(const char *dir) {
     char path[512];
     hs_snapdata d;
@@ -162,6 +195,7 @@ int main(int argc, char **argv) {
     test_round_trip(path);
     test_hostile_inputs(path);
     test_bad_names();
+    test_text_sections_must_be_utf8();
     remove(path);
     if (argc > 1)
         write_seeds(argv[1]);

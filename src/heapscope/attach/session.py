@@ -173,8 +173,11 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
     name = f"heapscope-{pid}-{secrets.token_hex(6)}"
     root = f"/proc/{pid}/root/tmp"
     host_dir = os.path.join(root, name)
+    remove_stale(root)
     try:
         os.mkdir(host_dir, 0o700)
+        with open(os.path.join(host_dir, "owner"), "w") as f:
+            f.write(_owner_id(os.getpid()))
         status = preflight._status(pid)
         uid, gid = int(status["Uid"].split()[1]), int(status["Gid"].split()[1])
         if os.geteuid() == 0 and (uid, gid) != (0, 0):
@@ -197,6 +200,9 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
             preflight.NAMESPACE,
             f"cannot stage heapscope's agent in process {pid}'s /tmp ({exc.strerror}): attach needs a writable /tmp in the target",
         ) from None
+    except BaseException:
+        shutil.rmtree(host_dir, ignore_errors=True)  # interrupted while staging
+        raise
     return Attached(
         target,
         symbols,
@@ -206,6 +212,50 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         method=method,
         die_at=int(os.environ.get("HEAPSCOPE_TEST_DIE_AT", "0")),
     )
+
+
+def _owner_id(pid: int) -> str:
+    """'PID START': a process and its start time (a reused PID has another)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            start = f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        start = "?"
+    return f"{pid} {start}\n"
+
+
+def remove_stale(tmp: str) -> list[str]:
+    """Remove heapscope staging directories in `tmp` whose owner is gone.
+
+    A directory is stale when the heapscope process that made it (its
+    `owner` file) no longer runs, or, for one without an owner file, when
+    the target its name carries no longer runs.  Returns what was removed.
+    """
+    removed = []
+    try:
+        names = [n for n in os.listdir(tmp) if n.startswith("heapscope-")]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(tmp, name)
+        parts = name.split("-")
+        try:
+            with open(os.path.join(path, "owner")) as f:
+                owner = f.read()
+            stale = _owner_id(int(owner.split()[0])) != owner
+        except (OSError, ValueError, IndexError):
+            stale = len(parts) == 3 and parts[1].isdigit() and not os.path.exists(f"/proc/{parts[1]}")
+            if not stale and os.path.isdir(path):
+                try:  # no owner file: an interrupted staging, stale after a minute
+                    stale = not os.path.exists(os.path.join(path, "owner")) and (
+                        time.time() - os.stat(path).st_mtime > 60
+                    )
+                except OSError:
+                    stale = False
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(name)
+    return removed
 
 
 def _bootstrap(directory: str, key: str) -> bytes:

@@ -1,15 +1,19 @@
 """The command line: one command object per subcommand (memray's shape).
 
 Each command has ``prepare_parser(parser)`` and ``run(args) -> exit code``.
-Exit codes: 0 no leak / success, 1 leak found, 2 bad usage or bad input.
+Exit codes: 0 no leak / success, 1 leak found, 2 bad usage or bad input,
+3-14 attach failures (docs/attach.md), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM); `run` and `snapshot` exit with their script's status.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from heapscope import __version__
 
@@ -63,6 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind so that every finally block cleans up (a target
+    resumed, staging removed), then exit as a terminated process."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,7 +87,25 @@ def main(argv: list[str] | None = None) -> int:
     if cmd is None:
         parser.print_help(sys.stderr)
         return 2
-    return cmd.run(args)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return cmd.run(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"heapscope: {'interrupted' if signum == signal.SIGINT else 'terminated'}", file=sys.stderr)
+        if getattr(cmd, "exit_by_signal", False):
+            # run/snapshot stand in for the script: die of the signal, as it would have.
+            sys.stderr.flush()
+            sys.stdout.flush()
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        return 128 + signum
+    except BrokenPipeError:
+        # `heapscope ... | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:

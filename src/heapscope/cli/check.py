@@ -52,7 +52,7 @@ class CheckCommand:
         def target() -> None:
             try:
                 fn()
-            except Exception as exc:  # the target's own failure, not heapscope's
+            except (Exception, SystemExit) as exc:  # the target's own failure, not heapscope's
                 raised.append(exc)
                 raise
 
@@ -65,13 +65,33 @@ class CheckCommand:
                 frames=max(1, args.frames),
                 suspects=args.suspects,
             )
+        except SystemExit as exc:
+            if not raised or exc is not raised[-1]:
+                raise
+            return error(
+                f"{args.target} called sys.exit({exc.code!r}) instead of returning: heapscope calls it "
+                "again and again, so it must return; move the exit out of it"
+            )
         except Exception as exc:
             if not raised or exc is not raised[-1]:
                 raise
-            traceback.print_exc()
+            print_user_traceback(exc)
             return error(
-                f"{args.target} raised an exception (traceback above); fix it or pick another target"
+                f"{args.target} raised {type(exc).__name__} (traceback above); fix it or pick another target"
             )
         report.target = args.target
         emit(report, args, sys.stdout)
         return 1 if report.leaked else 0
+
+
+def print_user_traceback(exc: BaseException) -> None:
+    """The traceback of the user's code only: heapscope's own frames left out."""
+    import os
+
+    import heapscope
+
+    tool = os.path.dirname(os.path.abspath(heapscope.__file__)) + os.sep
+    tb = exc.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(tool):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
-from heapscope.cli import add_report_options, emit, error
+from heapscope.cli import Terminated, add_report_options, emit, error
 from heapscope.cli.script import ScriptError, prepare
 from heapscope.reporters.text import growth_table
 from heapscope.sampler import Sampler, Ticker
@@ -24,6 +25,7 @@ def seconds(text: str) -> float:
 
 class RunCommand:
     name = "run"
+    exit_by_signal = True  # interrupted, it reports, then dies of the signal as the script would
     help = "Run a Python script as __main__; report growth every SECONDS and at exit."
 
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
@@ -63,8 +65,13 @@ class RunCommand:
         ticker = Ticker(args.every, tick) if args.every else None
         if ticker:
             ticker.start()
+        interrupted = 0  # the signal, when one stopped the script
         try:
             status = run_script()
+        except KeyboardInterrupt:
+            interrupted, status = signal.SIGINT, 130  # report what grew so far, then exit as the signal would
+        except Terminated as exc:
+            interrupted, status = exc.signum, 128 + exc.signum
         finally:
             if ticker:
                 ticker.stop()
@@ -73,4 +80,8 @@ class RunCommand:
         report.target = args.script
         report.extra["exit_code"] = status
         emit(report, args, sys.stderr)
+        if interrupted == signal.SIGINT:
+            raise KeyboardInterrupt
+        if interrupted:
+            raise Terminated(interrupted)  # a new one: the caught one and its frames were not sampled
         return status

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 import types
 from typing import Callable
 
@@ -33,12 +32,18 @@ def prepare(path: str, argv: list[str]) -> Callable[[], int]:
     sys.modules["__main__"] = main
 
     def run() -> int:
+        from heapscope.cli import Terminated
+
         try:
             exec(code, main.__dict__)
         except SystemExit as exc:
             return exit_status(exc)
-        except BaseException:
-            traceback.print_exc()
+        except (KeyboardInterrupt, Terminated):
+            raise  # the command writes what it has, then exits as the signal would
+        except BaseException as exc:
+            from heapscope.cli.check import print_user_traceback
+
+            print_user_traceback(exc)
             return 1
         return 0
 

@@ -20,6 +20,7 @@ from heapscope.cli.script import ScriptError, prepare
 
 class SnapshotCommand:
     name = "snapshot"
+    exit_by_signal = True  # interrupted, it writes the snapshot, then dies of the signal as the script would
     help = "Run a script and write its heap to a snapshot file (at exit, and on SIGUSR2)."
 
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
@@ -66,7 +67,12 @@ class SnapshotCommand:
             take(f"{args.output}.{written[0]}")
 
         signal.signal(signal.SIGUSR2, on_usr2)
-        status = run_script()
+        try:
+            status = run_script()
+        except BaseException:
+            # Ctrl-C or SIGTERM: the heap as it was is what the user came for.
+            take(args.output)
+            raise
         take(args.output)
         return status
 

@@ -34,11 +34,13 @@ def paths_to_dot(paths: Iterable[tuple[dict[str, Any], str]]) -> str:
         root = raw.get("root", {})
         prev = None
         for i, hop in enumerate(hops):
-            node = f"n{hop['address']:x}"
+            address = hop.get("address")
+            # An elided stretch of a long path has no address: a node of its own.
+            node = f"n{address:x}" if isinstance(address, int) else f"elided{len(seen_nodes)}"
             if node not in seen_nodes:
                 seen_nodes.add(node)
                 label = hop["type"]
-                if label == "type" and hop.get("label", "").startswith("."):
+                if label == "type" and (hop.get("label") or "").startswith("."):
                     label = f"class {hop['label'][1:]}"
                 attrs = ""
                 if i == 0:

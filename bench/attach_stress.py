@@ -1,0 +1,177 @@
+"""Attach again and again to a target built to be hurt, and count the harm.
+
+The target (tests/python/integration/stress_target.py) runs a 1 kHz Python
+signal handler in its main thread beside threads that build and drop
+objects, a GIL-holding C call and a spinning thread: the process that
+`heapscope attach` crashed in 7 of 194 attaches before issue #11 was fixed.
+Each attach is the user's command, `heapscope attach PID --samples 2
+--interval 0 --json`; after each one the target must be alive, neither
+stopped nor traced, still advancing, with its arithmetic intact.  A target
+that dies is counted and restarted.
+
+    python bench/attach_stress.py [--python PY ...] [-n 200] [--modes plain,trace,big]
+
+prints one row per (Python, mode): attaches, crashed, hung, left stopped,
+left traced, stuck, corrupt, exit codes, seconds per attach.  `run()` is
+what the test suite asserts on (tests/python/integration/test_attach_stress.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.path.join(ROOT, "tests", "python", "integration", "stress_target.py")
+MODES = {"plain": [], "trace": ["--trace"], "big": ["--big", "1000000"]}
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except OSError:
+        return {}
+
+
+def _heartbeat(directory: str) -> str:
+    try:
+        with open(os.path.join(directory, "hb")) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+class _Target:
+    def __init__(self, python: str, mode: str, env: dict[str, str]) -> None:
+        self.dir = tempfile.mkdtemp(prefix="hs-stress-")
+        self.proc = subprocess.Popen(
+            [python, TARGET, self.dir, *MODES[mode]], env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while not _heartbeat(self.dir):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stress target did not start: {self.proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.05)
+
+    def advancing(self, before: str, wait: float = 5.0) -> bool:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if _heartbeat(self.dir) != before:
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.02)
+        return False
+
+    def close(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return err
+
+
+def run(
+    python: str,
+    n: int,
+    mode: str = "plain",
+    heapscope: list[str] | None = None,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Attach n times; the counts of everything that went wrong.
+
+    `python` runs the target and, unless `heapscope` says otherwise, the CLI
+    (attach needs a heapscope built for the target's Python)."""
+    heapscope = heapscope or [python, "-m", "heapscope"]
+    env = dict(os.environ if env is None else env)
+    out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
+    out.update(python=python, mode=mode, attaches=n, exit_codes=collections.Counter(), failures=[])
+    target = _Target(python, mode, env)
+    started = time.monotonic()
+    try:
+        for i in range(n):
+            before = _heartbeat(target.dir)
+            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", "2", "--interval", "0", "--json"]
+            try:
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+                out["exit_codes"][r.returncode] += 1
+                if r.returncode not in (0, 1):
+                    out["failures"].append(f"attach {i}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
+            except subprocess.TimeoutExpired:
+                out["hung"] += 1
+                out["failures"].append(f"attach {i}: no answer within {timeout:g} s")
+            st = _status(target.proc.pid)
+            if target.proc.poll() is not None:
+                out["crashed"] += 1
+                err = target.close()
+                out["failures"].append(f"attach {i}: target died ({target.proc.returncode}): {err[-300:]}")
+                target = _Target(python, mode, env)
+                continue
+            if st.get("State", "")[:1] in ("T", "t"):
+                out["left_stopped"] += 1
+                out["failures"].append(f"attach {i}: target left stopped")
+                os.kill(target.proc.pid, signal.SIGCONT)
+            if st.get("TracerPid", "0") != "0":
+                out["left_traced"] += 1
+                out["failures"].append(f"attach {i}: target left traced by {st.get('TracerPid')}")
+            if not target.advancing(before):
+                out["stuck"] += 1
+                out["failures"].append(f"attach {i}: target stopped advancing")
+            if os.path.exists(os.path.join(target.dir, "corrupt")):
+                out["corrupt"] += 1
+                out["failures"].append(f"attach {i}: the target's arithmetic check failed")
+                os.unlink(os.path.join(target.dir, "corrupt"))
+    finally:
+        out["seconds_per_attach"] = (time.monotonic() - started) / max(1, n)
+        target.close()
+    return out
+
+
+def _row(r: dict[str, Any]) -> str:
+    codes = " ".join(f"{k}:{v}" for k, v in sorted(r["exit_codes"].items()))
+    return (
+        f"{r['python']:<28} {r['mode']:<6} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
+        f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
+        f"{r['seconds_per_attach']:>6.2f}  {codes}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--python", action="append", help="interpreter(s) with heapscope installed, for target and CLI; default: this one"
+    )
+    ap.add_argument("-n", type=int, default=200, help="attaches per mode (default 200)")
+    ap.add_argument("--modes", default="plain,trace,big", help="of plain, trace (tracemalloc on), big (1M objects)")
+    ap.add_argument("--big-n", type=int, default=20, help="attaches in the big mode (default 20)")
+    args = ap.parse_args()
+    print(
+        f"{'target python':<28} {'mode':<6} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
+        f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6}  exit codes"
+    )
+    bad = 0
+    for py in args.python or [sys.executable]:
+        for mode in args.modes.split(","):
+            r = run(py, args.big_n if mode == "big" else args.n, mode)
+            print(_row(r), flush=True)
+            for line in r["failures"][:5]:
+                print("    " + line)
+            bad += r["crashed"] + r["hung"] + r["left_stopped"] + r["left_traced"] + r["stuck"] + r["corrupt"]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
