@@ -7,7 +7,11 @@
 #   3. the package built with -Werror and its Python tests (pytest);
 #   4. the Python tests again with the extension built under ASan + UBSan
 #      (PYTHONMALLOC=malloc);
-#   5. the Python tests on Debian's system Python, when it is another build.
+#   5. the Python tests on Debian's system Python, when it is another build;
+#   6. the Python tests on every other CPython 3.9+ the machine has (pyenv's).
+# The Python tests include the attach stress (tests/python/integration/
+# test_attach_stress.py: 200 attaches, 50 with tracemalloc, 20 on a 1M-object
+# heap, halved under ASan).
 # Exit status: non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,11 +52,23 @@ meson setup --wipe "$WORK/core-asan" -Dpython=false -Dtests=true -Dwerror=true -
     -Db_sanitize=address,undefined >/dev/null
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson test -C "$WORK/core-asan" --print-errorlogs
 
-step "package: build with -Werror, install, Python tests"
+# The Python tests on one interpreter, in a venv of its own, with the
+# extension built with -Werror: suite NAME PYTHON [extra setup args...]
+suite() {
+    local name=$1 py=$2
+    shift 2
+    local venv=$WORK/venv-$name
+    [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
+    "$venv/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-$name" \
+        -Csetup-args=-Dwerror=true "$@" ".[test]"
+    (cd "$WORK" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
+}
+
+step "package: build with -Werror, install, Python tests ($($PY --version))"
 python -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext" -Csetup-args=-Dwerror=true ".[test]"
-status=0
-(cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python") || status=$?
-[ $status -eq 0 ] || exit $status
+(cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
 
 step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"
 AVENV=$WORK/venv-asan
@@ -62,6 +78,7 @@ AVENV=$WORK/venv-asan
 "$AVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-asan" \
     -Csetup-args=-Db_sanitize=address,undefined -Csetup-args=-Db_lundef=false -Csetup-args=-Dbuildtype=debug ".[test]"
 ASAN_LIBS="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+# The attach stress runs here too: a use-after-free in the target aborts it.
 (cd "$WORK" && LD_PRELOAD=$ASAN_LIBS PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 HEAPSCOPE_SANITIZED=1 \
     "$AVENV/bin/python" -m pytest -q -p no:cacheprovider -x "$ROOT/tests/python")
@@ -69,12 +86,17 @@ ASAN_LIBS="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so
 SYS=/usr/bin/python3
 if [ -x $SYS ] && [ "$($SYS -c 'import sys; print(sys.executable, sys.version)')" != "$("$PY" -c 'import sys; print(sys.executable, sys.version)')" ]; then
     step "Python tests on Debian's system Python ($($SYS --version), Debian $(cat /etc/debian_version 2>/dev/null))"
-    SVENV=$WORK/venv-system
-    [ -x "$SVENV/bin/python" ] || $SYS -m venv "$SVENV"
-    "$SVENV/bin/python" -m pip install -q --upgrade pip
-    "$SVENV/bin/python" -m pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
-    "$SVENV/bin/python" -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext-system" ".[test]"
-    (cd "$WORK" && "$SVENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
+    suite system "$SYS"
 fi
+
+# Every other CPython 3.9+ this machine has (pyenv's): the whole suite on each.
+main_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+for other in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3; do
+    [ -x "$other" ] || continue
+    v=$("$other" -c 'import sys; print("%d.%d" % sys.version_info[:2]) if sys.version_info >= (3, 9) else None')
+    [ -n "$v" ] && [ "$v" != "$main_version" ] || continue
+    step "Python tests on $("$other" --version) ($other)"
+    suite "py$v" "$other"
+done
 
 step "all tests passed"

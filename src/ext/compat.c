@@ -1,11 +1,15 @@
 #include "compat.h"
 
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+int hs_compat_frame_layout_ok = 0;
+#endif
+
 #if PY_VERSION_HEX < 0x030B0000
 void *hs_compat_general_lookup = NULL;
 
 /* A dict with a non-str key uses the general lookup function: remember its
  * address to recognise dicts whose tp_traverse visits the keys. */
-int hs_compat_init(void) {
+static int hs__find_general_lookup(void) {
     PyObject *d = NULL, *one = NULL;
     int rc = -1;
     d = PyDict_New();
@@ -22,3 +26,16 @@ done:
     return rc;
 }
 #endif
+
+int hs_compat_init(void) {
+#if PY_VERSION_HEX < 0x030B0000
+    return hs__find_general_lookup();
+#else
+#if PY_VERSION_HEX < 0x030E0000
+    /* The frame running this import (borrowed; NULL when imported from C). */
+    PyFrameObject *f = PyEval_GetFrame();
+    hs_compat_frame_layout_ok = f != NULL && hs_compat_frame_layout_matches(f);
+#endif
+    return 0;
+#endif
+}

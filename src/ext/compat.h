@@ -182,6 +182,10 @@ static inline Py_ssize_t hs_compat_long_ndigits(PyObject *op) {
 #define HS_LONG_MIN_DIGITS 0
 #endif
 
+/* Checks made once, at import: the dict lookup function (< 3.11), the
+ * interpreter-frame mirror (3.11-3.13).  0, or -1 with an exception. */
+int hs_compat_init(void);
+
 /* ---- dict internals ---------------------------------------------------
  * _PyDict_SizeOf() is exported by every supported version; 3.13 dropped
  * its declaration from the headers. */
@@ -205,9 +209,6 @@ typedef struct {
     uint8_t dk_log2_index_bytes;
     uint8_t dk_kind;
 } hs_compat_dictkeys_head;
-static inline int hs_compat_init(void) {
-    return 0;
-}
 static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
     PyDictObject *d = (PyDictObject *)op;
     const hs_compat_dictkeys_head *k = (const hs_compat_dictkeys_head *)d->ma_keys;
@@ -220,7 +221,6 @@ typedef struct {
     void *dk_lookup;
 } hs_compat_dictkeys_head;
 extern void *hs_compat_general_lookup;
-int hs_compat_init(void);
 static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
     PyDictObject *d = (PyDictObject *)op;
     const hs_compat_dictkeys_head *k = (const hs_compat_dictkeys_head *)d->ma_keys;
@@ -237,65 +237,73 @@ static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
  * (the graph shows them), and nothing is visited. */
 typedef int (*hs_local_fn)(PyObject *name, PyObject *value, void *arg);
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-/* Mirrors of the 3.11 layouts (Include/internal/pycore_frame.h). */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+/*
+ * 3.11-3.13: the locals live in the _PyInterpreterFrame the frame object
+ * points to, read in place.  Public API is no substitute: f_locals copies
+ * them into a dict the frame keeps (3.11/3.12), and PyFrame_GetVar() (3.12+)
+ * raises NameError for an unbound local, formatting the message with %R,
+ * which checks for signals and so runs Python signal handlers inside the
+ * raw-pointer window (window.h).  The mirrors below are checked once at
+ * import against a live frame (hs_compat_init: the interpreter frame must
+ * point back to its frame object and hold its code); if they do not match,
+ * no locals are read (frames' referents show as held by C code).
+ * Include/internal/pycore_frame.h of each version.
+ */
+#if PY_VERSION_HEX < 0x030C0000
 typedef struct {
     PyObject *f_func, *f_globals, *f_builtins, *f_locals, *f_code, *frame_obj;
     void *previous, *prev_instr;
     int stacktop;
     char is_entry, owner;
     PyObject *localsplus[1];
-} hs_compat_iframe311;
+} hs_compat_iframe;
+#define HS_IFRAME_CODE(fr) ((fr)->f_code)
+#else /* 3.12 (f_code) and 3.13 (f_executable) share the layout */
+typedef struct {
+    PyObject *f_code, *previous, *f_funcobj, *f_globals, *f_builtins, *f_locals, *frame_obj;
+    void *instr;
+    int stacktop;
+    uint16_t return_offset;
+    char owner;
+    PyObject *localsplus[1];
+} hs_compat_iframe;
+#define HS_IFRAME_CODE(fr) ((fr)->f_code)
+#endif
 typedef struct {
     PyObject_HEAD PyObject *f_back;
-    hs_compat_iframe311 *f_frame;
-} hs_compat_frame311;
+    hs_compat_iframe *f_frame;
+} hs_compat_frameobj;
+
+extern int hs_compat_frame_layout_ok;
+
+/* Does the mirror match this frame?  (Used once, at import.) */
+static inline int hs_compat_frame_layout_matches(PyFrameObject *f) {
+    hs_compat_iframe *fr = ((hs_compat_frameobj *)f)->f_frame;
+    PyCodeObject *co = PyFrame_GetCode(f);
+    int ok = fr != NULL && fr->frame_obj == (PyObject *)f && HS_IFRAME_CODE(fr) == (PyObject *)co;
+    Py_DECREF(co);
+    return ok;
+}
 
 static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
-    hs_compat_iframe311 *fr = ((hs_compat_frame311 *)f)->f_frame;
-    PyCodeObject *co = (PyCodeObject *)fr->f_code;
-    int i;
-    for (i = 0; i < co->co_nlocalsplus; i++) {
-        PyObject *v = fr->localsplus[i];
-        if (v != NULL && fn(PyTuple_GET_ITEM(co->co_localsplusnames, i), v, arg) < 0)
-            return -1;
-    }
-    return 0;
-}
-#elif PY_VERSION_HEX >= 0x030C0000
-static inline int hs__compat_visit_names(PyFrameObject *f, PyObject *names, hs_local_fn fn, void *arg) {
-    Py_ssize_t i;
-    int rc = 0;
-    if (names == NULL)
-        return -1;
-    for (i = 0; i < PyTuple_GET_SIZE(names) && rc == 0; i++) {
-        PyObject *v = PyFrame_GetVar(f, PyTuple_GET_ITEM(names, i));
-        if (v == NULL) {
-            PyErr_Clear(); /* unbound */
-            continue;
-        }
-        rc = fn(PyTuple_GET_ITEM(names, i), v, arg);
-        Py_DECREF(v);
-    }
-    Py_DECREF(names);
-    return rc;
-}
-static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
+    hs_compat_iframe *fr = ((hs_compat_frameobj *)f)->f_frame;
     PyCodeObject *co = PyFrame_GetCode(f);
-    int rc;
-    if (co == NULL)
-        return -1;
-    if (!(co->co_flags & CO_OPTIMIZED)) {
-        Py_DECREF(co); /* module or class body: its locals are a dict the graph sees */
+    int i, rc = 0;
+    if (!hs_compat_frame_layout_ok || !(co->co_flags & CO_OPTIMIZED)) {
+        Py_DECREF(co); /* a module or class body: its locals are a dict the graph sees */
         return 0;
     }
-    rc = hs__compat_visit_names(f, PyCode_GetVarnames(co), fn, arg);
-    if (rc == 0)
-        rc = hs__compat_visit_names(f, PyCode_GetCellvars(co), fn, arg);
-    if (rc == 0)
-        rc = hs__compat_visit_names(f, PyCode_GetFreevars(co), fn, arg);
+    for (i = 0; i < co->co_nlocalsplus && rc == 0; i++) {
+        PyObject *v = fr->localsplus[i];
+        if (v != NULL)
+            rc = fn(PyTuple_GET_ITEM(co->co_localsplusnames, i), v, arg);
+    }
     Py_DECREF(co);
     return rc;
+}
+static inline int hs_compat_frame_locals_read(void) {
+    return hs_compat_frame_layout_ok;
 }
 #else
 static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
@@ -303,6 +311,10 @@ static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn,
     (void)fn;
     (void)arg;
     return 0;
+}
+/* Before 3.11 the frame object holds its locals: the graph sees them. */
+static inline int hs_compat_frame_locals_read(void) {
+    return 1;
 }
 #endif
 

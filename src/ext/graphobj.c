@@ -346,8 +346,8 @@ static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
     uint32_t k;
     if (hs__note_stack(L, hs__node(L->s, value), c->tool, c->tid, c->code, c->line, name) < 0)
         return -1;
-    /* The frame also holds its cell variables' cells (3.12+ shows only
-     * their contents). */
+    /* The frame also holds its cell variables' cells (a cell whose
+       contents is this value is held by the frame too). */
     for (k = 0; k < L->nroot_cells; k++)
         if (PyCell_GET(L->objs[L->root_cells[k]]) == value &&
             hs__note_stack(L, L->root_cells[k], c->tool, c->tid, c->code, c->line, name) < 0)

@@ -77,6 +77,8 @@ static int hs_exec(PyObject *module) {
     st->gc_get_objects = PyObject_GetAttrString(gc, "get_objects");
     if (st->gc_get_objects == NULL)
         goto done;
+    if (PyModule_AddIntConstant(module, "FRAME_LOCALS_READ", hs_compat_frame_locals_read()) < 0)
+        goto done;
     if (PyModule_AddIntConstant(module, "HAVE_GC_VISIT_OBJECTS", HS_HAVE_GC_VISIT_OBJECTS) < 0)
         goto done;
     rc = 0;

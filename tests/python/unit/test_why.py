@@ -231,3 +231,23 @@ from hypothesis import strategies as st  # noqa: E402
 def test_dominators_match_the_definition(case):
     n, edges, roots = case
     assert _heapscope.dominators_of(n, edges, roots) == reference_idom(n, edges, roots)
+
+
+def test_frame_locals_are_read_in_place_with_unbound_ones_beside():
+    # 3.12+'s PyFrame_GetVar() formats a NameError for an unbound local with
+    # %R, which runs signal handlers: heapscope reads the frame itself
+    # (issue #11), checked against a live frame at import.
+    assert _heapscope.FRAME_LOCALS_READ == 1
+
+    class Held:
+        pass
+
+    def running():
+        box = [Held()]
+        w = heapscope.why(box[0])
+        later = 1  # unbound while why() runs
+        return w, later
+
+    w, _ = running()
+    assert w.path.root.get("frame", {}).get("local") == "box", w.path
+    assert w.path.text == "box[0]", w.path
