@@ -210,13 +210,9 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->skip_types[w->nskip++] = st->census_type;
     w->skip_types[w->nskip++] = st->snapshot_type;
 
-    double t0 = hs__walk_now();
-    if (hs__walk_list_tracked(w, st) < 0)
-        return -1;
-    w->seconds_list = hs__walk_now() - t0;
-    t0 = hs__walk_now();
     if (!with_graph) {
-        /* gc.freeze() moves objects out of the listing; then index them all. */
+        /* gc.freeze() moves objects out of the listing; then index them all.
+         * Asked before the listing: a method call has no place in the window. */
         PyObject *frozen = PyObject_CallMethod(st->gc_module, "get_freeze_count", NULL);
         long nfrozen;
         if (frozen == NULL)
@@ -227,6 +223,11 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
             return -1;
         w->tracked_listed = nfrozen == 0 && !w->index_all;
     }
+    double t0 = hs__walk_now();
+    if (hs__walk_list_tracked(w, st) < 0)
+        return -1;
+    w->seconds_list = hs__walk_now() - t0;
+    t0 = hs__walk_now();
     expected = (Py_ssize_t)w->ntracked * 2 + 1024;
     if (hs__walk_index_tracked(w) < 0 ||
         (with_graph && (rc = hs_graph_init(&w->graph, (size_t)expected, (size_t)expected * 3)) != HS_OK)) {

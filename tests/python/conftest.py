@@ -1,5 +1,7 @@
+import glob
 import os
 import sys
+import time
 
 import pytest
 
@@ -26,3 +28,20 @@ def run_heapscope(*args, cwd=ROOT, timeout=120, env=None):
         timeout=timeout,
         env=full_env,
     )
+
+
+def _staged():
+    return set(glob.glob("/tmp/heapscope-*"))
+
+
+@pytest.fixture(autouse=True)
+def nothing_staged_is_left_behind():
+    """Issue #11: attach's staging directories stayed when the tool was killed,
+    and the test suite left some.  After every test, none of its own remain."""
+    before = _staged()
+    yield
+    deadline = time.monotonic() + 5  # a tool just killed may still be exiting
+    while _staged() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _staged() - before
+    assert not left, f"the test left heapscope's staging behind: {sorted(left)}"

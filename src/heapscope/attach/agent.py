@@ -7,7 +7,7 @@ the GIL, in the target's main thread.  It must not disturb the target:
 * it imports nothing the target has not imported already (it reaches
   ``posix``, ``_imp`` and ``_frozen_importlib`` through ``sys.modules``),
   except heapscope's own extension, which it loads once and keeps in
-  ``sys.modules['_heapscope_agent_v1']``;
+  ``sys.modules['_heapscope_agent_v2']``;
 * it binds no names in ``__main__`` (it runs in private globals);
 * it never raises: errors go to the result file.
 
@@ -18,7 +18,7 @@ and without ``repr()`` of containers (which would create the thread's
 ``Py_Repr`` list on first use).
 """
 
-MODULE_KEY = "_heapscope_agent_v1"
+MODULE_KEY = "_heapscope_agent_v2"
 
 
 def _load(sys, px, path):

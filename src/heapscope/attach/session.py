@@ -43,7 +43,9 @@ _ERR_CODES = {
 }
 NOT_PARKED = 10  # the injector's answer when gilensure was asked for and is not safe
 METHODS = {"auto": 0, "pending": 1, "gilensure": 2}
-MODULE_KEY = "_heapscope_agent_v1"  # bump with any change to the agent's protocol
+# Bump with any change to the agent's protocol or a fix in the extension it
+# runs: a target keeps the first one loaded (v1 could crash a target, #11).
+MODULE_KEY = "_heapscope_agent_v2"
 AGENT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
 
 
@@ -68,6 +70,7 @@ class Attached:
     timeout: float
     method: str = "auto"
     die_at: int = 0  # test hook: the injector SIGKILLs itself at this step
+    own_tmp_dir: str | None = None  # the directory through our /tmp, when the target shares it
     injections: list[Injection] = field(default_factory=list)
     _serial: int = 0
 
@@ -211,7 +214,18 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         timeout,
         method=method,
         die_at=int(os.environ.get("HEAPSCOPE_TEST_DIE_AT", "0")),
+        own_tmp_dir=os.path.join("/tmp", name) if _same_tmp(pid) else None,
     )
+
+
+def _same_tmp(pid: int) -> bool:
+    """Does the target see the same /tmp as this process?"""
+    try:
+        return os.stat(f"/proc/{pid}/root/tmp").st_ino == os.stat("/tmp").st_ino and os.stat(
+            f"/proc/{pid}/root/tmp"
+        ).st_dev == os.stat("/tmp").st_dev
+    except OSError:
+        return False
 
 
 def _owner_id(pid: int) -> str:
@@ -407,3 +421,6 @@ def _cleanup(att: Attached, res: dict[str, Any], length: int) -> None:
 def close(att: Attached) -> None:
     """Remove the staged directory; a request still queued then finds no agent and does nothing."""
     shutil.rmtree(att.host_dir, ignore_errors=True)
+    if att.own_tmp_dir and not _alive(att.pid):
+        # The target exited: /proc/PID/root is gone, but its /tmp was ours.
+        shutil.rmtree(att.own_tmp_dir, ignore_errors=True)

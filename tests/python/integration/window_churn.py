@@ -7,8 +7,8 @@ repr, which runs signal handlers).  Every churn iteration and every signal
 handler call asks ``_heapscope._window_open()``: seeing the window open means
 Python code ran, or another thread got the GIL, while a walk held raw
 pointers.  The main thread runs ``check``, ``why``, ``snapshot()`` and
-``unclosed()`` ROUNDS times (tracemalloc on), then once more ``check`` from
-inside a signal handler.
+``unclosed()`` ROUNDS times (tracemalloc on); then a worker thread runs them
+while the main thread spins; then ``check`` runs from inside a signal handler.
 
 Prints one line ``ok ROUNDS VIOLATIONS SIGNALS`` and exits 0 when nothing was
 seen; exits 1 with the violations otherwise.  A crash is a crash.
@@ -87,6 +87,31 @@ def main() -> int:
         heapscope.snapshot(top=10)
         files[len(files)] = open(__file__)  # noqa: SIM115 - an open file for unclosed()
         assert heapscope.unclosed()
+
+    # The same from a worker thread, while the main thread runs Python (and
+    # so its signal handler) and checks the window itself.
+    worker_done: list[bool] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(max(1, rounds // 2)):
+                if any(leak.type == "__main__.Session" for leak in heapscope.check(step, runs=3).leaks):
+                    worker_done.append(True)
+                heapscope.why(registry[100003])
+                heapscope.snapshot(top=5)
+        finally:
+            worker_done.append(False)
+
+    w = threading.Thread(target=worker)
+    w.start()
+    while w.is_alive():
+        if _heapscope._window_open():
+            violations.append("main thread ran while a worker's walk was open")
+        sum(range(1000))
+    w.join()
+    if not any(worker_done):
+        print("the worker thread's check() found no leak")
+        return 1
 
     # check() from inside a signal handler, as a debugging hook would.
     from_handler: list[object] = []
