@@ -82,9 +82,12 @@ static inline int hs_compat_gc_is_tracked(PyObject *o) {
 #endif
 
 /* ---- immortal objects (3.12+) -----------------------------------------
- * Their refcount is a huge sentinel: they are roots by definition. */
+ * Roots by definition.  CPython's own rule, from its headers: 3.12 and 3.13
+ * test the low 32 bits of the refcount as signed (an immortal object's count
+ * may drift below the initial sentinel), which a comparison with a constant
+ * gets wrong. */
 #if PY_VERSION_HEX >= 0x030C0000
-#define HS_IS_IMMORTAL(o) (Py_REFCNT(o) >= (Py_ssize_t)UINT32_MAX)
+#define HS_IS_IMMORTAL(o) _Py_IsImmortal(o)
 #else
 #define HS_IS_IMMORTAL(o) 0
 #endif

@@ -6,17 +6,19 @@
  * dict instead of looking the key up, so no user __eq__/__hash__ can run. */
 static const char *hs__type_module(PyTypeObject *tp) {
     Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    if (tp->tp_dict == NULL)
+    PyObject *key, *value, *dict = hs_compat_type_dict(tp);
+    const char *found = NULL;
+    if (dict == NULL)
         return NULL;
-    while (PyDict_Next(tp->tp_dict, &pos, &key, &value)) {
+    while (PyDict_Next(dict, &pos, &key, &value)) {
         if (PyUnicode_CheckExact(key) && PyUnicode_CompareWithASCIIString(key, "__module__") == 0) {
-            if (!PyUnicode_CheckExact(value))
-                return NULL;
-            return PyUnicode_AsUTF8(value);
+            /* The type's dict keeps the str alive after our reference goes. */
+            found = PyUnicode_CheckExact(value) ? PyUnicode_AsUTF8(value) : NULL;
+            break;
         }
     }
-    return NULL;
+    Py_DECREF(dict);
+    return found;
 }
 
 char *hs_type_name(PyTypeObject *tp) {
