@@ -12,7 +12,9 @@ that dies is counted and restarted.
     python bench/attach_stress.py [--python PY ...] [-n 200] [--modes plain,trace,big]
 
 prints one row per (Python, mode): attaches, crashed, hung, left stopped,
-left traced, stuck, corrupt, exit codes, seconds per attach.  `run()` is
+left traced, stuck (no heartbeat for 30 s after an attach), corrupt, seconds
+per attach, the longest wait for the next heartbeat after an attach, exit
+codes.  `run()` is
 what the test suite asserts on (tests/python/integration/test_attach_stress.py).
 """
 
@@ -62,15 +64,19 @@ class _Target:
                 raise RuntimeError(f"stress target did not start: {self.proc.stderr.read().decode()[-2000:]}")
             time.sleep(0.05)
 
-    def advancing(self, before: str, wait: float = 5.0) -> bool:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
+    def advancing(self, before: str, wait: float = 30.0) -> float | None:
+        """Seconds until the heartbeat moved on (None: it did not within `wait`).
+
+        A busy target with tracemalloc on, on a loaded machine, may take
+        seconds to write its next heartbeat: slow is not stuck."""
+        started = time.monotonic()
+        while time.monotonic() - started < wait:
             if _heartbeat(self.dir) != before:
-                return True
+                return time.monotonic() - started
             if self.proc.poll() is not None:
-                return False
+                return None
             time.sleep(0.02)
-        return False
+        return None
 
     def close(self) -> str:
         if self.proc.poll() is None:
@@ -98,7 +104,7 @@ def run(
     heapscope = heapscope or [python, "-m", "heapscope"]
     env = dict(os.environ if env is None else env)
     out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
-    out.update(python=python, mode=mode, attaches=n, exit_codes=collections.Counter(), failures=[])
+    out.update(python=python, mode=mode, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0)
     target = _Target(python, mode, env)
     started = time.monotonic()
     try:
@@ -127,9 +133,12 @@ def run(
             if st.get("TracerPid", "0") != "0":
                 out["left_traced"] += 1
                 out["failures"].append(f"attach {i}: target left traced by {st.get('TracerPid')}")
-            if not target.advancing(before):
+            gap = target.advancing(before)
+            if gap is None:
                 out["stuck"] += 1
-                out["failures"].append(f"attach {i}: target stopped advancing")
+                out["failures"].append(f"attach {i}: target stopped advancing (30 s)")
+            else:
+                out["longest_gap"] = max(out["longest_gap"], gap)
             if os.path.exists(os.path.join(target.dir, "corrupt")):
                 out["corrupt"] += 1
                 out["failures"].append(f"attach {i}: the target's arithmetic check failed")
@@ -145,7 +154,7 @@ def _row(r: dict[str, Any]) -> str:
     return (
         f"{r['python']:<28} {r['mode']:<6} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
         f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
-        f"{r['seconds_per_attach']:>6.2f}  {codes}"
+        f"{r['seconds_per_attach']:>6.2f} {r['longest_gap']:>7.2f}  {codes}"
     )
 
 
@@ -160,7 +169,7 @@ def main() -> int:
     args = ap.parse_args()
     print(
         f"{'target python':<28} {'mode':<6} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
-        f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6}  exit codes"
+        f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6} {'max gap':>7}  exit codes"
     )
     bad = 0
     for py in args.python or [sys.executable]:

@@ -96,7 +96,7 @@ while True:
     elif mode == "select":
         select.select([r], [], [], 0.05)
     elif mode == "ccall":
-        sum(range(150_000_000))  # one C call that holds the GIL for about a second
+        sum(range(40_000_000))  # one C call that holds the GIL for most of a second
     elif mode == "lock":
         lock = threading.Lock()
         lock.acquire()

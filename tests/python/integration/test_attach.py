@@ -508,7 +508,7 @@ def test_no_permission(target):
 
 @needs_ptrace
 def test_timeout_says_what_the_main_thread_does_and_the_late_call_is_harmless(target):
-    t = target("ccall")  # each C call holds the GIL for about a second
+    t = target("ccall")  # each C call holds the GIL for most of a second
     r = run_heapscope("attach", str(t.pid), "--timeout", "0.2", "--samples", "2")
     assert r.returncode == session.TIMEOUT, r.stderr
     line = one_line_error(r)

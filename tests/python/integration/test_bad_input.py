@@ -77,6 +77,12 @@ def test_the_traceback_of_a_raising_target_shows_only_user_frames(bad):
     assert "raised ValueError" in r.stderr
 
 
+def _default_sigint():
+    # A test run started in the background inherits SIGINT ignored, and Python
+    # then installs no handler (as it should: a background job ignores Ctrl-C).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*args, **kw):
     return subprocess.Popen(
         [sys.executable, "-m", "heapscope", *args],
@@ -84,6 +90,7 @@ def _start(*args, **kw):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
         **kw,
     )
 
