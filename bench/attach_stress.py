@@ -105,6 +105,10 @@ def run(
     env = dict(os.environ if env is None else env)
     out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
     out.update(python=python, mode=mode, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0)
+    out["version"] = subprocess.run(
+        [python, "-c", "import platform, sys; print(platform.python_version(), sys.executable)"],
+        capture_output=True, text=True, env=env,
+    ).stdout.split()[0]
     target = _Target(python, mode, env)
     started = time.monotonic()
     try:
@@ -149,10 +153,16 @@ def run(
     return out
 
 
+HEADER = (
+    f"{'target':<16} {'mode':<6} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
+    f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6} {'max gap':>7}  exit codes"
+)
+
+
 def _row(r: dict[str, Any]) -> str:
     codes = " ".join(f"{k}:{v}" for k, v in sorted(r["exit_codes"].items()))
     return (
-        f"{r['python']:<28} {r['mode']:<6} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
+        f"{'CPython ' + r.get('version', '?'):<16} {r['mode']:<6} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
         f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
         f"{r['seconds_per_attach']:>6.2f} {r['longest_gap']:>7.2f}  {codes}"
     )
@@ -167,10 +177,7 @@ def main() -> int:
     ap.add_argument("--modes", default="plain,trace,big", help="of plain, trace (tracemalloc on), big (1M objects)")
     ap.add_argument("--big-n", type=int, default=20, help="attaches in the big mode (default 20)")
     args = ap.parse_args()
-    print(
-        f"{'target python':<28} {'mode':<6} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
-        f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6} {'max gap':>7}  exit codes"
-    )
+    print(HEADER)
     bad = 0
     for py in args.python or [sys.executable]:
         for mode in args.modes.split(","):

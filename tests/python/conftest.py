@@ -45,3 +45,16 @@ def nothing_staged_is_left_behind():
         time.sleep(0.05)
     left = _staged() - before
     assert not left, f"the test left heapscope's staging behind: {sorted(left)}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The attach stress figures of this run, one row per mode (issue #11)."""
+    stress = sys.modules.get("test_attach_stress")
+    if stress is None or not stress.ROWS:
+        return
+    import attach_stress
+
+    terminalreporter.section("heapscope attach stress")
+    terminalreporter.write_line(attach_stress.HEADER)
+    for row in stress.ROWS:
+        terminalreporter.write_line(row)

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import attach_stress  # noqa: E402
 
 SANITIZED = bool(os.environ.get("HEAPSCOPE_SANITIZED"))
+ROWS: list = []  # printed at the end of the run (tests/python/conftest.py)
 COUNTS = {"plain": 200, "trace": 50, "big": 20}
 
 pytestmark = [
@@ -31,7 +32,7 @@ pytestmark = [
 def test_attach_again_and_again_harms_nothing(mode):
     n = COUNTS[mode] // 2 if SANITIZED else COUNTS[mode]
     r = attach_stress.run(sys.executable, n, mode, timeout=120 if SANITIZED else 60)
-    print(attach_stress._row(r))
+    ROWS.append(attach_stress._row(r))
     harm = {k: r[k] for k in ("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt")}
     assert harm == dict.fromkeys(harm, 0), r["failures"][:10]
     assert set(r["exit_codes"]) <= {0, 1}, r["failures"][:10]
