@@ -1525,8 +1525,22 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     {
         const void *mine[] = {objects, objs_fast, types_list, subjects, subjects_fast};
         size_t k;
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
         for (k = 0; k < sizeof(mine) / sizeof(mine[0]); k++) {
             uint32_t a = hs__node(s, mine[k]);
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
+        /* Every argument of this call is heapscope's (a list made for the
+         * call was once reported as a leaked list held by C code). */
+        for (i = 0; i < PyTuple_GET_SIZE(args); i++) {
+            uint32_t a = hs__node(s, PyTuple_GET_ITEM(args, i));
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
+        while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
+            uint32_t a = hs__node(s, value);
             if (a != HS_NONE)
                 L.skip[a] = 1;
         }
