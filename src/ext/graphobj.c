@@ -413,6 +413,27 @@ static int hs__classify_stacks(hs_live *L) {
                     break;
                 }
         }
+        /* Before 3.11 a running function's evaluation stack is invisible to
+           tp_traverse, so what it holds looks held by C code; held so by one
+           of heapscope's own frames (a local of it too), it is heapscope's. */
+        if (!HS_FRAME_LOCALS_ARE_ROOTS && L->s->tier[v] == HS_TIER_C) {
+            const hs_graph *g = &L->s->graph;
+            uint32_t e;
+            for (e = g->rev_off[v]; e < g->rev_off[v + 1]; e++) {
+                PyObject *src = L->objs[g->rev[e]];
+                PyCodeObject *code;
+                int tool;
+                if (!PyFrame_Check(src))
+                    continue;
+                code = PyFrame_GetCode((PyFrameObject *)src);
+                tool = hs__is_tool_code(L, code);
+                Py_DECREF(code);
+                if (tool) {
+                    L->s->tier[v] = HS_TIER_TOOL;
+                    break;
+                }
+            }
+        }
         /* A function of heapscope's own being called (the attach agent's):
            what only it holds is heapscope's data. */
         if (L->s->tier[v] == HS_TIER_C &&

@@ -249,5 +249,8 @@ def test_frame_locals_are_read_in_place_with_unbound_ones_beside():
         return w, later
 
     w, _ = running()
-    assert w.path.root.get("frame", {}).get("local") == "box", w.path
-    assert w.path.text == "box[0]", w.path
+    if sys.version_info >= (3, 11):  # the local is the root
+        assert w.path.root.get("frame", {}).get("local") == "box", w.path
+        assert w.path.text == "box[0]", w.path
+    else:  # the frame is an object that holds its locals
+        assert w.path.text == "<frame running> (local box)[0]", w.path
