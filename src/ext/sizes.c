@@ -1,5 +1,7 @@
 #include "sizes.h"
 
+#include <string.h>
+
 static Py_ssize_t hs__unicode_size(PyObject *op) {
     PyASCIIObject *a = (PyASCIIObject *)op;
     Py_ssize_t len = PyUnicode_GET_LENGTH(op);
@@ -29,6 +31,23 @@ static int hs__layout_sized(PyTypeObject *tp) {
            PyType_IsSubtype(tp, &PyByteArray_Type) || tp == &PyCode_Type;
 }
 
+/* Is `base`'s own C __sizeof__ known to run no Python code?  Static types'
+ * are plain C; so are the heap types of the standard library's C modules and
+ * NumPy's.  A Cython class's `def __sizeof__` is a C method too, but its body
+ * may call any Python function: not inside the raw-pointer window. */
+static int hs__trusted_sizeof(PyTypeObject *base) {
+    static const char *const modules[] = {
+        "array.",    "collections.", "_collections.", "_io.",       "io.", "numpy.",
+        "_decimal.", "decimal.",     "itertools.",    "functools.", NULL};
+    int i;
+    if (!(base->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return 1;
+    for (i = 0; modules[i] != NULL; i++)
+        if (strncmp(base->tp_name, modules[i], strlen(modules[i])) == 0)
+            return 1;
+    return 0;
+}
+
 PyCFunction hs_type_sizeof(PyTypeObject *tp) {
     PyObject *mro = tp->tp_mro;
     Py_ssize_t i;
@@ -49,7 +68,8 @@ PyCFunction hs_type_sizeof(PyTypeObject *tp) {
                 found = 1;
                 /* Only a method written in C, taking no arguments, and not
                  * object's own (which is the layout rule). */
-                if (Py_IS_TYPE(value, &PyMethodDescr_Type) && base != &PyBaseObject_Type) {
+                if (Py_IS_TYPE(value, &PyMethodDescr_Type) && base != &PyBaseObject_Type &&
+                    hs__trusted_sizeof(base)) {
                     PyMethodDef *def = ((PyMethodDescrObject *)value)->d_method;
                     if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0 &&
                         (def->ml_flags & METH_NOARGS))
