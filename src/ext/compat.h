@@ -261,7 +261,6 @@ typedef struct {
     char is_entry, owner;
     PyObject *localsplus[1];
 } hs_compat_iframe;
-#define HS_IFRAME_CODE(fr) ((fr)->f_code)
 #else /* 3.12 (f_code) and 3.13 (f_executable) share the layout */
 typedef struct {
     PyObject *f_code, *previous, *f_funcobj, *f_globals, *f_builtins, *f_locals, *frame_obj;
@@ -271,7 +270,6 @@ typedef struct {
     char owner;
     PyObject *localsplus[1];
 } hs_compat_iframe;
-#define HS_IFRAME_CODE(fr) ((fr)->f_code)
 #endif
 typedef struct {
     PyObject_HEAD PyObject *f_back;
@@ -284,7 +282,7 @@ extern int hs_compat_frame_layout_ok;
 static inline int hs_compat_frame_layout_matches(PyFrameObject *f) {
     hs_compat_iframe *fr = ((hs_compat_frameobj *)f)->f_frame;
     PyCodeObject *co = PyFrame_GetCode(f);
-    int ok = fr != NULL && fr->frame_obj == (PyObject *)f && HS_IFRAME_CODE(fr) == (PyObject *)co;
+    int ok = fr != NULL && fr->frame_obj == (PyObject *)f && fr->f_code == (PyObject *)co;
     Py_DECREF(co);
     return ok;
 }
