@@ -26,6 +26,7 @@
 #define HS_EIO (-6)       /* reading or writing a file failed */
 #define HS_ETRUNC (-7)    /* a snapshot file ends early */
 #define HS_ECHECKSUM (-8) /* a snapshot section's checksum does not match */
+#define HS_ECALLBACK (-9) /* a caller's callback failed (the caller knows why) */
 
 /* The "no node" marker for uint32_t node indexes. */
 #define HS_NONE UINT32_MAX

@@ -20,6 +20,8 @@ const char *hs_strerror(int err) {
         return "snapshot file is truncated";
     case HS_ECHECKSUM:
         return "snapshot section checksum mismatch";
+    case HS_ECALLBACK:
+        return "a callback failed";
     default:
         return "unknown error";
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/hs_verdict.h"
 #include "sizes.h"
 #include "typename.h"
 #include "window.h"
@@ -480,3 +481,42 @@ PyType_Spec hs_census_spec = {
     .flags = Py_TPFLAGS_DEFAULT,
     .slots = census_slots,
 };
+
+/* heapscope._heapscope.verdict(counts, sizes) -> VERDICT_* flags
+ * (src/core/hs_verdict.c: the leak rule). */
+PyObject *hs_census_verdict(PyObject *module, PyObject *args) {
+    PyObject *counts, *sizes, *cf = NULL, *sf = NULL, *result = NULL;
+    int64_t *c = NULL, *z = NULL;
+    Py_ssize_t n, i;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OO:verdict", &counts, &sizes))
+        return NULL;
+    cf = PySequence_Fast(counts, "counts must be a sequence of ints");
+    sf = cf ? PySequence_Fast(sizes, "sizes must be a sequence of ints") : NULL;
+    if (sf == NULL)
+        goto done;
+    n = PySequence_Fast_GET_SIZE(cf);
+    if (PySequence_Fast_GET_SIZE(sf) != n) {
+        PyErr_SetString(PyExc_ValueError, "counts and sizes must have the same length");
+        goto done;
+    }
+    c = PyMem_RawMalloc(((size_t)n + 1) * sizeof(int64_t));
+    z = PyMem_RawMalloc(((size_t)n + 1) * sizeof(int64_t));
+    if (c == NULL || z == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        c[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(cf, i));
+        z[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(sf, i));
+        if (PyErr_Occurred())
+            goto done;
+    }
+    result = PyLong_FromLong(hs_verdict(c, z, (size_t)n));
+done:
+    PyMem_RawFree(c);
+    PyMem_RawFree(z);
+    Py_XDECREF(cf);
+    Py_XDECREF(sf);
+    return result;
+}

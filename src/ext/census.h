@@ -12,6 +12,8 @@ extern PyType_Spec hs_census_spec;
 PyObject *hs_census_take(PyObject *module, int keep_addresses);
 /* heapscope._heapscope.series(censuses) */
 PyObject *hs_census_series(PyObject *module, PyObject *seq);
+/* heapscope._heapscope.verdict(counts, sizes) */
+PyObject *hs_census_verdict(PyObject *module, PyObject *args);
 /* Is `addr` among the census' objects?  -1 when it kept no addresses. */
 int hs_census_has_address(PyObject *census, uintptr_t addr);
 #endif

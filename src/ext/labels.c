@@ -34,7 +34,7 @@ PyObject *hs_describe(PyObject *obj) {
 
 /* The key as the label shows it: by value for atoms, by type otherwise.
  *
- * Runs inside the raw-pointer window (see graphobj.c), so it must not call
+ * Runs inside the raw-pointer window (see window.h), so it must not call
  * anything that can run Python code.  int's repr cannot be used: CPython's
  * decimal conversion calls PyErr_CheckSignals() once per digit, which runs
  * the program's Python signal handlers, whose eval loop may hand the GIL to
@@ -245,10 +245,18 @@ static int hs__label_gen(PyObject *parent, PyObject *child, hs_label *out) {
     return rc;
 }
 
+/* A special attribute (".__self__"): the name without its dot is kept. */
+static int hs__set_special(hs_label *out, const char *text) {
+    if (hs__set(out, HS_L_SPECIAL, text) < 0)
+        return -1;
+    out->name = PyUnicode_FromString(text + 1);
+    return out->name ? 0 : -1;
+}
+
 #define HS_SPECIAL_IF(field, text)                                                                           \
     do {                                                                                                     \
         if ((PyObject *)(field) == child)                                                                    \
-            return hs__set(out, HS_L_SPECIAL, text);                                                         \
+            return hs__set_special(out, text);                                                               \
     } while (0)
 
 int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {
@@ -324,7 +332,7 @@ int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {
         int is_back = (PyObject *)back == child;
         Py_XDECREF(back);
         if (is_back)
-            return hs__set(out, HS_L_SPECIAL, ".f_back");
+            return hs__set_special(out, ".f_back");
         if (hs__label_frame_local(parent, child, out) < 0)
             return -1;
         if (out->kind != HS_L_NONE)
@@ -337,6 +345,6 @@ int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {
             return 0;
     }
     if ((PyObject *)Py_TYPE(parent) == child)
-        return hs__set(out, HS_L_SPECIAL, ".__class__");
+        return hs__set_special(out, ".__class__");
     return hs__label_instance(parent, child, out);
 }

@@ -26,7 +26,7 @@ typedef struct {
     hs_label_kind kind;
     PyObject *exact;   /* str, e.g. "['user:17']"; NULL for HS_L_NONE */
     PyObject *general; /* str with keys and indexes generalised, e.g. "[<str>]" */
-    PyObject *name;    /* for HS_L_ATTR / HS_L_VALUE with a str key: the bare name */
+    PyObject *name;    /* the bare name: HS_L_ATTR, HS_L_SPECIAL, HS_L_LOCAL, HS_L_VALUE with a str key */
 } hs_label;
 
 /* Fills *out (all references new); 0, or -1 with an exception set. */

@@ -2,9 +2,12 @@
  * heapscope._heapscope: the CPython glue.  Each function converts its
  * arguments, calls the walk or the C core, and converts the result back.
  */
+#include "../core/hs_verdict.h"
 #include "agentio.h"
 #include "census.h"
-#include "graphobj.h"
+#include "errors.h"
+#include "heap.h"
+#include "analyze.h"
 #include "inject.h"
 #include "instances.h"
 #include "sizes.h"
@@ -33,11 +36,37 @@ static PyObject *hs_mod_window_open(PyObject *module, PyObject *Py_UNUSED(ignore
     return PyBool_FromLong(hs_window_open());
 }
 
+/* HOP_KINDS: the kinds a path's hops can have (paths.c), for the Python model to check. */
+static int hs_add_hop_kinds(PyObject *module) {
+    PyObject *kinds = PyList_New(0), *tuple;
+    int rc = -1;
+    size_t i;
+    if (kinds == NULL)
+        return -1;
+    for (i = 0; hs_hop_kinds[i] != NULL; i++) {
+        PyObject *k = PyUnicode_FromString(hs_hop_kinds[i]);
+        if (k == NULL || PyList_Append(kinds, k) < 0) {
+            Py_XDECREF(k);
+            goto done;
+        }
+        Py_DECREF(k);
+    }
+    tuple = PyList_AsTuple(kinds);
+    if (tuple != NULL && PyModule_AddObjectRef(module, "HOP_KINDS", tuple) == 0)
+        rc = 0;
+    Py_XDECREF(tuple);
+done:
+    Py_DECREF(kinds);
+    return rc;
+}
+
 static PyMethodDef hs_methods[] = {
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
     {"series", hs_mod_series, METH_O,
      "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
+    {"verdict", hs_census_verdict, METH_VARARGS,
+     "verdict(counts, sizes) -> VERDICT_GREW | VERDICT_LEAK | VERDICT_FLATTENED flags of one type's series."},
     {"object_size", hs_mod_object_size, METH_O,
      "object_size(obj) -> shallow size as the census computes it."},
     {"instances", hs_instances, METH_O,
@@ -80,6 +109,12 @@ static int hs_exec(PyObject *module) {
     if (PyModule_AddIntConstant(module, "FRAME_LOCALS_READ", hs_compat_frame_locals_read()) < 0)
         goto done;
     if (PyModule_AddIntConstant(module, "HAVE_GC_VISIT_OBJECTS", HS_HAVE_GC_VISIT_OBJECTS) < 0)
+        goto done;
+    if (hs_errors_add_constants(module) < 0 || hs_add_hop_kinds(module) < 0)
+        goto done;
+    if (PyModule_AddIntConstant(module, "VERDICT_GREW", HS_VERDICT_GREW) < 0 ||
+        PyModule_AddIntConstant(module, "VERDICT_LEAK", HS_VERDICT_LEAK) < 0 ||
+        PyModule_AddIntConstant(module, "VERDICT_FLATTENED", HS_VERDICT_FLATTENED) < 0)
         goto done;
     rc = 0;
 done:

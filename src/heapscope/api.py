@@ -9,7 +9,7 @@ from typing import Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
-from heapscope.graph import Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
+from heapscope.graph import Path, Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
 from heapscope.report import GrowthRow, Report, verdicts
 
 __all__ = [
@@ -131,10 +131,10 @@ def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[dict[str, 
 
 def _could_still_leak(samples: list[Census | None]) -> bool:
     """Did some type grow in every run so far?  (Only such a type can be a leak.)"""
-    for _, counts, _ in _heapscope.series(samples):
-        if all(counts[i + 1] > counts[i] for i in range(len(counts) - 1)):
-            return True
-    return False
+    return any(
+        _heapscope.verdict(counts, sizes) & _heapscope.VERDICT_LEAK
+        for _, counts, sizes in _heapscope.series(samples)
+    )
 
 
 def _quick_no_leak(fn: Callable[[], object], runs: int, warmup: int) -> Report | None:
@@ -179,7 +179,7 @@ def leak_suspects(before: Snapshot, after: Snapshot, limit: int = 10) -> list[di
             out.append(
                 {
                     "type": r["type"],
-                    "path_text": r["path"]["path_text"],
+                    "path_text": Path.from_raw(r["path"]).text,
                     "root": r["path"]["root"],
                     "retained_before": was,
                     "retained_after": r["retained_size"],
@@ -256,7 +256,7 @@ def add_stories(report: Report, by_type: dict[str, list[Story]]) -> None:
                 "kind": first.path.root.get("kind"),
                 "name": first.path.root.get("name"),
             }
-            leak.extra["path"] = first.path.hops
+            leak.extra["path"] = first.path.parts
             leak.extra["path_text"] = first.path.general_text
             leak.extra["retained_size"] = sum(s.retained_size for s in stories)
             sites = merge_sites(stories)

@@ -45,25 +45,103 @@ def describe_root(root: dict[str, Any]) -> str:
     return f"{kind} {name}".strip()
 
 
+#: How one hop of a path is held by the one before it (the C analysis's
+#: ``_heapscope.HOP_KINDS``; a test checks the two agree).
+HOP_KINDS = (
+    "root",  # the path's first shown object: its label is the root's name
+    "attribute",  # obj.name: an instance attribute, a slot, a special attribute (.__traceback__)
+    "module global",  # module.name
+    "class attribute",  # Class.name
+    "dict key",  # d[<key>]: the object is the key
+    "dict value",  # d['key']
+    "index",  # a list or tuple item
+    "set member",
+    "closure",  # function.__closure__
+    "closure cell",  # cell.cell_contents
+    "bound self",  # method.__self__
+    "bound function",  # method.__func__
+    "frame local",  # a frame's or a suspended generator's local variable
+    "own dict",  # an object's own __dict__, merged into the next hop (no label)
+    "C reference",  # a reference tp_traverse reports that no attribute names
+    "unknown",  # a path read from a snapshot file: the edge exists, its name was not kept
+    "elided",  # the middle of a very long path, left out
+)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One object on a path, and how the one before it holds it."""
+
+    kind: str
+    type: str
+    address: int | None
+    label: str | None = None  # the edge as text (".registry", "[3]"); None when hidden
+    general: str | None = None  # the label with keys and indexes generalised ("[<str>]")
+    name: str | None = None  # the bare attribute, global, local or str-key name
+    elided: int = 0  # hops left out, for an "elided" hop
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], first: bool = False) -> Hop:
+        label = raw.get("label")
+        kind = raw.get("kind") or ("root" if first else "unknown")  # files before hop kinds
+        return cls(
+            kind=kind,
+            type=raw.get("type", "?"),
+            address=raw.get("address"),
+            label=label,
+            general=raw.get("general", label),
+            name=raw.get("name"),
+            elided=int(raw.get("elided") or 0),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "label": self.label,
+            "general": self.general,
+            "name": self.name,
+            "type": self.type,
+            "address": self.address,
+        }
+        if self.elided:
+            d["elided"] = self.elided
+        return d
+
+
 @dataclass
 class Path:
-    """A shortest strong reference path from a root to an object."""
+    """A shortest strong reference path from a root to an object, as hops."""
 
     root: dict[str, Any]
-    hops: list[str]
-    text: str
-    general_text: str
-    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    hops: list[Hop]
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> Path:
-        return cls(
-            root=dict(raw.get("root", {})),
-            hops=list(raw.get("path", [])),
-            text=raw.get("path_text", ""),
-            general_text=raw.get("general_text", ""),
-            raw=raw,
-        )
+        hops = [Hop.from_raw(h, i == 0) for i, h in enumerate(raw.get("hops") or [])]
+        if hops and hops[0].label is None and raw.get("path"):
+            # a file written before hops carried their labels: its text parts
+            first = str(raw["path"][0])
+            hops[0] = Hop(hops[0].kind, hops[0].type, hops[0].address, first, first)
+        return cls(root=dict(raw.get("root", {})), hops=hops)
+
+    @property
+    def parts(self) -> list[str]:
+        """The shown labels: the root's name, then one per visible hop."""
+        return [h.label for h in self.hops if h.label is not None]
+
+    @property
+    def text(self) -> str:
+        """'mod.Holder.registry[<Node at 0x...> (key)]'."""
+        return "".join(self.parts)
+
+    @property
+    def general_text(self) -> str:
+        """The text with keys and indexes generalised: the story's shape."""
+        return "".join(h.general or h.label or "" for h in self.hops if h.label is not None)
+
+    @property
+    def length(self) -> int:
+        return len(self.hops) - 1
 
     @property
     def reachable(self) -> bool:
@@ -75,9 +153,9 @@ class Path:
             root["frame"] = self.root["frame"]
         return {
             "root": root,
-            "path": list(self.hops),
+            "path": self.parts,
             "path_text": self.text,
-            "hops": self.raw.get("hops", []),
+            "hops": [h.to_dict() for h in self.hops],
         }
 
     def __str__(self) -> str:

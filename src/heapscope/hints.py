@@ -10,8 +10,7 @@ hashable keys whose values do not refer back to them.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Callable
+from typing import Callable
 
 from heapscope.graph import Story
 
@@ -19,19 +18,29 @@ Hint = dict[str, str]
 
 
 def _hop_types(story: Story) -> list[str]:
-    return [h.get("type", "") for h in story.path.raw.get("hops", [])]
+    return [h.type for h in story.path.hops]
 
 
-def _hop_labels(story: Story) -> list[str]:
-    return [h.get("label") or "" for h in story.path.raw.get("hops", [])]
+def _text_upto(story: Story, k: int, general: bool = False) -> str:
+    """The path text of its first k hops (hidden hops show nothing)."""
+    hops = [h for h in story.path.hops[:k] if h.label is not None]
+    return "".join((h.general or h.label or "") if general else (h.label or "") for h in hops)
 
 
 def _holder(story: Story, drop: int = 1) -> str:
     """The path text without its last `drop` hops: the container that holds them."""
     hops = story.path.hops
     if len(hops) <= drop:
-        return hops[0] if hops else "?"
-    return "".join(hops[: len(hops) - drop])
+        return story.path.text or "?"
+    return _text_upto(story, len(hops) - drop)
+
+
+def _find(story: Story, kind: str, name: str | None = None) -> int:
+    """Index of the first hop of this kind (and name), or -1."""
+    for i, h in enumerate(story.path.hops):
+        if h.kind == kind and (name is None or h.name == name):
+            return i
+    return -1
 
 
 def _where(story: Story) -> str:
@@ -47,10 +56,11 @@ def _short(type_name: str) -> str:
 
 
 def traceback_frames(story: Story) -> Hint | None:
+    at = _find(story, "attribute", "__traceback__")
     if story.facts.get("exception"):
         holder = _holder(story)
-    elif ".__traceback__" in story.path.general_text:
-        holder = story.path.general_text.split(".__traceback__")[0]
+    elif at > 0:
+        holder = _text_upto(story, at, general=True)
     else:
         return None
     return {
@@ -63,10 +73,10 @@ def traceback_frames(story: Story) -> Hint | None:
 
 
 def bound_method_callbacks(story: Story) -> Hint | None:
-    types, labels = _hop_types(story), _hop_labels(story)
+    types, hops = _hop_types(story), story.path.hops
     if story.type == "method" and len(types) >= 2:
         container = _holder(story, 1)
-    elif len(types) >= 3 and labels[-1] == ".__self__" and types[-2] == "method":
+    elif len(types) >= 3 and hops[-1].kind == "bound self" and types[-2] == "method":
         container = _holder(story, 2)
     else:
         return None
@@ -83,7 +93,7 @@ def lru_cache_on_method(story: Story) -> Hint | None:
     if "functools._lru_cache_wrapper" not in types:
         return None
     i = types.index("functools._lru_cache_wrapper")
-    name = "".join(story.path.hops[: i + 1]) if i + 1 <= len(story.path.hops) else story.path.general_text
+    name = _text_upto(story, i + 1)
     return {
         "id": "lru-cache-on-method",
         "text": f"functools.lru_cache/cache on {name} keys its cache by `self`, so it keeps every "
@@ -106,7 +116,8 @@ def asyncio_task_set(story: Story) -> Hint | None:
 
 
 def logger_per_request(story: Story) -> Hint | None:
-    if ".manager.loggerDict[" not in story.path.general_text:
+    at = _find(story, "attribute", "loggerDict")
+    if at < 1 or "logging.Manager" not in _hop_types(story)[:at]:
         return None
     return {
         "id": "logger-per-request",
@@ -121,7 +132,7 @@ def weak_values_refer_to_keys(story: Story) -> Hint | None:
     if "weakref.WeakKeyDictionary" not in types:
         return None
     i = types.index("weakref.WeakKeyDictionary")
-    holder = "".join(story.path.hops[: i + 1])
+    holder = _text_upto(story, i + 1)
     return {
         "id": "weak-key-dict-values-refer-to-keys",
         "text": f"{holder} is a WeakKeyDictionary, but its values refer back to their keys, so no key is "
@@ -131,7 +142,7 @@ def weak_values_refer_to_keys(story: Story) -> Hint | None:
 
 
 def weak_key_registry(story: Story) -> Hint | None:
-    if not story.path.general_text.endswith("(key)]"):
+    if story.path.hops[-1].kind != "dict key":
         return None
     if story.path.root.get("kind") not in ("class attribute", "module global"):
         return None
@@ -161,35 +172,24 @@ def weak_key_registry(story: Story) -> Hint | None:
     }
 
 
-def _module_globals(root_name: str) -> tuple[str, dict[str, Any]] | None:
-    mod = root_name.split(".")[0]
-    for cut in range(root_name.count("."), 0, -1):
-        candidate = root_name.rsplit(".", cut)[0]
-        if candidate in sys.modules:
-            mod = candidate
-    m = sys.modules.get(mod)
-    return (mod, vars(m)) if m is not None else None
-
-
 def second_index(story: Story) -> Hint | None:
+    """A module-level dict still holds what another of the module's dicts dropped.
+
+    The module's other dicts are facts the C analysis gathered in the process
+    that owns the heap (the target, under attach), not this one's modules.
+    """
     root = story.path.root
     types = _hop_types(story)
     if root.get("kind") != "module global" or len(types) < 2 or types[-2] != "dict":
         return None
-    if story.path.general_text.endswith("(key)]"):
+    if story.path.hops[-1].kind == "dict key":
         return None
-    found = _module_globals(root.get("name", ""))
-    if found is None:
-        return None
-    modname, globs = found
-    holder_name = root["name"][len(modname) + 1 :].split(".")[0].split("[")[0]
-    others = sorted(
-        n for n, v in globs.items() if type(v) is dict and n != holder_name and not n.startswith("__")
-    )
-    if not others:
+    facts = story.facts
+    modname, holder_name, others = facts.get("module"), facts.get("holder"), facts.get("module_dicts") or []
+    if not modname or not holder_name or not others:
         return None
     holder = f"{modname}.{holder_name}"
-    other = f"{modname}.{others[0]}"
+    other = f"{modname}.{sorted(others)[0]}"
     return {
         "id": "second-index",
         "text": f"{story.count} {_short(story.type)} objects are still in {holder}{_where(story)}; if they "
@@ -199,10 +199,10 @@ def second_index(story: Story) -> Hint | None:
 
 
 def closure_capture(story: Story) -> Hint | None:
-    text = story.path.general_text
-    if ".__closure__" not in text:
+    at = _find(story, "closure")
+    if at < 1:
         return None
-    func = text.split(".__closure__")[0]
+    func = _text_upto(story, at, general=True)
     return {
         "id": "closure-capture",
         "text": f"the closure {func} keeps a captured variable alive ({story.count} "
@@ -216,7 +216,7 @@ def held_by_c(story: Story) -> Hint | None:
     if root.get("kind") != "held by C code":
         return None
     name = root.get("name", "")
-    if name.startswith("<method"):
+    if story.path.hops and story.path.hops[0].type == "method":
         what = (
             "a bound method registered with C code "
             "(atexit.register, signal.signal, a C extension's callback)"

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from heapscope import _heapscope
+
 SCHEMA = "heapscope.report/1"
 
 
@@ -116,11 +118,12 @@ def verdicts(
         deltas = [counts[i + 1] - counts[i] for i in range(len(counts) - 1)]
         total = counts[-1] - counts[0]
         total_size = sizes[-1] - sizes[0]
-        if total > 0 or (total == 0 and total_size > 0):
+        flags = _heapscope.verdict(counts, sizes)  # the rule: src/core/hs_verdict.c
+        if flags & _heapscope.VERDICT_GREW:
             report.growth.append(GrowthRow(name, counts[-1], total, sizes[-1], total_size))
-        if deltas and all(d > 0 for d in deltas):
+        if flags & _heapscope.VERDICT_LEAK:
             report.leaks.append(Leak(name, counts[-1], deltas, sizes[-1], total_size))
-        elif total > 0 and deltas and deltas[-1] <= 0 and deltas[0] > 0:
+        elif flags & _heapscope.VERDICT_FLATTENED:
             report.flattened.append(Leak(name, counts[-1], deltas, sizes[-1], total_size))
     report.growth.sort(key=lambda g: (-g.delta, -g.delta_size, g.type))
     report.leaks.sort(key=lambda x: (-sum(x.per_run), -x.delta_size, x.type))

@@ -17,7 +17,7 @@ from typing import Any
 
 from heapscope import _heapscope
 from heapscope._heapscope import Snapshot, SnapshotError
-from heapscope.graph import analyze
+from heapscope.graph import Path, analyze
 
 __all__ = ["LoadedSnapshot", "SnapshotError", "diff", "load", "take", "write"]
 
@@ -98,8 +98,6 @@ def load(path: str) -> LoadedSnapshot:
 
 _PATH_FIELDS: dict[str, type | tuple[type, ...]] = {
     "root": dict,
-    "path": list,
-    "path_text": str,
     "hops": list,
 }
 _RETAINER_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -133,7 +131,9 @@ def _checked_results(parsed: object, path: str) -> dict[str, Any]:
         root = r["path"]["root"]
         if not all(isinstance(root.get(k), str) for k in ("kind", "name")):
             raise SnapshotError(f"{path}: stored results are malformed ({where}.path.root)")
-        if not all(isinstance(h, str) for h in r["path"]["path"]):
+        if not isinstance(r["path"].get("path", []), list) or not all(
+            isinstance(h, str) for h in r["path"].get("path", [])
+        ):
             raise SnapshotError(f"{path}: stored results are malformed ({where}.path.path)")
         for h in r["path"]["hops"]:
             if (
@@ -142,6 +142,7 @@ def _checked_results(parsed: object, path: str) -> dict[str, Any]:
                 or not isinstance(h.get("address"), (int, type(None)))
                 or isinstance(h.get("address"), bool)
                 or not isinstance(h.get("label"), (str, type(None)))
+                or not all(isinstance(h.get(k), (str, type(None))) for k in ("kind", "general", "name"))
             ):
                 raise SnapshotError(f"{path}: stored results are malformed ({where}.path.hops)")
     return {"top_retainers": retainers}
@@ -171,5 +172,5 @@ def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> dic
         "new": {"path": new.path, **new.meta},
         "growth": growth,
         "born": born["born"],
-        "stories": born["stories"],
+        "stories": [{**st, "path": Path.from_raw(st["path"]).to_dict()} for st in born["stories"]],
     }

@@ -65,6 +65,7 @@ def sections(data: bytes) -> list[tuple[int, int, int]]:
 def consume(path: str) -> None:
     """Load a file and read it as `report` and `diff` do (text, JSON and dot)."""
     from heapscope import snapfile
+    from heapscope.graph import Path
     from heapscope.reporters.dot import paths_to_dot
 
     loaded = snapfile.load(path)
@@ -73,7 +74,7 @@ def consume(path: str) -> None:
     retainers = loaded.results.get("top_retainers") or loaded.snapshot.top_retainers(5)
     with redirect_stdout(io.StringIO()):
         for r in retainers[:10]:
-            print(f"{r['retained_size']} {r['type']} at {r['path']['path_text']}")
+            print(f"{r['retained_size']} {r['type']} at {Path.from_raw(r['path']).text}")
         print(paths_to_dot([(r["path"], "x") for r in retainers[:10]]))
         json.dumps({"stats": stats, "types": census[:10], "top_retainers": retainers[:10]})
     snapfile.diff(loaded, loaded, 3)

@@ -29,19 +29,21 @@ TIMEOUT = 12
 NOT_READY = 13
 FAILED = 14
 
+# The injector's codes (exported by the extension) -> the CLI's exit codes.
+# A test checks that every INJECT_* code but INJECT_OK is here.
 _ERR_CODES = {
-    1: EXITED,
-    2: preflight.PERMISSION,
-    3: preflight.UNSUPPORTED,
-    4: NOT_READY,
-    5: TIMEOUT,
-    6: preflight.TRACED,
-    7: preflight.STOPPED,
-    8: FAILED,
-    9: preflight.UNSUPPORTED,
-    10: FAILED,
+    _heapscope.INJECT_GONE: EXITED,
+    _heapscope.INJECT_PERM: preflight.PERMISSION,
+    _heapscope.INJECT_LAYOUT: preflight.UNSUPPORTED,
+    _heapscope.INJECT_NOTREADY: NOT_READY,
+    _heapscope.INJECT_TIMEOUT: TIMEOUT,
+    _heapscope.INJECT_TRACED: preflight.TRACED,
+    _heapscope.INJECT_STOPPED: preflight.STOPPED,
+    _heapscope.INJECT_FAILED: FAILED,
+    _heapscope.INJECT_UNSUPPORTED: preflight.UNSUPPORTED,
+    _heapscope.INJECT_NOT_PARKED: FAILED,
 }
-NOT_PARKED = 10  # the injector's answer when gilensure was asked for and is not safe
+NOT_PARKED = _heapscope.INJECT_NOT_PARKED  # gilensure was asked for and is not safe
 METHODS = {"auto": 0, "pending": 1, "gilensure": 2}
 # Bump with any change to the agent's protocol or a fix in the extension it
 # runs: a target keeps the first one loaded (v1 could crash a target, #11).
@@ -294,7 +296,7 @@ def _raise_for(att: Attached, res: dict[str, Any]) -> None:
     err = int(res["err"])
     if err:
         msg = str(res["msg"])
-        if err == 5 and res.get("state"):
+        if err == _heapscope.INJECT_TIMEOUT and res.get("state"):
             msg += f" (main thread: {res['state']})"
         raise AttachError(_ERR_CODES.get(err, FAILED), msg)
 

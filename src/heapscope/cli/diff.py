@@ -7,6 +7,7 @@ import json
 import sys
 
 from heapscope.cli import error
+from heapscope.graph import Path
 from heapscope.reporters.text import fmt_bytes, growth_table
 
 
@@ -49,7 +50,7 @@ class DiffCommand:
             retained = story["retained_size"]
             size = f"{fmt_bytes(retained)} retained" if retained is not None else fmt_bytes(story["size"])
             print(f"  {story['count']} {story['type']} ({size}) held by {path['root']['kind']}:")
-            print(f"    {path['path_text']}")
+            print(f"    {Path.from_raw(path).text}")
         if grew:
             print()
             print(growth_table([GrowthRow(**g) for g in grew]))

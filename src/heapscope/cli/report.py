@@ -7,6 +7,7 @@ import json
 import sys
 
 from heapscope.cli import error
+from heapscope.graph import Path
 from heapscope.reporters.text import fmt_bytes
 
 
@@ -58,5 +59,5 @@ class ReportCommand:
             print(f"  {fmt_bytes(s):>10}  {c:>9}  {t}")
         print("\nretaining the most memory:")
         for r in retainers[: args.top]:
-            print(f"  {fmt_bytes(r['retained_size']):>10}  {r['type']} at {r['path']['path_text']}")
+            print(f"  {fmt_bytes(r['retained_size']):>10}  {r['type']} at {Path.from_raw(r['path']).text}")
         return 0

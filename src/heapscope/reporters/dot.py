@@ -13,14 +13,16 @@ import subprocess
 from collections.abc import Iterable
 from typing import Any
 
+from heapscope.graph import Path
+
 
 def _quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
 
-def paths_to_dot(paths: Iterable[tuple[dict[str, Any], str]]) -> str:
-    """paths: (raw path dict from the C analysis, caption) pairs -> dot source."""
+def paths_to_dot(paths: Iterable[tuple[Path | dict[str, Any], str]]) -> str:
+    """paths: (Path, or a raw path dict from the C analysis or a file, caption) pairs -> dot source."""
     lines = [
         "digraph heapscope {",
         "  rankdir=TB;",
@@ -29,29 +31,28 @@ def paths_to_dot(paths: Iterable[tuple[dict[str, Any], str]]) -> str:
     ]
     seen_nodes: set[str] = set()
     seen_edges: set[tuple[str, str, str]] = set()
-    for raw, caption in paths:
-        hops = raw.get("hops") or []
-        root = raw.get("root", {})
+    for given, caption in paths:
+        path = given if isinstance(given, Path) else Path.from_raw(given)
+        hops, root = path.hops, path.root
         prev = None
         for i, hop in enumerate(hops):
-            address = hop.get("address")
             # An elided stretch of a long path has no address: a node of its own.
-            node = f"n{address:x}" if isinstance(address, int) else f"elided{len(seen_nodes)}"
+            node = f"n{hop.address:x}" if isinstance(hop.address, int) else f"elided{len(seen_nodes)}"
             if node not in seen_nodes:
                 seen_nodes.add(node)
-                label = hop["type"]
-                if label == "type" and (hop.get("label") or "").startswith("."):
-                    label = f"class {hop['label'][1:]}"
+                label = hop.type
+                if label == "type" and (hop.label or "").startswith("."):
+                    label = f"class {hop.label[1:]}"
                 attrs = ""
                 if i == 0:
                     label = f"{root.get('kind', 'root')}\n{root.get('name', '?')}"
                     attrs = ', fillcolor="#d9ead3"'
                 if i == len(hops) - 1:
-                    label = f"{hop['type']}\n{caption}"
+                    label = f"{hop.type}\n{caption}"
                     attrs = ', fillcolor="#f4cccc"'
                 lines.append(f"  {node} [label={_quote(label)}{attrs}];")
             if prev is not None:
-                edge = (prev, node, hop.get("label") or "")
+                edge = (prev, node, hop.label or "")
                 if edge not in seen_edges:
                     seen_edges.add(edge)
                     lines.append(f"  {prev} -> {node} [label={_quote(edge[2].strip())}];")
@@ -65,7 +66,7 @@ def report_to_dot(report: Any) -> str:
     paths = []
     for leak in report.leaks:
         for story in leak.stories:
-            paths.append((story.path.raw, f"{story.count} leaked ({leak.type})"))
+            paths.append((story.path, f"{story.count} leaked ({leak.type})"))
     return paths_to_dot(paths)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import heapscope
 from heapscope import _heapscope
+from heapscope.graph import HOP_KINDS, Path
 
 
 class Node:
@@ -140,7 +141,11 @@ def test_stories_group_many_objects_held_the_same_way():
         assert leaks["nstories"] == 1
         story = leaks["stories"][0]
         assert story["count"] == 1000
-        assert story["path"]["general_text"] == f"{__name__}.Holder.registry[<Node> (key)]"
+        path = Path.from_raw(story["path"])
+        assert path.general_text == f"{__name__}.Holder.registry[<Node> (key)]"
+        shown = [(h.kind, h.name) for h in path.hops if h.label is not None]
+        assert shown == [("root", None), ("module global", "Holder"), ("class attribute", "registry"),
+                         ("dict key", None)]
         # each Node retains itself and its bytearray
         assert story["retained_size"] >= 1000 * (
             sys.getsizeof(Node()) + sys.getsizeof(bytearray(64))
@@ -184,55 +189,6 @@ def test_why_does_not_leak_itself():
     assert not report.leaked, str(report)
 
 
-def reference_idom(n, edges, roots):
-    """Dominators by definition: d dominates v iff v is unreachable without d."""
-
-    def reach(removed):
-        adj = {}
-        for a, b in edges:
-            adj.setdefault(a, []).append(b)
-        seen = set()
-        stack = [r for r in roots if r != removed]
-        seen.update(stack)
-        while stack:
-            v = stack.pop()
-            for w in adj.get(v, []):
-                if w != removed and w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        return seen
-
-    alive = reach(None)
-    doms = {v: {d for d in alive if d != v and v not in reach(d)} for v in alive}
-    idom = [None] * n
-    for v, ds in doms.items():
-        # the immediate dominator is the one every other dominator dominates
-        for d in ds:
-            if all(o == d or o in doms[d] for o in ds):
-                idom[v] = d
-    return idom
-
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=25).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
-            st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
-        )
-    )
-)
-def test_dominators_match_the_definition(case):
-    n, edges, roots = case
-    assert _heapscope.dominators_of(n, edges, roots) == reference_idom(n, edges, roots)
-
-
 def test_frame_locals_are_read_in_place_with_unbound_ones_beside():
     # 3.12+'s PyFrame_GetVar() formats a NameError for an unbound local with
     # %R, which runs signal handlers: heapscope reads the frame itself
@@ -254,3 +210,39 @@ def test_frame_locals_are_read_in_place_with_unbound_ones_beside():
         assert w.path.text == "box[0]", w.path
     else:  # the frame is an object that holds its locals
         assert w.path.text == "<frame running> (local box)[0]", w.path
+
+
+def test_the_model_knows_every_hop_kind_the_analysis_makes():
+    assert tuple(_heapscope.HOP_KINDS) == HOP_KINDS
+
+
+def test_hops_say_how_each_object_is_held():
+    class Box:
+        def method(self):
+            return self
+
+    def make():
+        secret = [Box()]
+
+        def inner():
+            return secret
+
+        return inner
+
+    holder = Box()
+    holder.callbacks = {"k": make()}
+    holder.bound = [Box().method]
+    w = heapscope.why(holder.callbacks["k"].__closure__[0].cell_contents[0])
+    shown = [(h.kind, h.name) for h in w.path.hops if h.label is not None]
+    assert shown == [
+        ("root", None),
+        ("attribute", "callbacks"),
+        ("dict value", "k"),
+        ("closure", "__closure__"),
+        ("index", None),
+        ("closure cell", "cell_contents"),
+        ("index", None),
+    ], w.path.hops
+    assert w.path.root["kind"] == "thread stack" and w.path.root["frame"]["local"] == "holder"
+    bound = heapscope.why(holder.bound[0].__self__)
+    assert [h.kind for h in bound.path.hops][-3:] == ["attribute", "index", "bound self"], bound.path.hops

@@ -1,0 +1,162 @@
+#include "hs_story.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_id, const uint8_t *tier,
+                  hs_edge_token_fn token, void *ctx, uint32_t *shape, uint32_t *stack, uint32_t v,
+                  uint32_t *out) {
+    uint32_t sp = 0, x = v;
+    if (parent[v] == HS_NONE)
+        return HS_EINVAL;
+    while (shape[x] == HS_NONE) {
+        stack[sp++] = x;
+        if (parent[x] == x)
+            break;
+        x = parent[x];
+    }
+    /* Top-down: a node's parent has its shape before the node gets one. */
+    while (sp > 0) {
+        uint32_t y = stack[--sp], tup[4];
+        int rc;
+        tup[1] = type_id[y];
+        if (parent[y] == y) {
+            tup[0] = HS_NONE;
+            tup[2] = HS_TOK_ROOT;
+            tup[3] = tier[y];
+        } else {
+            tup[0] = shape[parent[y]];
+            rc = token(ctx, parent[y], y, &tup[2], &tup[3]);
+            if (rc < 0)
+                return rc;
+        }
+        rc = hs_group_intern(trie, tup, &shape[y]);
+        if (rc < 0)
+            return rc;
+    }
+    *out = shape[v];
+    return HS_OK;
+}
+
+uint32_t hs_edge_position(const hs_graph *g, uint32_t p, uint32_t v) {
+    uint32_t e;
+    if (g->fwd_off[p + 1] - g->fwd_off[p] > 64)
+        return HS_NONE;
+    for (e = g->fwd_off[p]; e < g->fwd_off[p + 1]; e++)
+        if (g->fwd[e] == v)
+            return e - g->fwd_off[p];
+    return HS_NONE;
+}
+
+void hs_leaked_ancestors(uint32_t n, const uint32_t *idom, const uint8_t *leaked, uint32_t *anc,
+                         uint32_t *stack) {
+    const uint32_t unknown = HS_NONE - 1;
+    uint32_t v;
+    for (v = 0; v < n; v++)
+        anc[v] = unknown;
+    for (v = 0; v < n; v++) {
+        uint32_t sp = 0, x = v;
+        while (anc[x] == unknown) {
+            stack[sp++] = x;
+            if (idom[x] == HS_NONE)
+                break;
+            x = idom[x];
+        }
+        /* Top-down: each node's dominator is resolved before it. */
+        while (sp > 0) {
+            uint32_t y = stack[--sp], p = idom[y];
+            anc[y] = p == HS_NONE ? HS_NONE : (leaked[p] ? p : anc[p]);
+        }
+    }
+}
+
+int hs_story_set_init(hs_story_set *set) {
+    memset(set, 0, sizeof(*set));
+    set->cap = 16;
+    set->items = malloc(set->cap * sizeof(hs_story));
+    if (set->items == NULL || hs_addrmap_init(&set->by_shape, 64, 1) != HS_OK) {
+        hs_story_set_destroy(set);
+        return HS_ENOMEM;
+    }
+    return HS_OK;
+}
+
+void hs_story_set_destroy(hs_story_set *set) {
+    free(set->items);
+    hs_addrmap_destroy(&set->by_shape);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Shapes are dense ids from 0; the address map wants non-zero keys. */
+static uintptr_t hs__shape_key(uint32_t shape) {
+    return ((uintptr_t)shape + 1) << 4;
+}
+
+int hs_story_set_add(hs_story_set *set, uint32_t shape, uint32_t v, uint32_t type_id, uint64_t size,
+                     uint64_t retained) {
+    uint32_t idx = set->n;
+    hs_story *st;
+    int put = hs_addrmap_put(&set->by_shape, hs__shape_key(shape), idx, &idx);
+    if (put < 0)
+        return put;
+    if (put == 1) {
+        if (set->n == set->cap) {
+            hs_story *ns = realloc(set->items, set->cap * 2 * sizeof(hs_story));
+            if (ns == NULL)
+                return HS_ENOMEM;
+            set->items = ns;
+            set->cap *= 2;
+        }
+        st = &set->items[idx];
+        memset(st, 0, sizeof(*st));
+        st->shape = shape;
+        st->orig = idx;
+        st->rep = v;
+        st->type_id = type_id;
+        set->n++;
+    }
+    st = &set->items[idx];
+    st->count++;
+    st->size += size;
+    st->retained += retained;
+    return HS_OK;
+}
+
+int hs_story_set_find(const hs_story_set *set, uint32_t shape, uint32_t *orig) {
+    return hs_addrmap_get(&set->by_shape, hs__shape_key(shape), orig);
+}
+
+static int hs__story_cmp(const void *a, const void *b) {
+    const hs_story *x = a, *y = b;
+    if (x->retained != y->retained)
+        return x->retained < y->retained ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return x->rep < y->rep ? -1 : (x->rep > y->rep);
+}
+
+void hs_story_set_sort(hs_story_set *set) {
+    if (set->n > 1)
+        qsort(set->items, set->n, sizeof(hs_story), hs__story_cmp);
+}
+
+uint32_t hs_top_retained(uint32_t n, const uint64_t *retained, const uint8_t *eligible, uint32_t top,
+                         uint32_t *best) {
+    uint32_t nbest = 0, v, k;
+    if (top == 0)
+        return 0;
+    for (v = 0; v < n; v++) {
+        uint64_t r = retained[v];
+        if (!eligible[v])
+            continue;
+        if (nbest == top && r <= retained[best[nbest - 1]])
+            continue;
+        k = nbest < top ? nbest++ : nbest - 1;
+        while (k > 0 && retained[best[k - 1]] < r) {
+            best[k] = best[k - 1];
+            k--;
+        }
+        best[k] = v;
+    }
+    return nbest;
+}

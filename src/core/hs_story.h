@@ -1,0 +1,92 @@
+/*
+ * hs_story: leaked objects grouped into stories, over integers only.
+ *
+ * A story is a path shape: the shape of a node is intern(shape of its
+ * parent on the shortest-path forest, its type, the generalised label of
+ * the edge from its parent) in an hs_group trie, so objects held the same
+ * way share one id.  What the edge label is depends on who can look: the
+ * live glue reads the containers (a dict value, a list index), a snapshot
+ * file only has the edge's position.  That is the one callback here.
+ *
+ * Also here: folding objects retained by a leaked object of the same type
+ * into it (leaked ancestors on the dominator tree), story accumulation and
+ * order, and the top-N retained-size selection shared by live and offline
+ * reports.
+ */
+#ifndef HS_STORY_H
+#define HS_STORY_H
+
+#include "hs_graph.h"
+#include "hs_group.h"
+
+/* Generalised edge tokens (the third element of a shape tuple). */
+enum {
+    HS_TOK_ROOT = 1, /* detail: the root's tier */
+    HS_TOK_VALUE,    /* a dict value */
+    HS_TOK_NAMED,    /* an attribute dict's value; detail: the key's node */
+    HS_TOK_KEY,      /* a dict key */
+    HS_TOK_INDEX,    /* a list or tuple item */
+    HS_TOK_MEMBER,   /* a set member */
+    HS_TOK_EDGE,     /* anything else; detail: the edge's position in its parent */
+};
+
+/* The edge parent -> child as (kind, detail); 0 or a negative HS_E* code. */
+typedef int (*hs_edge_token_fn)(void *ctx, uint32_t parent, uint32_t child, uint32_t *kind, uint32_t *detail);
+
+/*
+ * The shape id of node v, memoised in shape[] (HS_NONE = not yet computed;
+ * the caller fills it before the first call).  parent[] is the shortest-path
+ * forest (parent[r] == r for a root; v must be reachable), tier[] the root
+ * tiers.  stack needs room for the longest path.  0 or HS_E*.
+ */
+int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_id, const uint8_t *tier,
+                  hs_edge_token_fn token, void *ctx, uint32_t *shape, uint32_t *stack, uint32_t v,
+                  uint32_t *out);
+
+/* The position of the edge p -> v among p's out-edges, when p has at most
+ * 64 of them (fixed-layout objects: which field it is); HS_NONE otherwise. */
+uint32_t hs_edge_position(const hs_graph *g, uint32_t p, uint32_t v);
+
+/*
+ * anc[v]: the nearest strict dominator of v that is leaked, or HS_NONE.
+ * A story leaves out objects retained by a leaked object of the same type,
+ * so a leaked linked list is counted once.  stack: n entries.
+ */
+void hs_leaked_ancestors(uint32_t n, const uint32_t *idom, const uint8_t *leaked, uint32_t *anc,
+                         uint32_t *stack);
+
+typedef struct {
+    uint32_t shape;
+    uint32_t orig; /* index in order of first appearance */
+    uint32_t rep;  /* representative object: the first seen */
+    uint32_t type_id;
+    uint64_t count;
+    uint64_t size;
+    uint64_t retained;
+} hs_story;
+
+typedef struct {
+    hs_story *items;
+    uint32_t n;
+    size_t cap;
+    hs_addrmap by_shape; /* shape -> orig */
+} hs_story_set;
+
+int hs_story_set_init(hs_story_set *set);
+void hs_story_set_destroy(hs_story_set *set);
+/* Adds object v (of shape `shape`) to its story; 0 or HS_ENOMEM. */
+int hs_story_set_add(hs_story_set *set, uint32_t shape, uint32_t v, uint32_t type_id, uint64_t size,
+                     uint64_t retained);
+/* The story of a shape, by its first-appearance index; 0 when none. */
+int hs_story_set_find(const hs_story_set *set, uint32_t shape, uint32_t *orig);
+/* Largest retained size first, then count, then the representative's index. */
+void hs_story_set_sort(hs_story_set *set);
+
+/*
+ * The `top` eligible nodes retaining most, largest first, into best[]
+ * (room for `top`); returns how many.  Ties keep the lower index first.
+ */
+uint32_t hs_top_retained(uint32_t n, const uint64_t *retained, const uint8_t *eligible, uint32_t top,
+                         uint32_t *best);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * analyze(): the one pass over a live heap.  Inside the raw-pointer window
+ * (window.h): walk the heap into the graph (types and shallow sizes while
+ * each object is in cache), find roots, shortest paths, dominators, then
+ * answer what was asked (paths of the objects named, stories of the leaked
+ * types, top retainers) while the objects are there to label the paths.
+ * After the window, allocation sites of strong-referenced samples.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "census.h"
+#include "analyze.h"
+#include "heap.h"
+#include "sizes.h"
+#include "typename.h"
+#include "walk.h"
+#include "window.h"
+
+static double hs__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Type table, shallow sizes. */
+/* Type ids and shallow sizes, filled one object at a time during the walk
+ * (while the object is in cache for its traversal). */
+typedef struct {
+    hs_snapshot_object *s;
+    hs_addrmap types; /* type address -> type id */
+    size_t type_cap;
+    size_t node_cap;
+    uint32_t *refcnt; /* per object, capped; UINT32_MAX for immortal objects */
+    uint32_t count;
+    uintptr_t last_type;
+    uint32_t last_id;
+    PyCFunction *type_sizeof; /* per type id: its own C __sizeof__, or NULL */
+    PyCFunction last_sizeof;
+} hs_type_acc;
+
+static int hs__type_acc_add(PyObject *op, void *arg) {
+    hs_type_acc *a = (hs_type_acc *)arg;
+    hs_snapshot_object *s = a->s;
+    uintptr_t ta = (uintptr_t)Py_TYPE(op);
+    if (a->count == a->node_cap) {
+        size_t ncap = a->node_cap < 1024 ? 1024 : a->node_cap * 2;
+        uint32_t *ids = PyMem_RawRealloc(s->type_id, ncap * sizeof(uint32_t));
+        uint64_t *sizes;
+        if (ids == NULL)
+            goto nomem;
+        s->type_id = ids;
+        sizes = PyMem_RawRealloc(s->size, ncap * sizeof(uint64_t));
+        if (sizes == NULL)
+            goto nomem;
+        s->size = sizes;
+        ids = PyMem_RawRealloc(a->refcnt, ncap * sizeof(uint32_t));
+        if (ids == NULL)
+            goto nomem;
+        a->refcnt = ids;
+        a->node_cap = ncap;
+    }
+    if (ta != a->last_type || a->count == 0) {
+        uint32_t id = s->ntypes;
+        int put = hs_addrmap_put(&a->types, ta, id, &id);
+        if (put < 0)
+            goto nomem;
+        if (put == 1) {
+            if (s->ntypes == a->type_cap) {
+                size_t ncap = a->type_cap < 256 ? 256 : a->type_cap * 2;
+                uintptr_t *t = PyMem_RawRealloc(s->type_addr, ncap * sizeof(uintptr_t));
+                PyCFunction *f;
+                if (t == NULL)
+                    goto nomem;
+                s->type_addr = t;
+                f = PyMem_RawRealloc(a->type_sizeof, ncap * sizeof(PyCFunction));
+                if (f == NULL)
+                    goto nomem;
+                a->type_sizeof = f;
+                a->type_cap = ncap;
+            }
+            a->type_sizeof[s->ntypes] = hs_type_sizeof(Py_TYPE(op));
+            s->type_addr[s->ntypes++] = ta;
+        }
+        a->last_type = ta;
+        a->last_id = id;
+        a->last_sizeof = a->type_sizeof[id];
+    }
+    s->type_id[a->count] = a->last_id;
+    s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
+    a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
+                              ? UINT32_MAX
+                              : (uint32_t)Py_REFCNT(op);
+    a->count++;
+    return 0;
+nomem:
+    PyErr_NoMemory();
+    return -1;
+}
+
+static int hs__type_names(hs_snapshot_object *s) {
+    uint32_t t;
+    s->type_names = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(char *));
+    if (s->type_names == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (t = 0; t < s->ntypes; t++) {
+        s->type_names[t] = hs_type_name((PyTypeObject *)s->type_addr[t]);
+        if (s->type_names[t] == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
+    static char *kwlist[] = {"objects",  "types",        "baseline",     "max_stories", "dominators", "top",
+                             "tool_dir", "traceback_fn", "site_exclude", "subjects",    "own",        NULL};
+    hs_state *st = get_heapscope_state(module);
+    PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
+    PyObject *tb_fn = Py_None, *site_exclude = NULL, *own = NULL, *own_fast = NULL;
+    PyObject *subjects = NULL, *subjects_fast = NULL;
+    Py_ssize_t max_stories = 10, top = 0, i;
+    int dominators = 1, gc_was = -1, in_window = 0;
+    hs_site_samples samples;
+    const char *tool_dir = NULL;
+    hs_walk w;
+    hs_live L;
+    hs_type_acc tacc;
+    hs_snapshot_object *s = NULL;
+    uint8_t *exclude = NULL;
+    PyObject *result = NULL, *answers = NULL, *item = NULL;
+    double t0 = hs__now(), t1;
+
+    memset(&w, 0, sizeof(w));
+    memset(&L, 0, sizeof(L));
+    memset(&tacc, 0, sizeof(tacc));
+    memset(&samples, 0, sizeof(samples));
+    L.sysmodules = HS_NONE;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!OO:analyze", kwlist, &objects, &types,
+                                     &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
+                                     &PyTuple_Type, &site_exclude, &subjects, &own))
+        return NULL;
+    if (hs_window_open()) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: analyze() called from inside a heap walk");
+        return NULL;
+    }
+    if (baseline != Py_None && Py_TYPE(baseline) != st->census_type) {
+        PyErr_SetString(PyExc_TypeError, "baseline must be a Census taken with keep_addresses=True");
+        return NULL;
+    }
+    if (baseline != Py_None && hs_census_has_address(baseline, 16) < 0) {
+        PyErr_SetString(PyExc_ValueError, "baseline census was taken without keep_addresses=True");
+        return NULL;
+    }
+    if (objects == NULL || objects == Py_None)
+        objs_fast = PyTuple_New(0);
+    else
+        objs_fast = PySequence_Fast(objects, "objects must be a sequence");
+    if (objs_fast == NULL)
+        return NULL;
+    own_fast =
+        own == NULL || own == Py_None ? PyTuple_New(0) : PySequence_Fast(own, "own must be a sequence");
+    if (own_fast == NULL)
+        goto done;
+    if (subjects != NULL && subjects != Py_None) {
+        subjects_fast = PySequence_Fast(subjects, "subjects must be a sequence");
+        if (subjects_fast == NULL)
+            goto done;
+    }
+    types_list = types ? PySequence_List(types) : PyList_New(0);
+    if (types_list == NULL)
+        goto done;
+    for (i = 0; i < PyList_GET_SIZE(types_list); i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(types_list, i))) {
+            PyErr_SetString(PyExc_TypeError, "types must be type names (str)");
+            goto done;
+        }
+    s = PyObject_New(hs_snapshot_object, st->snapshot_type);
+    if (s == NULL)
+        goto done;
+    memset((char *)s + sizeof(PyObject), 0, sizeof(hs_snapshot_object) - sizeof(PyObject));
+    L.s = s;
+    L.tool_dir = tool_dir;
+
+    gc_was = hs_gc_pause(st);
+    if (gc_was < 0)
+        goto done;
+    /* The raw-pointer window (window.h) opens with the listing and closes
+     * after the last use of L.objs, below: nothing in between may run
+     * Python code or release the GIL. */
+    hs_window_enter();
+    in_window = 1;
+    if (hs_addrmap_init(&tacc.types, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    tacc.s = s;
+    w.each = hs__type_acc_add;
+    w.each_arg = &tacc;
+    if (hs_walk_run(&w, st, 1) < 0)
+        goto done;
+    s->n = w.n;
+    s->graph = w.graph;
+    memset(&w.graph, 0, sizeof(w.graph));
+    s->index = w.index;
+    memset(&w.index, 0, sizeof(w.index));
+    /* The snapshot owns the pointer array; once analyze() returns it is
+     * only ever read as integers (addresses). */
+    L.objs = w.objs;
+    s->addr = (uintptr_t *)w.objs;
+    w.objs = NULL;
+    s->seconds[0] = (t1 = hs__now()) - t0;
+
+    if (tacc.count != s->n) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: walk and type table disagree");
+        goto done;
+    }
+    if (hs__type_names(s) < 0)
+        goto done;
+    s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    L.skip = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    exclude = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    if (s->tier == NULL || s->parent == NULL || L.skip == NULL || exclude == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    hs_roots_find(s, tacc.refcnt, w.ntracked, w.listed_with_ref);
+    /* The caller's own containers are not paths; the objects asked about
+     * are not their own roots. */
+    {
+        const void *mine[] = {objects, objs_fast, types_list, subjects, subjects_fast};
+        size_t k;
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        for (k = 0; k < sizeof(mine) / sizeof(mine[0]); k++) {
+            uint32_t a = hs_heap_node(s, mine[k]);
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
+        /* Every argument of this call is heapscope's (a list made for the
+         * call was once reported as a leaked list held by C code). */
+        for (i = 0; i < PyTuple_GET_SIZE(args); i++) {
+            uint32_t a = hs_heap_node(s, PyTuple_GET_ITEM(args, i));
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
+        while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
+            uint32_t a = hs_heap_node(s, value);
+            if (a != HS_NONE)
+                L.skip[a] = 1;
+        }
+    }
+    for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
+        uint32_t x = hs_heap_node(s, PySequence_Fast_GET_ITEM(objs_fast, i));
+        if (x != HS_NONE)
+            exclude[x] = 1;
+    }
+    if (hs_roots_modules(&L) < 0)
+        goto done;
+    hs_roots_interp(&L);
+    if (hs_roots_stacks(&L) < 0)
+        goto done;
+    /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
+    hs_roots_mark_own(s, args);
+    hs_roots_mark_own(s, kwargs);
+    hs_roots_mark_own(s, own);
+    for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
+        hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
+    if (hs_roots_search_paths(s, exclude, L.skip) < 0)
+        goto done;
+    s->seconds[1] = hs__now() - t1;
+    t1 = hs__now();
+    if (dominators && hs_snapshot_compute_dominators(s) < 0)
+        goto done;
+    s->seconds[2] = hs__now() - t1;
+    t1 = hs__now();
+
+    answers = PyDict_New();
+    if (answers == NULL)
+        goto done;
+    /* why(obj): one path per object asked about. */
+    item = PyList_New(0);
+    if (item == NULL || PyDict_SetItemString(answers, "objects", item) < 0)
+        goto done;
+    for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(objs_fast, i), *p, *d;
+        uint32_t x = hs_heap_node(s, o);
+        if (x == HS_NONE) {
+            d = Py_BuildValue("{sNsssO}", "object", hs_describe(o), "error", "not found in the heap walk",
+                              "path", Py_None);
+        } else {
+            p = hs_path_render(&L, s, x);
+            if (p == NULL)
+                goto done;
+            d = Py_BuildValue("{sNsssKsKsN}", "object", hs_describe(o), "type", s->type_names[s->type_id[x]],
+                              "size", (unsigned long long)s->size[x], "retained_size",
+                              (unsigned long long)(s->retained ? s->retained[x] : s->size[x]), "path", p);
+        }
+        if (d == NULL || PyList_Append(item, d) < 0) {
+            Py_XDECREF(d);
+            goto done;
+        }
+        Py_DECREF(d);
+    }
+    Py_CLEAR(item);
+    if (PyList_GET_SIZE(types_list) > 0 || subjects_fast != NULL) {
+        item = hs_stories(&L, types_list, subjects_fast, baseline == Py_None ? NULL : baseline, max_stories,
+                          tb_fn != Py_None ? &samples : NULL);
+        if (item == NULL || PyDict_SetItemString(answers, "leaks", item) < 0)
+            goto done;
+        Py_CLEAR(item);
+    }
+    s->names = hs_roots_node_names(&L);
+    if (s->names == NULL)
+        goto done;
+    item = hs_path_top_retainers(&L, s, top);
+    if (item == NULL || PyDict_SetItemString(answers, "top_retainers", item) < 0)
+        goto done;
+    Py_CLEAR(item);
+    /* The window closes: from here on only the samples' strong references
+     * are dereferenced. */
+    L.objs = NULL;
+    hs_window_leave();
+    in_window = 0;
+    if (samples.nshown > 0) {
+        PyObject *leaks = PyDict_GetItemString(answers, "leaks"); /* borrowed; str key, our dict */
+        if (hs_story_sites(leaks ? PyDict_GetItemString(leaks, "stories") : NULL, &samples, tb_fn,
+                           site_exclude) < 0)
+            goto done;
+    }
+    s->seconds[3] = hs__now() - t1;
+    s->results = answers;
+    answers = NULL;
+    result = (PyObject *)s;
+    s = NULL;
+done:
+    if (in_window)
+        hs_window_leave();
+    hs_samples_clear(&samples);
+    hs_walk_clear(&w);
+    if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
+        Py_CLEAR(result);
+    hs_addrmap_destroy(&tacc.types);
+    PyMem_RawFree(tacc.refcnt);
+    PyMem_RawFree(tacc.type_sizeof);
+    PyMem_RawFree(L.skip);
+    PyMem_RawFree(L.root_cells);
+    PyMem_RawFree(exclude);
+    hs_addrmap_destroy(&L.modmap);
+    Py_XDECREF(L.modnames);
+    Py_XDECREF(L.stackinfo);
+    Py_XDECREF(item);
+    Py_XDECREF(answers);
+    Py_XDECREF(objs_fast);
+    Py_XDECREF(own_fast);
+    Py_XDECREF(subjects_fast);
+    Py_XDECREF(types_list);
+    Py_XDECREF(s);
+    return result;
+}

@@ -1,0 +1,130 @@
+/*
+ * The object graph glue's shared definitions: the Snapshot object (the
+ * graph of one heap walk as integers, plus the answers computed from it)
+ * and the live context that exists only inside analyze(), while the
+ * raw-pointer window (window.h) is open.
+ *
+ * The files, in pipeline order:
+ *   analyze.c    analyze(): walk, types and sizes, roots, paths, dominators,
+ *                stories, then the window closes and allocation sites are read
+ *   roots.c      root tiers: refcount subtraction, modules, interpreter
+ *                internals, running frames, heapscope's own objects
+ *   paths.c      one hop list per path, live or offline (they differ only in
+ *                how an edge is named), and the top retainers
+ *   stories.c    leaked objects grouped by path shape, their facts and
+ *                allocation sites; born_after() between two snapshots
+ *   snapshot.c   the Snapshot type: queries, save, load
+ * The integer algorithms they call live in src/core/.
+ */
+#ifndef HS_HEAP_H
+#define HS_HEAP_H
+
+#include "../core/hs_addrmap.h"
+#include "../core/hs_graph.h"
+#include "errors.h"
+#include "labels.h"
+#include "state.h"
+
+/* Root tiers, in the order the path search prefers them.  0: not a root. */
+enum {
+    HS_TIER_NONE = 0,
+    HS_TIER_MODULE = 1, /* sys.modules, a module or its globals */
+    HS_TIER_STACK = 2,  /* a running frame's local (or the frame, < 3.11) */
+    HS_TIER_C = 3,      /* a reference from C code the graph cannot see */
+    HS_TIER_INTERP = 4, /* interpreter internals: static types, immortal objects */
+    HS_TIER_TOOL = 5,   /* heapscope's own frames */
+    HS_NTIERS = 6,
+};
+
+/* The root kind of each tier, as reports say it. */
+extern const char *const hs_tier_kind[HS_NTIERS];
+
+typedef struct {
+    PyObject_HEAD uint32_t n;
+    uint32_t ntypes;
+    uint32_t nroots;
+    uintptr_t *addr;    /* n: object addresses (integers, never dereferenced) */
+    uint32_t *type_id;  /* n */
+    uint64_t *size;     /* n: shallow sizes */
+    uint8_t *tier;      /* n: HS_TIER_* of roots, 0 otherwise */
+    uint32_t *parent;   /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
+    uint32_t *idom;     /* n or NULL: immediate dominator, HS_NONE below the virtual root */
+    uint64_t *retained; /* n or NULL */
+    hs_graph graph;
+    hs_addrmap index; /* address -> node */
+    char **type_names;
+    uintptr_t *type_addr;
+    double seconds[4]; /* walk, roots and paths, dominators, stories */
+    int from_file;     /* arrays were malloc'ed by the core's file reader */
+    PyObject *results; /* dict of the answers computed while the heap was live */
+    PyObject *names;   /* dict: node -> name of modules, their dicts and classes (for files) */
+} hs_snapshot_object;
+
+/* The live context: valid only inside analyze(), GC paused, window open. */
+typedef struct {
+    hs_snapshot_object *s;
+    PyObject **objs;      /* the walk's array */
+    uint8_t *skip;        /* nodes the path search must not enter */
+    hs_addrmap modmap;    /* module or module-dict node -> index in modnames */
+    PyObject *modnames;   /* list of str */
+    PyObject *stackinfo;  /* dict: node (int) -> frame info dict */
+    uint32_t *root_cells; /* cells that are roots: a running frame's cell variables */
+    uint32_t nroot_cells;
+    uint32_t sysmodules;  /* node of the sys.modules dict, or HS_NONE */
+    const char *tool_dir; /* heapscope's package directory, or NULL */
+} hs_live;
+
+/* Node of an object address, or HS_NONE. */
+static inline uint32_t hs_heap_node(const hs_snapshot_object *s, const void *obj) {
+    uint32_t v;
+    if (obj == NULL || !hs_addrmap_get(&s->index, (uintptr_t)obj, &v))
+        return HS_NONE;
+    return v;
+}
+
+/* Hop kinds, NULL-terminated (paths.c): exported as HOP_KINDS. */
+extern const char *const hs_hop_kinds[];
+
+/* roots.c */
+void hs_roots_find(hs_snapshot_object *s, const uint32_t *refcnt, uint32_t ntracked, int listed_ref);
+int hs_roots_modules(hs_live *L);
+void hs_roots_interp(hs_live *L);
+int hs_roots_stacks(hs_live *L);
+void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
+uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
+/* Shortest paths from the roots, in phases by tier (fills s->parent). */
+int hs_roots_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip);
+/* Every root, tiers in preference order (for dominators); NULL on MemoryError. */
+uint32_t *hs_roots_ordered(const hs_snapshot_object *s, uint32_t *count);
+/* node -> name of each module, module dict and class (kept in snapshot files). */
+PyObject *hs_roots_node_names(hs_live *L);
+
+/* paths.c: the path to v as {"root", "hops", "length"}; L NULL for a
+ * snapshot without live objects (a file). */
+PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v);
+/* The n nodes retaining most, with their paths (live when L is given). */
+PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t top);
+/* The nodes root -> v, root first; NULL with *len 0 when unreachable. */
+uint32_t *hs_path_nodes(const hs_snapshot_object *s, uint32_t v, uint32_t *len);
+
+/* stories.c */
+typedef struct hs_site_samples hs_site_samples;
+struct hs_site_samples {
+    PyObject **obj; /* strong references taken inside the window */
+    uint32_t *rank; /* story rank of each */
+    uint32_t n;
+    uint32_t nshown;
+};
+PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObject *baseline,
+                     Py_ssize_t max_stories, hs_site_samples *samples);
+int hs_story_sites(PyObject *stories, const hs_site_samples *sm, PyObject *tb_fn, PyObject *exclude);
+void hs_samples_clear(hs_site_samples *sm);
+PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args);
+
+/* snapshot.c */
+int hs_snapshot_ensure_indexed(hs_snapshot_object *s);
+int hs_snapshot_ensure_index(hs_snapshot_object *s);
+int hs_snapshot_ensure_dominators(hs_snapshot_object *s);
+int hs_snapshot_compute_dominators(hs_snapshot_object *s);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * Root tiers.  A root is what the collector cannot explain: an object with
+ * more references than the heap's objects hold (refcount subtraction), and
+ * the places a Python developer's answer starts even when something inside
+ * the interpreter holds them: modules and their globals, running frames'
+ * locals.  Tiers order the path search (roots.c's hs_roots_search_paths):
+ * what outlives a call first, then running frames, then interpreter
+ * internals, then heapscope's own frames.
+ */
+#include <string.h>
+
+#include "heap.h"
+#include "typename.h"
+
+const char *const hs_tier_kind[HS_NTIERS] = {
+    "none", "module global", "thread stack", "held by C code", "interpreter", "heapscope",
+};
+
+/*
+ * Roots: external = refcount - references from heap objects - the
+ * listing's own reference.  An object with external > 0 is held from
+ * outside the graph (interpreter state, a C extension, a running frame).
+ */
+void hs_roots_find(hs_snapshot_object *s, const uint32_t *refcnt, uint32_t ntracked, int listed_ref) {
+    uint32_t v;
+    for (v = 0; v < s->n; v++) {
+        int64_t ext = (int64_t)refcnt[v] - (int64_t)(s->graph.rev_off[v + 1] - s->graph.rev_off[v]);
+        if (listed_ref && v < ntracked)
+            ext -= 1;
+        if (ext > 0 || refcnt[v] == UINT32_MAX) {
+            s->tier[v] = HS_TIER_C;
+            s->nroots++;
+        }
+    }
+}
+
+static void hs__mark_tier(hs_live *L, uint32_t v, uint8_t tier) {
+    if (v != HS_NONE && L->s->tier[v] != HS_TIER_NONE)
+        L->s->tier[v] = tier;
+}
+
+/* Makes v a search source of `tier` even if nothing outside the graph
+ * holds it: a module's globals are where a Python developer's answer
+ * starts ("module global x"), however many interpreter hops lead there. */
+static void hs__make_source(hs_live *L, uint32_t v, uint8_t tier) {
+    if (v == HS_NONE)
+        return;
+    if (L->s->tier[v] == HS_TIER_NONE)
+        L->s->nroots++;
+    L->s->tier[v] = tier;
+}
+
+/* Modules: sys.modules, each module object and its dict. */
+int hs_roots_modules(hs_live *L) {
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed; no strong variant exists */
+    Py_ssize_t pos = 0;
+    PyObject *name, *mod;
+    if (hs_addrmap_init(&L->modmap, 1024, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    L->modnames = PyList_New(0);
+    if (L->modnames == NULL)
+        return -1;
+    L->sysmodules = hs_heap_node(L->s, modules);
+    hs__make_source(L, L->sysmodules, HS_TIER_MODULE);
+    while (PyDict_Next(modules, &pos, &name, &mod)) {
+        uint32_t vm, vd, idx;
+        if (!PyModule_Check(mod) || !PyUnicode_Check(name))
+            continue;
+        idx = (uint32_t)PyList_GET_SIZE(L->modnames);
+        if (PyList_Append(L->modnames, name) < 0)
+            return -1;
+        vm = hs_heap_node(L->s, mod);
+        vd = hs_heap_node(L->s, PyModule_GetDict(mod));
+        if (vm != HS_NONE && hs_addrmap_put(&L->modmap, ((uintptr_t)vm + 1) << 4, idx, NULL) < 0)
+            return PyErr_NoMemory(), -1;
+        if (vd != HS_NONE && hs_addrmap_put(&L->modmap, ((uintptr_t)vd + 1) << 4, idx, NULL) < 0)
+            return PyErr_NoMemory(), -1;
+        hs__make_source(L, vm, HS_TIER_MODULE);
+        hs__make_source(L, vd, HS_TIER_MODULE);
+    }
+    return 0;
+}
+
+/* Module name index of a module or module-dict node, or HS_NONE. */
+uint32_t hs_roots_module_of(const hs_live *L, uint32_t v) {
+    uint32_t idx;
+    if (hs_addrmap_get(&L->modmap, ((uintptr_t)v + 1) << 4, &idx))
+        return idx;
+    return HS_NONE;
+}
+
+/* Interpreter internals: static types and their dicts, immortal and atomic objects. */
+void hs_roots_interp(hs_live *L) {
+    hs_snapshot_object *s = L->s;
+    uint32_t v;
+    for (v = 0; v < s->n; v++) {
+        PyObject *o = L->objs[v];
+        if (s->tier[v] == HS_TIER_NONE)
+            continue;
+        if (HS_IS_IMMORTAL(o) || PyUnicode_CheckExact(o) || PyLong_CheckExact(o) || PyFloat_CheckExact(o) ||
+            PyBytes_CheckExact(o) || PyCode_Check(o))
+            s->tier[v] = HS_TIER_INTERP;
+        else if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            PyObject *d = hs_compat_type_dict((PyTypeObject *)o);
+            s->tier[v] = HS_TIER_INTERP;
+            hs__mark_tier(L, hs_heap_node(s, d), HS_TIER_INTERP);
+            Py_XDECREF(d);
+        }
+    }
+}
+
+static int hs__is_tool_code(const hs_live *L, PyCodeObject *code) {
+    const char *fn;
+    if (L->tool_dir == NULL || code == NULL || !PyUnicode_Check(code->co_filename))
+        return 0;
+    fn = PyUnicode_AsUTF8(code->co_filename);
+    if (fn == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return strncmp(fn, L->tool_dir, strlen(L->tool_dir)) == 0;
+}
+
+/* Records node v as held by `frame` (local `name`, or the frame itself). */
+static int hs__note_stack(hs_live *L, uint32_t v, int tool, unsigned long tid, PyCodeObject *code, int line,
+                          PyObject *name) {
+    PyObject *key = NULL, *info = NULL;
+    int rc = -1, has;
+    if (v == HS_NONE || L->s->tier[v] == HS_TIER_NONE)
+        return 0;
+    if (L->s->tier[v] == HS_TIER_STACK || L->s->tier[v] == HS_TIER_MODULE)
+        return 0; /* an inner user frame already claimed it */
+    key = PyLong_FromUnsignedLong(v);
+    if (key == NULL)
+        goto done;
+    has = PyDict_Contains(L->stackinfo, key);
+    if (has < 0)
+        goto done;
+    if (has && tool) {
+        rc = 0;
+        goto done;
+    }
+    info = Py_BuildValue("{sksOsOsisO}", "thread", tid, "function", code->co_name, "file", code->co_filename,
+                         "line", line, "local", name ? name : Py_None);
+    if (info == NULL || PyDict_SetItem(L->stackinfo, key, info) < 0)
+        goto done;
+    L->s->tier[v] = tool ? HS_TIER_TOOL : HS_TIER_STACK;
+    rc = 0;
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(info);
+    return rc;
+}
+
+typedef struct {
+    hs_live *L;
+    int tool;
+    unsigned long tid;
+    PyCodeObject *code;
+    int line;
+} hs_stack_ctx;
+
+static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
+    hs_stack_ctx *c = (hs_stack_ctx *)arg;
+    hs_live *L = c->L;
+    uint32_t k;
+    if (hs__note_stack(L, hs_heap_node(L->s, value), c->tool, c->tid, c->code, c->line, name) < 0)
+        return -1;
+    /* The frame also holds its cell variables' cells (a cell whose
+       contents is this value is held by the frame too). */
+    for (k = 0; k < L->nroot_cells; k++)
+        if (PyCell_GET(L->objs[L->root_cells[k]]) == value &&
+            hs__note_stack(L, L->root_cells[k], c->tool, c->tid, c->code, c->line, name) < 0)
+            return -1;
+    return 0;
+}
+
+void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj) {
+    uint32_t v = obj == NULL ? HS_NONE : hs_heap_node(s, obj);
+    if (v == HS_NONE)
+        return;
+    if (s->tier[v] == HS_TIER_NONE)
+        s->nroots++;
+    s->tier[v] = HS_TIER_TOOL;
+}
+
+/* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
+int hs_roots_stacks(hs_live *L) {
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyThreadState *ts;
+    uint32_t v;
+    L->stackinfo = PyDict_New();
+    if (L->stackinfo == NULL)
+        return -1;
+    for (v = 0; v < L->s->n; v++)
+        if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
+            L->nroot_cells++;
+    L->root_cells = PyMem_RawMalloc(((size_t)L->nroot_cells + 1) * sizeof(uint32_t));
+    if (L->root_cells == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    L->nroot_cells = 0;
+    for (v = 0; v < L->s->n; v++) {
+        if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
+            L->root_cells[L->nroot_cells++] = v;
+        /* A class a module defines, with an extra reference from C (a running
+           frame's evaluation stack, typically: `Cls(...)` being called): the
+           module explains it, so it is not a root of its own. */
+        if (L->s->tier[v] == HS_TIER_C && PyType_Check(L->objs[v]) &&
+            (((PyTypeObject *)L->objs[v])->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            const hs_graph *g = &L->s->graph;
+            uint32_t e;
+            for (e = g->rev_off[v]; e < g->rev_off[v + 1]; e++)
+                if (hs_roots_module_of(L, g->rev[e]) != HS_NONE) {
+                    L->s->tier[v] = HS_TIER_NONE;
+                    L->s->nroots--;
+                    break;
+                }
+        }
+        /* Before 3.11 a running function's evaluation stack is invisible to
+           tp_traverse, so what it holds looks held by C code; held so by one
+           of heapscope's own frames (a local of it too), it is heapscope's. */
+        if (!HS_FRAME_LOCALS_ARE_ROOTS && L->s->tier[v] == HS_TIER_C) {
+            const hs_graph *g = &L->s->graph;
+            uint32_t e;
+            for (e = g->rev_off[v]; e < g->rev_off[v + 1]; e++) {
+                PyObject *src = L->objs[g->rev[e]];
+                PyCodeObject *code;
+                int tool;
+                if (!PyFrame_Check(src))
+                    continue;
+                code = PyFrame_GetCode((PyFrameObject *)src);
+                tool = hs__is_tool_code(L, code);
+                Py_DECREF(code);
+                if (tool) {
+                    L->s->tier[v] = HS_TIER_TOOL;
+                    break;
+                }
+            }
+        }
+        /* A function of heapscope's own being called (the attach agent's):
+           what only it holds is heapscope's data. */
+        if (L->s->tier[v] == HS_TIER_C &&
+            ((PyFunction_Check(L->objs[v]) &&
+              hs__is_tool_code(L, (PyCodeObject *)PyFunction_GET_CODE(L->objs[v]))) ||
+             (PyCode_Check(L->objs[v]) && hs__is_tool_code(L, (PyCodeObject *)L->objs[v]))))
+            L->s->tier[v] = HS_TIER_TOOL;
+    }
+    for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
+        PyFrameObject *f = PyThreadState_GetFrame(ts);
+        unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */
+        while (f != NULL) {
+            PyCodeObject *code = PyFrame_GetCode(f);
+            int line = PyFrame_GetLineNumber(f), tool = hs__is_tool_code(L, code);
+            PyFrameObject *back;
+            hs_stack_ctx ctx = {L, tool, tid, code, line};
+            int err = hs__note_stack(L, hs_heap_node(L->s, f), tool, tid, code, line, NULL);
+            if (err == 0)
+                err = hs_compat_frame_visit_locals(f, hs__note_local, &ctx);
+            Py_DECREF(code);
+            back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+            if (err < 0) {
+                Py_XDECREF(f);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Roots of the listed tiers (a 0-terminated list of at most 3; NULL for
+ * all), in that order; `exclude` nodes left out. */
+static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *tiers,
+                                   uint32_t *count) {
+    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C,
+                                           HS_TIER_INTERP, HS_TIER_TOOL,  0};
+    uint32_t *roots = PyMem_RawMalloc(((size_t)s->nroots + 1) * sizeof(uint32_t)), k = 0, v;
+    int i;
+    if (roots == NULL)
+        return NULL;
+    if (tiers == NULL)
+        tiers = all;
+    for (i = 0; i < HS_NTIERS && tiers[i] != 0; i++) {
+        uint8_t tier = tiers[i];
+        for (v = 0; v < s->n; v++)
+            if (s->tier[v] == tier && !(exclude && exclude[v]))
+                roots[k++] = v;
+    }
+    *count = k;
+    return roots;
+}
+
+/*
+ * Shortest paths from the roots, in phases, each reaching only what the
+ * earlier ones could not: what outlives a call first (module globals,
+ * references from C), then running frames, then interpreter internals,
+ * then heapscope's own frames.  Within a phase, shortest paths.  Fills
+ * s->parent; 0, or -1 with MemoryError.
+ */
+int hs_roots_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip) {
+    static const uint8_t phases[][3] = {
+        {HS_TIER_MODULE, HS_TIER_C, 0}, {HS_TIER_STACK, 0, 0}, {HS_TIER_INTERP, 0, 0}, {HS_TIER_TOOL, 0, 0}};
+    int ph;
+    for (ph = 0; ph < 4; ph++) {
+        uint32_t nroots = 0, *roots = hs__ordered_roots(s, exclude, phases[ph], &nroots);
+        int rc;
+        if (roots == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        rc = ph == 0 ? hs_graph_bfs(&s->graph, roots, nroots, skip, s->parent, NULL)
+                     : hs_graph_bfs_extend(&s->graph, roots, nroots, skip, s->parent, NULL);
+        PyMem_RawFree(roots);
+        if (rc != HS_OK) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+uint32_t *hs_roots_ordered(const hs_snapshot_object *s, uint32_t *count) {
+    return hs__ordered_roots(s, NULL, NULL, count);
+}
+
+/* Names that make offline paths readable: each module, its dict, each class. */
+PyObject *hs_roots_node_names(hs_live *L) {
+    hs_snapshot_object *s = L->s;
+    PyObject *names = PyDict_New();
+    size_t i;
+    uint32_t v;
+    if (names == NULL)
+        return NULL;
+    uint8_t *meta = PyMem_RawCalloc((size_t)s->ntypes + 1, 1);
+    uint32_t t;
+    if (meta == NULL) {
+        Py_DECREF(names);
+        return PyErr_NoMemory();
+    }
+    /* Which of the heap's types are metatypes: their instances are classes.
+     * (Asked once per type, so the loop below touches no object it need not.) */
+    for (t = 0; t < s->ntypes; t++)
+        meta[t] = PyType_IsSubtype((PyTypeObject *)s->type_addr[t], &PyType_Type) != 0;
+    for (v = 0; v < s->n; v++) {
+        PyObject *key, *val;
+        char *name;
+        int rc;
+        if (!meta[s->type_id[v]])
+            continue;
+        name = hs_type_name((PyTypeObject *)L->objs[v]);
+        if (name == NULL)
+            goto error;
+        key = PyLong_FromUnsignedLong(v);
+        val = PyUnicode_FromString(name);
+        PyMem_RawFree(name);
+        rc = (key && val) ? PyDict_SetItem(names, key, val) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(val);
+        if (rc < 0)
+            goto error;
+    }
+    for (i = 0; L->modmap.keys != NULL && i <= L->modmap.mask; i++) {
+        uintptr_t k = L->modmap.keys[i];
+        PyObject *key, *name;
+        if (k == 0)
+            continue;
+        key = PyLong_FromUnsignedLong((unsigned long)((k >> 4) - 1));
+        name = PyList_GET_ITEM(L->modnames, L->modmap.vals[i]); /* borrowed from our list */
+        if (key == NULL || PyDict_SetItem(names, key, name) < 0) {
+            Py_XDECREF(key);
+            goto error;
+        }
+        Py_DECREF(key);
+    }
+    PyMem_RawFree(meta);
+    return names;
+error:
+    PyMem_RawFree(meta);
+    Py_DECREF(names);
+    return NULL;
+}

@@ -1,0 +1,428 @@
+/*
+ * The Snapshot type: the graph of one heap walk as plain integers (no
+ * reference to any live object), the answers computed while it was live,
+ * queries on it, and snapshot files (src/core/hs_snapfile.c writes and
+ * reads them).  A snapshot read from a file gets its address index,
+ * reverse edges, shortest paths and dominators on first need.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hs_snapfile.h"
+#include "analyze.h"
+#include "heap.h"
+
+static void snapshot_dealloc(PyObject *self) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    uint32_t i;
+    void (*release)(void *) = s->from_file ? free : PyMem_RawFree;
+    release(s->addr);
+    release(s->type_id);
+    release(s->size);
+    release(s->tier);
+    PyMem_RawFree(s->parent);
+    PyMem_RawFree(s->idom);
+    PyMem_RawFree(s->retained);
+    hs_graph_destroy(&s->graph);
+    hs_addrmap_destroy(&s->index);
+    if (s->type_names != NULL)
+        for (i = 0; i < s->ntypes; i++)
+            release(s->type_names[i]);
+    release(s->type_names);
+    PyMem_RawFree(s->type_addr);
+    Py_CLEAR(s->results);
+    Py_CLEAR(s->names);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
+    uint32_t *roots, nroots = 0, *order, norder = 0;
+    int rc;
+    roots = hs_roots_ordered(s, &nroots);
+    order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    s->retained = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint64_t));
+    if (roots == NULL || order == NULL || s->idom == NULL || s->retained == NULL) {
+        PyMem_RawFree(roots);
+        PyMem_RawFree(order);
+        PyErr_NoMemory();
+        return -1;
+    }
+    rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
+    if (rc == HS_OK)
+        hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
+    PyMem_RawFree(roots);
+    PyMem_RawFree(order);
+    if (rc != HS_OK) {
+        PyErr_Format(PyExc_MemoryError, "heapscope: dominators failed: %s", hs_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshot queries: plain integers, valid long after the heap changed. */
+
+static PyObject *snapshot_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    return Py_NewRef(s->results ? s->results : Py_None);
+}
+
+static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
+    unsigned long long a;
+    if (hs_snapshot_ensure_indexed(s) < 0)
+        return -1;
+    a = PyLong_AsUnsignedLongLong(arg);
+    if (a == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *v = hs_heap_node(s, (const void *)(uintptr_t)a);
+    if (*v == HS_NONE) {
+        PyErr_Format(PyExc_KeyError, "no object at address 0x%llx in this snapshot", a);
+        return -1;
+    }
+    return 0;
+}
+
+/* A snapshot read from a file gets its address index on first need... */
+int hs_snapshot_ensure_index(hs_snapshot_object *s) {
+    uint32_t v;
+    if (s->index.keys != NULL)
+        return 0;
+    if (hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (v = 0; v < s->n; v++)
+        if (hs_addrmap_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    return 0;
+}
+
+/* ...and its reverse edges and shortest paths on the first path query. */
+int hs_snapshot_ensure_indexed(hs_snapshot_object *s) {
+    if (s->parent != NULL)
+        return 0;
+    if (hs_snapshot_ensure_index(s) < 0)
+        return -1;
+    if (s->graph.rev_off == NULL && hs_graph_build_reverse(&s->graph) != HS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    if (s->parent == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (hs_roots_search_paths(s, NULL, NULL) < 0) {
+        PyMem_RawFree(s->parent);
+        s->parent = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Dominators are computed on first need (a snapshot read from a file, or
+ * analyze(dominators=False)). */
+int hs_snapshot_ensure_dominators(hs_snapshot_object *s) {
+    if (s->retained != NULL)
+        return 0;
+    if (hs_snapshot_ensure_indexed(s) < 0)
+        return -1;
+    PyMem_RawFree(s->idom);
+    s->idom = NULL;
+    return hs_snapshot_compute_dominators(s);
+}
+
+static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v;
+    if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : s->size[v]);
+}
+
+/* [(type, address)] from the root to the object at `address`. */
+static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v, len, i, *nodes;
+    PyObject *list;
+    if (hs__addr_arg(s, arg, &v) < 0)
+        return NULL;
+    nodes = hs_path_nodes(s, v, &len);
+    if (nodes == NULL && len == 0)
+        return PyErr_Occurred() ? NULL : PyList_New(0);
+    list = PyList_New(len);
+    for (i = 0; list != NULL && i < len; i++) {
+        PyObject *t =
+            Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
+        if (t == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, t);
+    }
+    PyMem_RawFree(nodes);
+    return list;
+}
+
+static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t v;
+    if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
+        return NULL;
+    if (s->idom == NULL || s->idom[v] == HS_NONE)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLong((unsigned long)s->addr[s->idom[v]]);
+}
+
+static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint32_t counts[HS_NTIERS] = {0}, v, unreachable = 0;
+    if (hs_snapshot_ensure_indexed(s) < 0)
+        return NULL;
+    for (v = 0; v < s->n; v++) {
+        counts[s->tier[v] < HS_NTIERS ? s->tier[v] : 0]++;
+        if (s->parent[v] == HS_NONE)
+            unreachable++;
+    }
+    return Py_BuildValue(
+        "{sIsIsIsIs{sIsIsIsIsI}sIsns{sdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types", s->ntypes,
+        "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2], counts[2],
+        hs_tier_kind[3], counts[3], hs_tier_kind[4], counts[4], hs_tier_kind[5], counts[5], "unreachable",
+        unreachable, "graph_bytes", (Py_ssize_t)hs_graph_bytes(&s->graph), "seconds", "walk", s->seconds[0],
+        "roots_and_paths", s->seconds[1], "dominators", s->seconds[2], "answers", s->seconds[3]);
+}
+
+/* ---- offline: snapshot files ------------------------------------------ */
+
+_Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "64-bit addresses");
+
+/* save(path, meta, results_json): writes the snapshot file. */
+static PyObject *snapshot_save(PyObject *self, PyObject *args) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    const char *path, *meta = NULL, *results = NULL;
+    PyObject *names_bytes = NULL;
+    hs_snapdata d;
+    int rc, saved_errno;
+    if (!PyArg_ParseTuple(args, "s|zz:save", &path, &meta, &results))
+        return NULL;
+    memset(&d, 0, sizeof(d));
+    d.n = s->n;
+    d.ntypes = s->ntypes;
+    d.addr = (uint64_t *)s->addr;
+    d.type_id = s->type_id;
+    d.size = s->size;
+    d.tier = s->tier;
+    d.graph = s->graph;
+    d.type_names = s->type_names;
+    d.meta = (char *)meta;
+    d.results = (char *)results;
+    if (s->names != NULL && PyDict_Check(s->names)) {
+        PyObject *lines = PyList_New(0), *joined, *sep, *key, *val;
+        Py_ssize_t pos = 0;
+        if (lines == NULL)
+            return NULL;
+        while (PyDict_Next(s->names, &pos, &key, &val)) {
+            PyObject *line = PyLong_Check(key) && PyUnicode_Check(val)
+                                 ? PyUnicode_FromFormat("%lu\t%U\n", PyLong_AsUnsignedLong(key), val)
+                                 : PyUnicode_FromString("");
+            if (line == NULL || PyList_Append(lines, line) < 0) {
+                Py_XDECREF(line);
+                Py_DECREF(lines);
+                return NULL;
+            }
+            Py_DECREF(line);
+        }
+        sep = PyUnicode_FromString("");
+        joined = sep ? PyUnicode_Join(sep, lines) : NULL;
+        Py_XDECREF(sep);
+        Py_DECREF(lines);
+        if (joined == NULL)
+            return NULL;
+        names_bytes = PyUnicode_AsUTF8String(joined);
+        Py_DECREF(joined);
+        if (names_bytes == NULL)
+            return NULL;
+        d.names = PyBytes_AS_STRING(names_bytes);
+    }
+    Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
+    saved_errno = errno; /* as the failing call left it, before anything else runs */
+    Py_END_ALLOW_THREADS Py_XDECREF(names_bytes);
+    if (rc != HS_OK)
+        return hs_raise(get_heapscope_state(PyType_GetModule(Py_TYPE(self))), rc, saved_errno, path);
+    Py_RETURN_NONE;
+}
+
+static PyObject *snapshot_type_rows(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    uint64_t *count = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint64_t));
+    uint64_t *bytes = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint64_t));
+    PyObject *list = NULL;
+    uint32_t v, t;
+    if (count == NULL || bytes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (v = 0; v < s->n; v++) {
+        count[s->type_id[v]]++;
+        bytes[s->type_id[v]] += s->size[v];
+    }
+    list = PyList_New(0);
+    for (t = 0; list != NULL && t < s->ntypes; t++) {
+        PyObject *row;
+        if (count[t] == 0)
+            continue;
+        row = Py_BuildValue("(sKK)", s->type_names[t], (unsigned long long)count[t],
+                            (unsigned long long)bytes[t]);
+        if (row == NULL || PyList_Append(list, row) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(row);
+    }
+done:
+    PyMem_RawFree(count);
+    PyMem_RawFree(bytes);
+    return list;
+}
+
+/* top_retainers(n): the same rule as analyze()'s, on the integers alone. */
+static PyObject *snapshot_top_retainers(PyObject *self, PyObject *arg) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    Py_ssize_t top = PyLong_AsSsize_t(arg);
+    if (top == -1 && PyErr_Occurred())
+        return NULL;
+    if (top <= 0)
+        return PyList_New(0);
+    if (hs_snapshot_ensure_dominators(s) < 0)
+        return NULL;
+    return hs_path_top_retainers(NULL, s, top);
+}
+
+/* heapscope._heapscope.load(path) -> Snapshot, or SnapshotError. */
+PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
+    hs_state *st = get_heapscope_state(module);
+    PyObject *bytes = NULL, *result = NULL;
+    hs_snapshot_object *s = NULL;
+    hs_snapdata d;
+    char err[512];
+    uint32_t v;
+    int rc;
+    memset(&d, 0, sizeof(d));
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    err[0] = '\0';
+    Py_BEGIN_ALLOW_THREADS rc = hs_snap_read_file(PyBytes_AS_STRING(bytes), &d, err, sizeof(err));
+    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+        if (rc == HS_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_Format(st->snapshot_error, "%s: %s", PyBytes_AS_STRING(bytes), err);
+        goto done;
+    }
+    s = PyObject_New(hs_snapshot_object, st->snapshot_type);
+    if (s == NULL)
+        goto done;
+    memset((char *)s + sizeof(PyObject), 0, sizeof(hs_snapshot_object) - sizeof(PyObject));
+    s->from_file = 1;
+    s->n = d.n;
+    s->ntypes = d.ntypes;
+    s->addr = (uintptr_t *)d.addr;
+    s->type_id = d.type_id;
+    s->size = d.size;
+    s->tier = d.tier;
+    s->type_names = d.type_names;
+    s->graph = d.graph;
+    memset(&d.graph, 0, sizeof(d.graph));
+    d.addr = NULL;
+    d.type_id = NULL;
+    d.size = NULL;
+    d.tier = NULL;
+    d.type_names = NULL;
+    s->results = d.results ? PyUnicode_DecodeUTF8(d.results, (Py_ssize_t)strlen(d.results), "replace")
+                           : Py_NewRef(Py_None);
+    if (s->results == NULL)
+        goto done;
+    s->names = PyDict_New();
+    if (s->names == NULL)
+        goto done;
+    if (d.names != NULL) {
+        /* lines "index\tname", already checked by the reader */
+        char *line = d.names;
+        while (*line) {
+            char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+            PyObject *key, *val;
+            int set_rc;
+            if (tab == NULL || nl == NULL || tab > nl)
+                break;
+            key = PyLong_FromUnsignedLong(strtoul(line, NULL, 10));
+            val = PyUnicode_DecodeUTF8(tab + 1, nl - tab - 1, "replace");
+            set_rc = (key && val) ? PyDict_SetItem(s->names, key, val) : -1;
+            Py_XDECREF(key);
+            Py_XDECREF(val);
+            if (set_rc < 0)
+                goto done;
+            line = nl + 1;
+        }
+    }
+    for (v = 0; v < s->n; v++)
+        if (s->tier[v])
+            s->nroots++;
+    /* The address index, reverse edges, paths and dominators wait until a
+     * query needs them (hs_snapshot_ensure_indexed). */
+    result = (PyObject *)s;
+    s = NULL;
+    if (d.meta != NULL) {
+        PyObject *meta = PyUnicode_DecodeUTF8(d.meta, (Py_ssize_t)strlen(d.meta), "replace");
+        PyObject *pair = meta ? PyTuple_Pack(2, result, meta) : NULL;
+        Py_XDECREF(meta);
+        Py_SETREF(result, pair);
+    } else {
+        PyObject *pair = PyTuple_Pack(2, result, Py_None);
+        Py_SETREF(result, pair);
+    }
+done:
+    hs_snapdata_destroy(&d);
+    Py_XDECREF(s);
+    Py_XDECREF(bytes);
+    return result;
+}
+
+static PyObject *snapshot_repr(PyObject *self) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    return PyUnicode_FromFormat("<heapscope Snapshot: %u objects, %u edges, %u roots>", s->n, s->graph.m,
+                                s->nroots);
+}
+
+static PyMethodDef snapshot_methods[] = {
+    {"results", snapshot_results, METH_NOARGS, "The answers computed while the heap was live (a dict)."},
+    {"retained_size", snapshot_retained_size, METH_O, "retained_size(address) -> bytes kept alive by it."},
+    {"path_types", snapshot_path_types, METH_O, "path_types(address) -> [(type, address)] from its root."},
+    {"idom", snapshot_idom, METH_O, "idom(address) -> address of its immediate dominator, or None."},
+    {"stats", snapshot_stats, METH_NOARGS, "Counts and timings of the analysis."},
+    {"save", snapshot_save, METH_VARARGS, "save(path, meta=None, results_json=None): write a snapshot file."},
+    {"type_rows", snapshot_type_rows, METH_NOARGS, "[(type, count, size)] of the snapshot's objects."},
+    {"born_after", hs_snapshot_born_after, METH_VARARGS,
+     "born_after(older, max_stories=10): stories of the objects the older snapshot did not have."},
+    {"top_retainers", snapshot_top_retainers, METH_O,
+     "top_retainers(n): largest retained sizes (type paths)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot snapshot_slots[] = {
+    {Py_tp_new, hs_no_new},
+    {Py_tp_dealloc, snapshot_dealloc},
+    {Py_tp_methods, snapshot_methods},
+    {Py_tp_repr, snapshot_repr},
+    {Py_tp_doc, "The object graph of one heap walk, as integers, with the answers computed from it."},
+    {0, NULL},
+};
+
+PyType_Spec hs_snapshot_spec = {
+    .name = "heapscope._heapscope.Snapshot",
+    .basicsize = sizeof(hs_snapshot_object),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = snapshot_slots,
+};

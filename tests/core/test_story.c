@@ -1,0 +1,128 @@
+/* Stories over integers: path shapes, leaked-ancestor folding, story
+ * accumulation and order, top-N selection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_story.h"
+#include "hs_test.h"
+
+/* Token by parent parity: the same tokens on the same types give one shape. */
+static int token_by_position(void *ctx, uint32_t p, uint32_t v, uint32_t *kind, uint32_t *detail) {
+    (void)ctx;
+    (void)p;
+    *kind = HS_TOK_INDEX;
+    *detail = v % 2 == 0 ? 0 : 0; /* generalised: the index does not split a story */
+    return HS_OK;
+}
+
+static int token_fails(void *ctx, uint32_t p, uint32_t v, uint32_t *kind, uint32_t *detail) {
+    (void)ctx;
+    (void)p;
+    (void)v;
+    (void)kind;
+    (void)detail;
+    return HS_ENOMEM;
+}
+
+static void test_shapes_group_same_paths(void) {
+    /* root 0 (type 0) -> list 1 (type 1) -> items 2..5 (type 2);
+     * root 6 (type 0) -> list 7 (type 3) -> item 8 (type 2): another shape. */
+    uint32_t parent[9] = {0, 0, 1, 1, 1, 1, 6, 6, 7};
+    uint32_t type_id[9] = {0, 1, 2, 2, 2, 2, 0, 3, 2};
+    uint8_t tier[9] = {1, 0, 0, 0, 0, 0, 1, 0, 0};
+    uint32_t shape[9], stack[9], out[9], v;
+    hs_group trie;
+    CHECK(hs_group_init(&trie, 4) == HS_OK);
+    for (v = 0; v < 9; v++)
+        shape[v] = HS_NONE;
+    for (v = 2; v < 9; v++)
+        CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, v,
+                            &out[v]) == HS_OK);
+    CHECK(out[2] == out[3] && out[3] == out[4] && out[4] == out[5]);
+    CHECK(out[8] != out[2]);
+    CHECK(shape[0] == shape[6]); /* both roots: same type, same tier */
+    CHECK(shape[1] != shape[7]);
+    hs_group_destroy(&trie);
+
+    /* A failing token callback's code comes back; an unreachable node is refused. */
+    CHECK(hs_group_init(&trie, 4) == HS_OK);
+    for (v = 0; v < 9; v++)
+        shape[v] = HS_NONE;
+    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_fails, NULL, shape, stack, 2, &out[2]) ==
+          HS_ENOMEM);
+    parent[8] = HS_NONE;
+    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, 8, &out[8]) ==
+          HS_EINVAL);
+    hs_group_destroy(&trie);
+}
+
+static void test_leaked_ancestors(void) {
+    /* Dominator tree: 0 <- 1 <- 2 <- 3, 0 <- 4; leaked: 1, 3, 4. */
+    uint32_t idom[5] = {HS_NONE, 0, 1, 2, 0}, anc[5], stack[5];
+    uint8_t leaked[5] = {0, 1, 0, 1, 1};
+    hs_leaked_ancestors(5, idom, leaked, anc, stack);
+    CHECK(anc[0] == HS_NONE);
+    CHECK(anc[1] == HS_NONE);
+    CHECK(anc[2] == 1);
+    CHECK(anc[3] == 1);
+    CHECK(anc[4] == HS_NONE);
+}
+
+static void test_story_set(void) {
+    hs_story_set set;
+    uint32_t orig = 99, i;
+    CHECK(hs_story_set_init(&set) == HS_OK);
+    /* 40 stories (more than the initial capacity), story 7 the largest. */
+    for (i = 0; i < 400; i++)
+        CHECK(hs_story_set_add(&set, i % 40, i, 5, 16, i % 40 == 7 ? 1000 : 10) == HS_OK);
+    CHECK(set.n == 40);
+    CHECK(hs_story_set_find(&set, 7, &orig) && orig == 7);
+    CHECK(!hs_story_set_find(&set, 41, &orig));
+    hs_story_set_sort(&set);
+    CHECK(set.items[0].shape == 7 && set.items[0].count == 10 && set.items[0].retained == 10000);
+    CHECK(set.items[0].rep == 7 && set.items[0].size == 160);
+    /* Equal retained and count: the lower representative first. */
+    CHECK(set.items[1].rep == 0 && set.items[2].rep == 1);
+    hs_story_set_destroy(&set);
+    hs_story_set_destroy(&set);
+}
+
+static void test_top_retained(void) {
+    uint64_t retained[8] = {5, 90, 7, 90, 1, 300, 2, 40};
+    uint8_t eligible[8] = {1, 1, 1, 1, 1, 0, 1, 1};
+    uint32_t best[8], k;
+    CHECK(hs_top_retained(8, retained, eligible, 3, best) == 3);
+    CHECK(best[0] == 1 && best[1] == 3 && best[2] == 7); /* 5 is not eligible; ties by index */
+    CHECK(hs_top_retained(8, retained, eligible, 0, best) == 0);
+    CHECK((k = hs_top_retained(8, retained, eligible, 8, best)) == 7);
+    for (; k > 1; k--)
+        CHECK(retained[best[k - 2]] >= retained[best[k - 1]]);
+}
+
+static void test_edge_position(void) {
+    hs_graph g;
+    uint32_t v;
+    CHECK(hs_graph_init(&g, 3, 70) == HS_OK);
+    CHECK(hs_graph_begin_node(&g, 0) == HS_OK);
+    CHECK(hs_graph_add_edge(&g, 2) == HS_OK);
+    CHECK(hs_graph_add_edge(&g, 1) == HS_OK);
+    CHECK(hs_graph_begin_node(&g, 1) == HS_OK);
+    for (v = 0; v < 65; v++)
+        CHECK(hs_graph_add_edge(&g, 2) == HS_OK);
+    CHECK(hs_graph_begin_node(&g, 2) == HS_OK);
+    CHECK(hs_graph_finish(&g, 3) == HS_OK);
+    CHECK(hs_edge_position(&g, 0, 1) == 1);
+    CHECK(hs_edge_position(&g, 0, 2) == 0);
+    CHECK(hs_edge_position(&g, 2, 0) == HS_NONE);
+    CHECK(hs_edge_position(&g, 1, 2) == HS_NONE); /* more than 64 edges: not a fixed layout */
+    hs_graph_destroy(&g);
+}
+
+int main(void) {
+    test_shapes_group_same_paths();
+    test_leaked_ancestors();
+    test_story_set();
+    test_top_retained();
+    test_edge_position();
+    TEST_DONE("test_story");
+}
