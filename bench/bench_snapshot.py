@@ -96,7 +96,7 @@ def sites_worker(mode: str) -> dict:
     else:
         report = heapscope.check(step, runs=5, warmup=2, trace=(mode == "check-traced"))
         leak = report.leaks[0]
-        answer = f"{leak.type} {leak.extra.get('allocated_at', [{}])[0]}"
+        answer = f"{leak.type} {(leak.allocated_at or [None])[0]}"
     del keep
     return {"mode": mode, "seconds": time.perf_counter() - t0, "answer": answer[:100]}
 

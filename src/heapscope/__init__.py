@@ -9,27 +9,21 @@ from __future__ import annotations
 
 from heapscope._heapscope import Census, HeapscopeError, Snapshot
 from heapscope.api import census, check, growth
-from heapscope.graph import (
-    Path,
-    Retainer,
-    Story,
-    Why,
-    show_backrefs,
-    snapshot,
-    top_retainers,
-    unclosed,
-    why,
-)
-from heapscope.report import Report
+from heapscope.backrefs import show_backrefs
+from heapscope.graph import snapshot, top_retainers, unclosed, why
+from heapscope.model import Hop, Path, Report, Retainer, Root, Story, Why
+from heapscope.reporters import text as _text  # noqa: F401  (str() of the model renders through it)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Census",
     "HeapscopeError",
+    "Hop",
     "Path",
     "Report",
     "Retainer",
+    "Root",
     "Snapshot",
     "Story",
     "Why",

@@ -10,7 +10,8 @@ from typing import Callable
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
 from heapscope.graph import Path, Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
-from heapscope.report import GrowthRow, Report, verdicts
+from heapscope.model import CollectedUnclosed, GrowthRow, Report, Suspect, sort_growth
+from heapscope.report import verdicts
 
 __all__ = [
     "census",
@@ -48,9 +49,9 @@ def growth(limit: int = 20) -> list[GrowthRow]:
     rows: list[GrowthRow] = []
     if _last_growth is None:
         rows = [GrowthRow(t, c, c, s, s) for t, c, s in now.rows()]
-        rows.sort(key=lambda r: (-r.delta, r.type))
     else:
         rows = [GrowthRow(*r) for r in now.diff(_last_growth) if r[2] > 0]
+    sort_growth(rows)
     _last_growth = now
     return rows[:limit]
 
@@ -103,14 +104,14 @@ def _check(
         report = _measure(fn, runs, warmup, explain, early_stop, suspects)
     collected = collected_unclosed(caught)
     if collected:
-        report.extra.setdefault("unclosed", {})["collected_unclosed"] = collected
+        report.collected_unclosed = collected
     for w in caught:
         if not issubclass(w.category, ResourceWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return report
 
 
-def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[dict[str, object]]:
+def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[CollectedUnclosed]:
     """ResourceWarnings of objects garbage-collected unclosed, by where they were opened."""
     counts: dict[tuple[str, str, int], int] = {}
     for w in caught:
@@ -124,7 +125,7 @@ def collected_unclosed(caught: list[warnings.WarningMessage]) -> list[dict[str, 
         what = str(w.message).split(" name=")[0].split(" <")[0]
         counts[(what, file, line)] = counts.get((what, file, line), 0) + 1
     return [
-        {"message": what, "file": file, "line": line, "count": n}
+        CollectedUnclosed(what, file, line, n)
         for (what, file, line), n in sorted(counts.items(), key=lambda kv: -kv[1])
     ]
 
@@ -164,9 +165,9 @@ def _quick_no_leak(fn: Callable[[], object], runs: int, warmup: int) -> Report |
             gc.enable()
 
 
-def leak_suspects(before: Snapshot, after: Snapshot, limit: int = 10) -> list[dict[str, object]]:
+def leak_suspects(before: Snapshot, after: Snapshot, limit: int = 10) -> list[Suspect]:
     """Objects among ``after``'s top retainers whose retained size grew since ``before``."""
-    out: list[dict[str, object]] = []
+    out: list[Suspect] = []
     for r in after.results()["top_retainers"]:
         try:
             was = before.retained_size(r["address"])
@@ -174,19 +175,9 @@ def leak_suspects(before: Snapshot, after: Snapshot, limit: int = 10) -> list[di
                 was = 0  # another object lives there now
         except KeyError:
             was = 0
-        delta = r["retained_size"] - was
-        if delta > 0:
-            out.append(
-                {
-                    "type": r["type"],
-                    "path_text": Path.from_raw(r["path"]).text,
-                    "root": r["path"]["root"],
-                    "retained_before": was,
-                    "retained_after": r["retained_size"],
-                    "delta": delta,
-                }
-            )
-    out.sort(key=lambda x: -int(x["delta"]))  # type: ignore[call-overload]
+        if r["retained_size"] > was:
+            out.append(Suspect(r["type"], Path.from_raw(r["path"]), was, r["retained_size"]))
+    out.sort(key=lambda x: -x.delta)
     return out[:limit]
 
 
@@ -201,7 +192,7 @@ def _measure(
     if early_stop:
         quick = _quick_no_leak(fn, runs, warmup)
         if quick is not None:
-            quick.extra["tracing"] = tracemalloc.is_tracing()
+            quick.tracing = tracemalloc.is_tracing()
             return quick
         warmup = 0  # the quick pass warmed up already
     for _ in range(warmup):
@@ -222,14 +213,14 @@ def _measure(
             break
     series = _heapscope.series(samples[: done + 1])
     report = verdicts(series, runs=done, warmup=warmup)
-    report.extra["tracing"] = tracemalloc.is_tracing()
+    report.tracing = tracemalloc.is_tracing()
     if before is not None:
-        report.extra["suspects"] = leak_suspects(before, analyze(top=50, sites=False))
+        report.suspects = leak_suspects(before, analyze(top=50, sites=False))
     if report.leaks and explain:
         explain_leaks(report, samples[0])
         still_open = unclosed(baseline=samples[0])
         if still_open:
-            report.extra.setdefault("unclosed", {})["open"] = [s.to_dict() for s in still_open]
+            report.unclosed = still_open
     return report
 
 
@@ -242,7 +233,7 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
 
 
 def add_stories(report: Report, by_type: dict[str, list[Story]]) -> None:
-    """Give each leak of ``report`` its stories, hints, root, path and allocation sites."""
+    """Give each leak of ``report`` its stories, each with its fix hint."""
     from heapscope.hints import hint_for
 
     for leak in report.leaks:
@@ -250,35 +241,3 @@ def add_stories(report: Report, by_type: dict[str, list[Story]]) -> None:
         for story in stories:
             story.hint = hint_for(story)
         leak.stories = stories
-        if stories:
-            first = stories[0]
-            leak.extra["root"] = {
-                "kind": first.path.root.get("kind"),
-                "name": first.path.root.get("name"),
-            }
-            leak.extra["path"] = first.path.parts
-            leak.extra["path_text"] = first.path.general_text
-            leak.extra["retained_size"] = sum(s.retained_size for s in stories)
-            sites = merge_sites(stories)
-            if sites is not None:
-                leak.extra["allocated_at"] = sites
-            if first.hint is not None:
-                leak.extra["hint"] = dict(first.hint)
-            leak.extra["stories"] = [s.to_dict() for s in stories]
-
-
-def merge_sites(stories: list[Story]) -> list[dict[str, object]] | None:
-    """Allocation sites over all stories of a leak, most objects first; None untraced."""
-    counts: dict[tuple[str, int], int] = {}
-    traced = False
-    for story in stories:
-        if story.allocated_at is None:
-            continue
-        traced = True
-        for site in story.allocated_at:
-            key = (site["file"], site["line"])
-            counts[key] = counts.get(key, 0) + site["count"]
-    if not traced:
-        return None
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [{"file": f, "line": line, "count": n} for (f, line), n in ordered]

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from heapscope.graph import Story
-
-Hint = dict[str, str]
+from heapscope.model import Hint, Story
 
 
 def _hop_types(story: Story) -> list[str]:
@@ -48,7 +46,7 @@ def _where(story: Story) -> str:
     if not sites:
         return ""
     s = sites[0]
-    return f" (allocated at {s['file']}:{s['line']})"
+    return f" (allocated at {s.file}:{s.line})"
 
 
 def _short(type_name: str) -> str:
@@ -63,13 +61,13 @@ def traceback_frames(story: Story) -> Hint | None:
         holder = _text_upto(story, at, general=True)
     else:
         return None
-    return {
-        "id": "stored-exception-traceback",
-        "text": f"{holder} keeps exceptions whose tracebacks hold their frames and every local in them "
+    return Hint(
+        "stored-exception-traceback",
+        f"{holder} keeps exceptions whose tracebacks hold their frames and every local in them "
         f"({story.count} {_short(story.type)}){_where(story)}: keep str(exc) or "
         "traceback.format_exception(exc) instead, or call traceback.clear_frames(exc.__traceback__) "
         "before storing the exception.",
-    }
+    )
 
 
 def bound_method_callbacks(story: Story) -> Hint | None:
@@ -80,12 +78,12 @@ def bound_method_callbacks(story: Story) -> Hint | None:
         container = _holder(story, 2)
     else:
         return None
-    return {
-        "id": "bound-method-callbacks",
-        "text": f"{container} holds bound methods, and each keeps its {_short(story.type)} alive"
+    return Hint(
+        "bound-method-callbacks",
+        f"{container} holds bound methods, and each keeps its {_short(story.type)} alive"
         f"{_where(story)}: store weakref.WeakMethod(obj.method) and skip dead ones when calling, "
         "or unsubscribe when the object is done.",
-    }
+    )
 
 
 def lru_cache_on_method(story: Story) -> Hint | None:
@@ -94,13 +92,13 @@ def lru_cache_on_method(story: Story) -> Hint | None:
         return None
     i = types.index("functools._lru_cache_wrapper")
     name = _text_upto(story, i + 1)
-    return {
-        "id": "lru-cache-on-method",
-        "text": f"functools.lru_cache/cache on {name} keys its cache by `self`, so it keeps every "
+    return Hint(
+        "lru-cache-on-method",
+        f"functools.lru_cache/cache on {name} keys its cache by `self`, so it keeps every "
         f"{_short(story.type)} alive{_where(story)}: cache a function of the arguments only (a module "
         "function or staticmethod), or give each instance its own cache in __init__ "
         "(self.method = functools.lru_cache()(self._method)).",
-    }
+    )
 
 
 def asyncio_task_set(story: Story) -> Hint | None:
@@ -108,23 +106,23 @@ def asyncio_task_set(story: Story) -> Hint | None:
     if not story.type.endswith("Task") or len(types) < 2 or types[-2] not in ("set", "list"):
         return None
     holder = _holder(story)
-    return {
-        "id": "asyncio-task-set",
-        "text": f"{holder} keeps finished asyncio tasks: after adding a task, call "
+    return Hint(
+        "asyncio-task-set",
+        f"{holder} keeps finished asyncio tasks: after adding a task, call "
         f"task.add_done_callback({holder}.discard) so it leaves the set when done.",
-    }
+    )
 
 
 def logger_per_request(story: Story) -> Hint | None:
     at = _find(story, "attribute", "loggerDict")
     if at < 1 or "logging.Manager" not in _hop_types(story)[:at]:
         return None
-    return {
-        "id": "logger-per-request",
-        "text": "logging.getLogger() with a new name per call creates a Logger the logging manager keeps "
+    return Hint(
+        "logger-per-request",
+        "logging.getLogger() with a new name per call creates a Logger the logging manager keeps "
         f"forever{_where(story)}: use one logger (logging.getLogger(__name__)) and pass per-request data "
         "with extra= or a logging.LoggerAdapter.",
-    }
+    )
 
 
 def weak_values_refer_to_keys(story: Story) -> Hint | None:
@@ -133,43 +131,43 @@ def weak_values_refer_to_keys(story: Story) -> Hint | None:
         return None
     i = types.index("weakref.WeakKeyDictionary")
     holder = _text_upto(story, i + 1)
-    return {
-        "id": "weak-key-dict-values-refer-to-keys",
-        "text": f"{holder} is a WeakKeyDictionary, but its values refer back to their keys, so no key is "
+    return Hint(
+        "weak-key-dict-values-refer-to-keys",
+        f"{holder} is a WeakKeyDictionary, but its values refer back to their keys, so no key is "
         f"ever freed ({story.count} {_short(story.type)}){_where(story)}: store values that do not "
         "reference the key (keep only what you need, or a weakref.ref to the key).",
-    }
+    )
 
 
 def weak_key_registry(story: Story) -> Hint | None:
     if story.path.hops[-1].kind != "dict key":
         return None
-    if story.path.root.get("kind") not in ("class attribute", "module global"):
+    if story.path.root.kind not in ("class attribute", "module global"):
         return None
     holder = _holder(story)
     facts = story.facts
     t = _short(story.type)
     if facts.get("value_refers_to_key"):
-        return {
-            "id": "registry-value-refers-to-key",
-            "text": f"{holder} is keyed by {t} objects whose values refer back to their keys, so even a "
+        return Hint(
+            "registry-value-refers-to-key",
+            f"{holder} is keyed by {t} objects whose values refer back to their keys, so even a "
             "weakref.WeakKeyDictionary would keep them: remove each entry when its key is done, or "
             "store values that do not reference the key.",
-        }
+        )
     if not facts.get("hashable", True):
         return None
     if not facts.get("weakrefable", True):
-        return {
-            "id": "weak-key-registry",
-            "text": f"{holder} keeps every {t} as a key{_where(story)}: make it a "
+        return Hint(
+            "weak-key-registry",
+            f"{holder} keeps every {t} as a key{_where(story)}: make it a "
             f"weakref.WeakKeyDictionary, after adding '__weakref__' to {t}.__slots__ so {t} "
             "objects can be weakly referenced.",
-        }
-    return {
-        "id": "weak-key-registry",
-        "text": f"{holder} keeps every {t} as a key{_where(story)}: make it a "
+        )
+    return Hint(
+        "weak-key-registry",
+        f"{holder} keeps every {t} as a key{_where(story)}: make it a "
         "weakref.WeakKeyDictionary so entries go away with their keys, or remove them when done.",
-    }
+    )
 
 
 def second_index(story: Story) -> Hint | None:
@@ -180,7 +178,7 @@ def second_index(story: Story) -> Hint | None:
     """
     root = story.path.root
     types = _hop_types(story)
-    if root.get("kind") != "module global" or len(types) < 2 or types[-2] != "dict":
+    if root.kind != "module global" or len(types) < 2 or types[-2] != "dict":
         return None
     if story.path.hops[-1].kind == "dict key":
         return None
@@ -190,12 +188,12 @@ def second_index(story: Story) -> Hint | None:
         return None
     holder = f"{modname}.{holder_name}"
     other = f"{modname}.{sorted(others)[0]}"
-    return {
-        "id": "second-index",
-        "text": f"{story.count} {_short(story.type)} objects are still in {holder}{_where(story)}; if they "
+    return Hint(
+        "second-index",
+        f"{story.count} {_short(story.type)} objects are still in {holder}{_where(story)}; if they "
         f"were removed from another index such as {other}, remove them from {holder} too (delete from "
         f"every index together), or make {holder} a weakref.WeakValueDictionary.",
-    }
+    )
 
 
 def closure_capture(story: Story) -> Hint | None:
@@ -203,19 +201,19 @@ def closure_capture(story: Story) -> Hint | None:
     if at < 1:
         return None
     func = _text_upto(story, at, general=True)
-    return {
-        "id": "closure-capture",
-        "text": f"the closure {func} keeps a captured variable alive ({story.count} "
+    return Hint(
+        "closure-capture",
+        f"the closure {func} keeps a captured variable alive ({story.count} "
         f"{_short(story.type)}){_where(story)}: capture only what the function uses (pass small values "
         "in, or del the large local before defining the function).",
-    }
+    )
 
 
 def held_by_c(story: Story) -> Hint | None:
     root = story.path.root
-    if root.get("kind") != "held by C code":
+    if root.kind != "held by C code":
         return None
-    name = root.get("name", "")
+    name = root.name
     if story.path.hops and story.path.hops[0].type == "method":
         what = (
             "a bound method registered with C code "
@@ -225,7 +223,7 @@ def held_by_c(story: Story) -> Hint | None:
     else:
         what = f"{name}, referenced only from C code (an extension's state, a C callback registry)"
         fix = "find where it was registered with the C API and release it there"
-    return {"id": "held-by-c-code", "text": f"{story.count} {_short(story.type)} are kept by {what}: {fix}."}
+    return Hint("held-by-c-code", f"{story.count} {_short(story.type)} are kept by {what}: {fix}.")
 
 
 def unclosed_resource(story: Story) -> Hint | None:
@@ -233,28 +231,28 @@ def unclosed_resource(story: Story) -> Hint | None:
 
     if story.type not in RESOURCE_TYPES:
         return None
-    return {
-        "id": "unclosed-resource",
-        "text": f"{story.count} open {_short(story.type)} objects are kept by {_holder(story)}"
+    return Hint(
+        "unclosed-resource",
+        f"{story.count} open {_short(story.type)} objects are kept by {_holder(story)}"
         f"{_where(story)} and never closed: close them when done (`with open(...) as f:`, or "
         "f.close() in a finally) and drop them from the container.",
-    }
+    )
 
 
 def unbounded_container(story: Story) -> Hint | None:
     root = story.path.root
     types = _hop_types(story)
-    if root.get("kind") not in ("module global", "class attribute") or len(types) < 2:
+    if root.kind not in ("module global", "class attribute") or len(types) < 2:
         return None
     if types[-2] not in ("list", "dict", "set", "collections.deque", "collections.OrderedDict"):
         return None
     holder = _holder(story)
-    return {
-        "id": "unbounded-container",
-        "text": f"{holder} grows by {_short(story.type)} objects without bound{_where(story)}: remove "
+    return Hint(
+        "unbounded-container",
+        f"{holder} grows by {_short(story.type)} objects without bound{_where(story)}: remove "
         "entries when they are done, or use a bounded structure (functools.lru_cache(maxsize=...), "
         "collections.deque(maxlen=...), an OrderedDict that evicts its oldest entries).",
-    }
+    )
 
 
 RULES: list[Callable[[Story], Hint | None]] = [

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import pytest
 
 from heapscope.api import check
-from heapscope.report import Report
+from heapscope.model import LeakFailure, Report
 
 #: Types that legitimately grow per call in clean code, ignored by default.
 #: (Interpreter caches warm up during the warm-up runs and stop growing, so
@@ -39,27 +39,10 @@ class LeakError(AssertionError):
 
 
 def failure_message(report: Report) -> str:
-    lines = [
-        f"heapscope: the test leaks: {len(report.leaks)} type(s) grew in every one of {report.runs} runs"
-    ]
-    from heapscope.graph import describe_root
-    from heapscope.reporters.text import fmt_bytes
+    """The failure's text: each leaked type, how it is held, where allocated, the fix."""
+    from heapscope.reporters import text
 
-    for leak in report.leaks:
-        per = leak.per_run[0] if len(set(leak.per_run)) == 1 else leak.per_run
-        lines.append(f"  {leak.type}: +{per} per run, {leak.count} alive")
-        for story in leak.stories[:3]:
-            lines.append(
-                f"    {story.count} held by {describe_root(story.path.root)}, "
-                f"{fmt_bytes(story.retained_size)} retained:"
-            )
-            lines.append(f"      {story.path.general_text}")
-        for site in (leak.extra.get("allocated_at") or [])[:2]:
-            lines.append(f"    allocated at {site['file']}:{site['line']} ({site['count']} of them)")
-        hint = leak.extra.get("hint")
-        if hint:
-            lines.append(f"    Fix: {hint['text']}")
-    return "\n".join(lines)
+    return text.render(LeakFailure(report))
 
 
 def _filtered(report: Report, ignore: Iterable[str]) -> Report:

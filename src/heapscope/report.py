@@ -1,108 +1,19 @@
-"""The report: plain data every front end produces and every reporter renders.
+"""The verdict: a census series (baseline + one sample per run) as a Report.
 
-``Report.to_dict()`` is the JSON format ``heapscope.report/1`` documented in
-``docs/report.schema.json``; field names are stable, later versions only add.
+The rule itself is the C core's (src/core/hs_verdict.c); the Report and its
+rows are the typed model (heapscope.model).  ``Report.to_dict()`` is the JSON
+format ``heapscope.report/1`` documented in ``docs/report.schema.json``.
 """
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from heapscope import _heapscope
+from heapscope.model import REPORT_SCHEMA as SCHEMA
+from heapscope.model import GrowthRow, Leak, Report, sort_growth
 
-SCHEMA = "heapscope.report/1"
-
-
-@dataclass
-class GrowthRow:
-    """One type's change between two samples."""
-
-    type: str
-    count: int
-    delta: int
-    size: int
-    delta_size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "count": self.count,
-            "delta": self.delta,
-            "size": self.size,
-            "delta_size": self.delta_size,
-        }
-
-
-@dataclass
-class Leak:
-    """A type whose count grew in every measured run (or, flattened, only at first)."""
-
-    type: str
-    count: int
-    per_run: list[int]
-    size: int
-    delta_size: int
-    extra: dict[str, Any] = field(default_factory=dict)
-    stories: list[Any] = field(default_factory=list)  # list[heapscope.graph.Story]
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "type": self.type,
-            "count": self.count,
-            "per_run": list(self.per_run),
-            "size": self.size,
-            "delta_size": self.delta_size,
-        }
-        d.update(self.extra)
-        return d
-
-
-@dataclass
-class Report:
-    """What heapscope found: growth, leaks, and the types that grew then flattened."""
-
-    runs: int
-    warmup: int = 0
-    growth: list[GrowthRow] = field(default_factory=list)
-    leaks: list[Leak] = field(default_factory=list)
-    flattened: list[Leak] = field(default_factory=list)
-    target: str | None = None
-    python: str = field(default_factory=platform.python_version)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def leaked(self) -> bool:
-        return bool(self.leaks)
-
-    def leak(self, type_name: str) -> Leak | None:
-        """The leak of the type named ``type_name`` (as reported), or None."""
-        for leak in self.leaks:
-            if leak.type == type_name:
-                return leak
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "schema": SCHEMA,
-            "python": self.python,
-            "target": self.target,
-            "runs": self.runs,
-            "warmup": self.warmup,
-            "verdict": "leak" if self.leaks else "no leak",
-            "growth": [g.to_dict() for g in self.growth],
-            "leaks": [leak.to_dict() for leak in self.leaks],
-            "flattened": [f.to_dict() for f in self.flattened],
-        }
-        d.update(self.extra)
-        return d
-
-    def __str__(self) -> str:
-        from heapscope.reporters.text import render
-
-        return render(self)
+__all__ = ["SCHEMA", "GrowthRow", "Leak", "Report", "verdicts"]
 
 
 def verdicts(
@@ -125,7 +36,7 @@ def verdicts(
             report.leaks.append(Leak(name, counts[-1], deltas, sizes[-1], total_size))
         elif flags & _heapscope.VERDICT_FLATTENED:
             report.flattened.append(Leak(name, counts[-1], deltas, sizes[-1], total_size))
-    report.growth.sort(key=lambda g: (-g.delta, -g.delta_size, g.type))
+    sort_growth(report.growth)
     report.leaks.sort(key=lambda x: (-sum(x.per_run), -x.delta_size, x.type))
     report.flattened.sort(key=lambda x: (-sum(x.per_run), x.type))
     return report

@@ -8,7 +8,8 @@ from typing import Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census
-from heapscope.report import GrowthRow, Report, verdicts
+from heapscope.model import GrowthRow, Report, sort_growth
+from heapscope.report import verdicts
 
 
 class Sampler:
@@ -29,8 +30,7 @@ class Sampler:
             prev = self.samples[-1]
             self.samples.append(now)
         rows = [GrowthRow(*r) for r in now.diff(prev) if r[2] > 0]
-        rows.sort(key=lambda r: (-r.delta, -r.delta_size, r.type))
-        return rows
+        return sort_growth(rows)
 
     def report(self, every: float | None = None) -> Report:
         """Growth from the baseline to the last sample; a leak grew in every interval.
@@ -48,13 +48,13 @@ class Sampler:
         whole = verdicts(_heapscope.series(samples), runs=len(samples) - 1, warmup=0)
         import tracemalloc
 
-        report.extra["tracing"] = tracemalloc.is_tracing()
+        report.tracing = tracemalloc.is_tracing()
         report.growth = whole.growth
-        report.extra["unit"] = "sample intervals"
+        report.unit = "sample intervals"
         if intervals < 2:
             report.leaks = []  # one interval cannot tell a leak from a warm-up
             report.flattened = []
-            report.extra["note"] = "one sample interval: use --every SECONDS for a leak verdict"
+            report.note = "one sample interval: use --every SECONDS for a leak verdict"
         if report.leaks:
             from heapscope.api import explain_leaks
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from heapscope import _heapscope
 from heapscope._heapscope import Snapshot, SnapshotError
-from heapscope.graph import Path, analyze
+from heapscope.graph import analyze
+from heapscope.model import GrowthRow, Retainer, SnapshotDiff, SnapshotSummary, Story, TypeRow, sort_growth
 
 __all__ = ["LoadedSnapshot", "SnapshotError", "diff", "load", "take", "write"]
 
@@ -148,7 +149,7 @@ def _checked_results(parsed: object, path: str) -> dict[str, Any]:
     return {"top_retainers": retainers}
 
 
-def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> dict[str, Any]:
+def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> SnapshotDiff:
     """What grew from ``old`` to ``new``, and how the objects born in between are held."""
     before = {t: (c, s) for t, c, s in old.snapshot.type_rows()}
     after = {t: (c, s) for t, c, s in new.snapshot.type_rows()}
@@ -157,20 +158,34 @@ def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> dic
         c0, s0 = before.get(t, (0, 0))
         c1, s1 = after.get(t, (0, 0))
         if c1 != c0 or s1 != s0:
-            growth.append({"type": t, "count": c1, "delta": c1 - c0, "size": s1, "delta_size": s1 - s0})
-    growth.sort(key=lambda g: (-g["delta"], -g["delta_size"], g["type"]))
+            growth.append(GrowthRow(t, c1, c1 - c0, s1, s1 - s0))
+    sort_growth(growth)
     same_process = old.meta.get("pid") == new.meta.get("pid") and old.meta.get("pid") is not None
     if same_process:  # objects at addresses A did not have: born in between
         born = new.snapshot.born_after(old.snapshot, max_stories)
     else:  # another process: addresses say nothing; explain the types that grew
-        grown = [g["type"] for g in growth if g["delta"] > 0][:20]
+        grown = [g.type for g in growth if g.delta > 0][:20]
         born = new.snapshot.born_after(old.snapshot, max_stories, grown)
-    return {
-        "same_process": same_process,
-        "schema": "heapscope.diff/1",
-        "old": {"path": old.path, **old.meta},
-        "new": {"path": new.path, **new.meta},
-        "growth": growth,
-        "born": born["born"],
-        "stories": [{**st, "path": Path.from_raw(st["path"]).to_dict()} for st in born["stories"]],
-    }
+    return SnapshotDiff(
+        old={"path": old.path, **old.meta},
+        new={"path": new.path, **new.meta},
+        same_process=same_process,
+        growth=growth,
+        born=born["born"],
+        stories=[Story.from_raw(st) for st in born["stories"]],
+    )
+
+
+def summary(loaded: LoadedSnapshot, top: int = 10) -> SnapshotSummary:
+    """What one snapshot file holds: counts, largest types, top retainers, kinds of roots."""
+    stats = loaded.snapshot.stats()
+    retainers = loaded.results.get("top_retainers") or loaded.snapshot.top_retainers(top)
+    return SnapshotSummary(
+        file=loaded.path,
+        meta=dict(loaded.meta),
+        objects=stats["objects"],
+        edges=stats["edges"],
+        roots=dict(stats["root_kinds"]),
+        types=[TypeRow(t, c, s) for t, c, s in loaded.census()[:top]],
+        top_retainers=[Retainer.from_raw(r) for r in retainers[:top]],
+    )

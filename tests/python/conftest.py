@@ -14,6 +14,17 @@ def examples_dir():
     return EXAMPLES
 
 
+def validate(doc, schema="report"):
+    """Check a JSON document against its schema in docs/ (SCHEMA.schema.json)."""
+    import json
+
+    import pytest
+
+    jsonschema = pytest.importorskip("jsonschema")
+    with open(os.path.join(ROOT, "docs", f"{schema}.schema.json")) as f:
+        jsonschema.validate(doc, json.load(f))
+
+
 def run_heapscope(*args, cwd=ROOT, timeout=120, env=None):
     """Run the installed CLI as a user would, in a fresh process."""
     import subprocess

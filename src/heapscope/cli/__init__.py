@@ -9,16 +9,12 @@ terminated (SIGTERM); `run` and `snapshot` exit with their script's status.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from heapscope import __version__
-
-if TYPE_CHECKING:
-    from heapscope.report import Report
 
 
 class Command(Protocol):
@@ -122,17 +118,18 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def emit(report: Report, args: argparse.Namespace, text_stream: TextIO) -> None:
-    """The report as the user asked: --dot picture, --json on stdout, or text."""
-    if getattr(args, "dot", None):
-        from heapscope.reporters.dot import report_to_dot, write
+def emit(obj: object, args: argparse.Namespace, text_stream: TextIO) -> None:
+    """A model object as the user asked, through the reporters: --dot picture, --json on stdout, or text."""
+    from heapscope import reporters
 
-        print(f"heapscope: {write(report_to_dot(report), args.dot)}", file=sys.stderr)
-    if args.json:
-        json.dump(report.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    if getattr(args, "dot", None):
+        from heapscope.reporters.dot import write
+
+        print(f"heapscope: {write(reporters.get('dot').render(obj), args.dot)}", file=sys.stderr)
+    if getattr(args, "json", False):
+        sys.stdout.write(reporters.get("json").render(obj))
     else:
-        print(report, file=text_stream)
+        print(reporters.get("text").render(obj), file=text_stream)
     sys.stdout.flush()
 
 

@@ -116,6 +116,7 @@ class AttachCommand:
         from heapscope.api import add_stories
         from heapscope.attach import session
         from heapscope.graph import stories_from_results
+        from heapscope.model import AttachInfo, Injection
         from heapscope.report import verdicts
 
         stats = []
@@ -136,40 +137,38 @@ class AttachCommand:
         report = verdicts(series, runs=args.samples - 1, warmup=0)
         report.target = f"pid {att.pid}"
         report.python = str(fin.get("python", report.python))
-        report.extra["unit"] = "intervals"
-        report.extra["tracing"] = bool(fin.get("tracing"))
+        report.unit = "intervals"
+        report.tracing = bool(fin.get("tracing"))
         if report.leaks and fin.get("results"):
             add_stories(report, stories_from_results(fin["results"]))
-        report.extra["attach"] = {
-            "pid": att.pid,
-            "interval": args.interval,
-            "samples": stats,
-            "injections": [
-                {"method": j.method, "stopped_ms": round(j.stopped_ms, 3), "total_ms": round(j.total_ms, 3)}
-                for j in att.injections
-            ],
-        }
+        report.attach = AttachInfo(
+            pid=att.pid,
+            interval=args.interval,
+            samples=stats,
+            injections=[Injection(j.method, j.stopped_ms, j.total_ms) for j in att.injections],
+        )
         emit(report, args, sys.stdout)
         return 1 if report.leaked else 0
 
     def _watch(self, att: Any, sid: str, args: argparse.Namespace) -> int:
         from heapscope.attach import session
+        from heapscope.model import GrowthRow, GrowthTick, sort_growth
 
         n = 0
         while True:
             out = session.request(att, "census", session=sid, addresses="0", keep_last="1")
-            stamp = time.strftime("%H:%M:%S")
-            if n == 0:
-                print(f"{stamp} process {att.pid}: {out['count']:,} objects, {out['size'] / 2**20:.1f} MiB")
-            else:
-                grew = [row for row in out["diff"] if row[2] > 0 or (row[2] == 0 and row[4] > 0)]
-                grew.sort(key=lambda r: (-r[2], -r[4], r[0]))
-                print(
-                    f"{stamp} process {att.pid}: {out['count']:,} objects, {out['size'] / 2**20:.1f} MiB; "
-                    f"{len(grew)} types grew ({describe(att)})"
-                )
-                for name, count, delta, _size, dsize in grew[: args.top]:
-                    print(f"    {name:<40} {count:>10,} {delta:>+8,}  {dsize:>+12,} B")
-            sys.stdout.flush()
+            grew = [
+                GrowthRow(*row) for row in out.get("diff") or [] if row[2] > 0 or (row[2] == 0 and row[4] > 0)
+            ]
+            tick = GrowthTick(
+                f"{time.strftime('%H:%M:%S')} process {att.pid}",
+                out["count"],
+                out["size"],
+                sort_growth(grew),
+                first=n == 0,
+                detail=describe(att),
+                limit=args.top,
+            )
+            emit(tick, args, sys.stdout)
             n += 1
             time.sleep(args.interval)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from heapscope.cli import error
-from heapscope.graph import Path
-from heapscope.reporters.text import fmt_bytes, growth_table
+from heapscope.cli import emit, error
 
 
 class DiffCommand:
@@ -23,35 +20,10 @@ class DiffCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         from heapscope import snapfile
-        from heapscope.report import GrowthRow
 
         try:
             old, new = snapfile.load(args.old), snapfile.load(args.new)
         except snapfile.SnapshotError as exc:
             return error(f"{exc} (give two files written by `heapscope snapshot`)")
-        result = snapfile.diff(old, new, args.stories)
-        if args.json:
-            json.dump(result, sys.stdout, indent=2)
-            sys.stdout.write("\n")
-            return 0
-        grew = [g for g in result["growth"] if g["delta"] > 0 or g["delta_size"] > 0]
-        if result["same_process"]:
-            print(
-                f"{args.old} -> {args.new}: {result['born']} objects born after {args.old} "
-                f"are alive in {args.new}"
-            )
-        else:
-            print(
-                f"{args.old} -> {args.new}: different processes; {result['born']} objects of the types "
-                "that grew, by how they are held"
-            )
-        for story in result["stories"]:
-            path = story["path"]
-            retained = story["retained_size"]
-            size = f"{fmt_bytes(retained)} retained" if retained is not None else fmt_bytes(story["size"])
-            print(f"  {story['count']} {story['type']} ({size}) held by {path['root']['kind']}:")
-            print(f"    {Path.from_raw(path).text}")
-        if grew:
-            print()
-            print(growth_table([GrowthRow(**g) for g in grew]))
+        emit(snapfile.diff(old, new, args.stories), args, sys.stdout)
         return 0

@@ -9,7 +9,8 @@ import time
 
 from heapscope.cli import Terminated, add_report_options, emit, error
 from heapscope.cli.script import ScriptError, prepare
-from heapscope.reporters.text import growth_table
+from heapscope.model import GrowthTick
+from heapscope.reporters import text
 from heapscope.sampler import Sampler, Ticker
 
 
@@ -55,12 +56,8 @@ class RunCommand:
         def tick() -> None:
             rows = sampler.sample()
             t = time.monotonic() - started
-            print(
-                f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}: {len(rows)} types grew",
-                file=sys.stderr,
-            )
-            if rows:
-                print(growth_table(rows, 10), file=sys.stderr)
+            tick = GrowthTick(f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}", None, None, rows)
+            print(text.render(tick), file=sys.stderr)
 
         ticker = Ticker(args.every, tick) if args.every else None
         if ticker:
@@ -78,7 +75,7 @@ class RunCommand:
         sampler.sample()
         report = sampler.report(args.every)
         report.target = args.script
-        report.extra["exit_code"] = status
+        report.exit_code = status
         emit(report, args, sys.stderr)
         if interrupted == signal.SIGINT:
             raise KeyboardInterrupt

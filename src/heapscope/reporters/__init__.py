@@ -1,1 +1,29 @@
-"""Reporters: each renders a Report in one format."""
+"""Reporters: one interface every output goes through.
+
+A reporter has a ``name`` and ``render(obj) -> str`` for the model objects it
+knows (heapscope.model: Report, Why, Retainer, SnapshotDiff, SnapshotSummary,
+GrowthTick, LeakFailure).  ``get(name)`` returns one: "text", "json", "dot".
+The model never imports a reporter; reporters import the model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+
+class Reporter(Protocol):
+    name: str
+
+    def render(self, obj: object) -> str: ...
+
+
+NAMES = ("text", "json", "dot")
+
+
+def get(name: str) -> Reporter:
+    """The reporter called ``name`` (a module of this package)."""
+    if name not in NAMES:
+        raise ValueError(f"no reporter {name!r}; there are {', '.join(NAMES)}")
+    mod = importlib.import_module(f"heapscope.reporters.{'json_' if name == 'json' else name}")
+    return mod  # type: ignore[return-value]  # a module with `name` and `render` is a Reporter

@@ -13,7 +13,10 @@ import subprocess
 from collections.abc import Iterable
 from typing import Any
 
-from heapscope.graph import Path
+from heapscope.model import Path, Report, SnapshotSummary, Why
+from heapscope.reporters.text import fmt_bytes
+
+name = "dot"
 
 
 def _quote(text: str) -> str:
@@ -45,7 +48,7 @@ def paths_to_dot(paths: Iterable[tuple[Path | dict[str, Any], str]]) -> str:
                     label = f"class {hop.label[1:]}"
                 attrs = ""
                 if i == 0:
-                    label = f"{root.get('kind', 'root')}\n{root.get('name', '?')}"
+                    label = f"{root.kind}\n{root.name}"
                     attrs = ', fillcolor="#d9ead3"'
                 if i == len(hops) - 1:
                     label = f"{hop.type}\n{caption}"
@@ -61,13 +64,26 @@ def paths_to_dot(paths: Iterable[tuple[Path | dict[str, Any], str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_to_dot(report: Any) -> str:
+def report_to_dot(report: Report) -> str:
     """The stories of a Report's leaks, one path each."""
-    paths = []
+    paths: list[tuple[Path | dict[str, Any], str]] = []
     for leak in report.leaks:
         for story in leak.stories:
             paths.append((story.path, f"{story.count} leaked ({leak.type})"))
     return paths_to_dot(paths)
+
+
+def render(obj: object) -> str:
+    """Graphviz source: a Report's stories, a Why's path, a SnapshotSummary's top retainers."""
+    if isinstance(obj, Report):
+        return report_to_dot(obj)
+    if isinstance(obj, Why):
+        return paths_to_dot([(obj.path, obj.object)])
+    if isinstance(obj, SnapshotSummary):
+        return paths_to_dot([(r.path, f"retains {fmt_bytes(r.retained_size)}") for r in obj.top_retainers])
+    if isinstance(obj, list) and all(isinstance(w, Why) for w in obj):
+        return paths_to_dot([(w.path, w.object) for w in obj])
+    raise TypeError(f"the dot reporter cannot render {type(obj).__name__}")
 
 
 def write(dot_source: str, filename: str) -> str:

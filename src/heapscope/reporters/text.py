@@ -1,11 +1,29 @@
-"""The human-readable report: the verdict first, then the tables."""
+"""The human-readable reporter: the verdict first, then the tables.
+
+Renders every model object (``render``); ``str()`` of a model object comes
+here too (registered with heapscope.model on import).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
 
-if TYPE_CHECKING:
-    from heapscope.report import Report
+from heapscope import model
+from heapscope.model import (
+    GrowthRow,
+    GrowthTick,
+    LeakFailure,
+    Path,
+    Report,
+    Retainer,
+    Root,
+    SnapshotDiff,
+    SnapshotSummary,
+    Story,
+    Why,
+)
+
+name = "text"
 
 
 def fmt_bytes(n: int) -> str:
@@ -19,43 +37,60 @@ def fmt_bytes(n: int) -> str:
     return f"{sign}{v:.1f} GiB"  # pragma: no cover
 
 
+def _thread_name(ident: int) -> str:
+    t = threading._active.get(ident)  # type: ignore[attr-defined]
+    if t is threading.main_thread():
+        return "main thread"
+    return f"thread {t.name!r}" if t is not None else f"thread {ident}"
+
+
+def describe_root(root: Root) -> str:
+    """'class attribute registry.Session.tracker', 'local x in f() at a.py:3 (main thread)'."""
+    frame = root.frame
+    if frame is not None:
+        where = f"{frame.function}() at {frame.file}:{frame.line}, {_thread_name(frame.thread)}"
+        return f"local {frame.local!r} in {where}" if frame.local else f"the running frame of {where}"
+    if root.kind == "held by C code":
+        return f"C code (a reference no Python object explains, to {root.name})"
+    if root.kind == "interpreter":
+        return f"the interpreter ({root.name})"
+    return f"{root.kind} {root.name}".strip()
+
+
 def _per_run(per_run: list[int], unit: str = "run") -> str:
     if len(set(per_run)) == 1:
         return f"+{per_run[0]} per {unit}"
     return f"per {unit} " + " ".join(f"{d:+d}" for d in per_run)
 
 
-def render(report: Report, limit: int = 15) -> str:
+def render_report(report: Report, limit: int = 15) -> str:
     lines: list[str] = []
     what = f" in {report.target}" if report.target else ""
-    unit = report.extra.get("unit", "runs")
+    unit = report.unit
     one = "interval" if unit != "runs" else "run"
     warm = f" (after {report.warmup} warm-up)" if report.warmup else ""
     if report.leaks:
         n = len(report.leaks)
         lines.append(
-            f"LEAK{what}: {n} type{'s' if n != 1 else ''} grew in every one of "
-            f"{report.runs} {unit}{warm}"
+            f"LEAK{what}: {n} type{'s' if n != 1 else ''} grew in every one of {report.runs} {unit}{warm}"
         )
         for leak in report.leaks:
-            retained = leak.extra.get("retained_size")
+            retained = leak.retained_size
             size_text = (
                 f"{fmt_bytes(retained)} retained"
                 if retained is not None
                 else f"{fmt_bytes(leak.delta_size)} over the runs"
             )
-            lines.append(
-                f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})"
-            )
+            lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
             lines.extend(story_lines(leak.stories, indent="    "))
-            for site in (leak.extra.get("allocated_at") or [])[:3]:
-                lines.append(f"    allocated at {site['file']}:{site['line']} (+{site['count']} {leak.type})")
+            for site in (leak.allocated_at or [])[:3]:
+                lines.append(f"    allocated at {site.file}:{site.line} (+{site.count} {leak.type})")
     else:
         lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
-        if report.extra.get("note"):
-            lines.append(f"  ({report.extra['note']})")
-    if report.leaks and report.extra.get("tracing") is False:
-        if "attach" in report.extra:
+        if report.note:
+            lines.append(f"  ({report.note})")
+    if report.leaks and report.tracing is False:
+        if report.attach is not None:
             lines.append(
                 "  (allocation sites: the process does not trace allocations; start it with "
                 "PYTHONTRACEMALLOC=5, or have it call tracemalloc.start())"
@@ -65,12 +100,12 @@ def render(report: Report, limit: int = 15) -> str:
                 "  (allocation sites: tracing was off; heapscope check/run trace by default, "
                 "or call tracemalloc.start() before the code runs)"
             )
-    if report.extra.get("suspects"):
+    if report.suspects:
         lines.append("leak suspects (retained size grew most over the runs):")
-        for sus in report.extra["suspects"][:5]:
+        for sus in report.suspects[:5]:
             lines.append(
-                f"  {sus['type']} at {sus['path_text']}: {fmt_bytes(sus['retained_before'])} -> "
-                f"{fmt_bytes(sus['retained_after'])} (+{fmt_bytes(sus['delta'])})"
+                f"  {sus.type} at {sus.path.text}: {fmt_bytes(sus.retained_before)} -> "
+                f"{fmt_bytes(sus.retained_after)} (+{fmt_bytes(sus.delta)})"
             )
     if report.flattened:
         lines.append("grew, then flattened (not a leak; a cache filling up?):")
@@ -82,10 +117,8 @@ def render(report: Report, limit: int = 15) -> str:
     return "\n".join(lines)
 
 
-def story_lines(stories: list, indent: str = "  ", limit: int = 3) -> list[str]:
+def story_lines(stories: list[Story], indent: str = "  ", limit: int = 3) -> list[str]:
     """How leaked objects are held, one story per path shape."""
-    from heapscope.graph import describe_root
-
     out: list[str] = []
     for story in stories[:limit]:
         out.append(
@@ -94,13 +127,13 @@ def story_lines(stories: list, indent: str = "  ", limit: int = 3) -> list[str]:
         )
         out.append(f"{indent}  {story.path.general_text}")
         if story.hint is not None:
-            out.append(f"{indent}  Fix: {story.hint['text']}")
+            out.append(f"{indent}  Fix: {story.hint.text}")
     if len(stories) > limit:
         out.append(f"{indent}... {len(stories) - limit} more ways they are held")
     return out
 
 
-def growth_table(rows: list, limit: int = 15) -> str:  # rows: list[GrowthRow]
+def growth_table(rows: list[GrowthRow], limit: int = 15) -> str:
     shown = rows[:limit]
     width = max([len("type")] + [len(r.type) for r in shown])
     out = [f"{'type':<{width}}  {'count':>9}  {'+delta':>7}  {'bytes':>11}  {'+bytes':>11}"]
@@ -112,3 +145,115 @@ def growth_table(rows: list, limit: int = 15) -> str:  # rows: list[GrowthRow]
     if len(rows) > limit:
         out.append(f"... {len(rows) - limit} more types grew")
     return "\n".join(out)
+
+
+def render_path(path: Path) -> str:
+    if not path.reachable:
+        return f"{path.root.name}: not reachable from any root (garbage, or held only by the caller)"
+    return f"{path.text}  (root: {describe_root(path.root)})"
+
+
+def render_why(why: Why) -> str:
+    return (
+        f"{why.object} ({fmt_bytes(why.retained_size)} retained) is held by "
+        f"{describe_root(why.path.root)}:\n  {why.path.text}"
+    )
+
+
+def render_retainer(r: Retainer) -> str:
+    return f"{fmt_bytes(r.retained_size):>10}  {r.type} at {r.path.text}"
+
+
+def render_diff(d: SnapshotDiff) -> str:
+    old, new = d.old.get("path", "A"), d.new.get("path", "B")
+    lines = []
+    if d.same_process:
+        lines.append(f"{old} -> {new}: {d.born} objects born after {old} are alive in {new}")
+    else:
+        lines.append(
+            f"{old} -> {new}: different processes; {d.born} objects of the types "
+            "that grew, by how they are held"
+        )
+    for story in d.stories:
+        size = f"{fmt_bytes(story.retained_size)} retained" if story.retained_known else fmt_bytes(story.size)
+        lines.append(f"  {story.count} {story.type} ({size}) held by {story.path.root.kind}:")
+        lines.append(f"    {story.path.text}")
+    grew = [g for g in d.growth if g.delta > 0 or g.delta_size > 0]
+    if grew:
+        lines.append("")
+        lines.append(growth_table(grew))
+    return "\n".join(lines)
+
+
+def render_summary(s: SnapshotSummary) -> str:
+    m = s.meta
+    lines = [
+        f"{s.file}: {s.objects} objects, {s.edges} references "
+        f"(Python {m.get('python', '?')}, pid {m.get('pid', '?')}, {m.get('time', '?')})",
+        f"  {m.get('argv', '')}",
+        "",
+        "largest types:",
+    ]
+    for t in s.types:
+        lines.append(f"  {fmt_bytes(t.size):>10}  {t.count:>9}  {t.type}")
+    lines.append("")
+    lines.append("retaining the most memory:")
+    for r in s.top_retainers:
+        lines.append(f"  {render_retainer(r)}")
+    return "\n".join(lines)
+
+
+def render_tick(t: GrowthTick) -> str:
+    size = f", {t.size / 2**20:.1f} MiB" if t.size is not None else ""
+    objects = f": {t.objects:,} objects{size}" if t.objects is not None else ""
+    detail = f" ({t.detail})" if t.detail else ""
+    if t.first:
+        return f"{t.label}{objects}"
+    lines = [f"{t.label}{objects}{';' if objects else ':'} {len(t.grew)} types grew{detail}"]
+    if t.grew:
+        lines.append(growth_table(t.grew, t.limit))
+    return "\n".join(lines)
+
+
+def render_failure(f: LeakFailure) -> str:
+    report = f.report
+    lines = [
+        f"heapscope: the test leaks: {len(report.leaks)} type(s) grew in every one of {report.runs} runs"
+    ]
+    for leak in report.leaks:
+        per = leak.per_run[0] if len(set(leak.per_run)) == 1 else leak.per_run
+        lines.append(f"  {leak.type}: +{per} per run, {leak.count} alive")
+        for story in leak.stories[:3]:
+            lines.append(
+                f"    {story.count} held by {describe_root(story.path.root)}, "
+                f"{fmt_bytes(story.retained_size)} retained:"
+            )
+            lines.append(f"      {story.path.general_text}")
+        for site in (leak.allocated_at or [])[:2]:
+            lines.append(f"    allocated at {site.file}:{site.line} ({site.count} of them)")
+        if leak.hint is not None:
+            lines.append(f"    Fix: {leak.hint.text}")
+    return "\n".join(lines)
+
+
+_RENDERERS = {
+    Report: render_report,
+    Why: render_why,
+    Retainer: render_retainer,
+    Path: render_path,
+    SnapshotDiff: render_diff,
+    SnapshotSummary: render_summary,
+    GrowthTick: render_tick,
+    LeakFailure: render_failure,
+}
+
+
+def render(obj: object) -> str:
+    """The text of any model object."""
+    fn = _RENDERERS.get(type(obj))
+    if fn is None:
+        raise TypeError(f"the text reporter cannot render {type(obj).__name__}")
+    return fn(obj)  # type: ignore[operator]
+
+
+model.register_text_renderer(render)

@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import run_heapscope
+from conftest import run_heapscope, validate
 
 from heapscope.attach import preflight, session
 
@@ -144,6 +144,7 @@ def test_attach_reports_growth_and_the_target_lives_on(target, mode):
     r, report = attach_json(t.pid)
     assert r.returncode in (0, 1), r.stderr
     assert report["schema"] == "heapscope.report/1" and report["target"] == f"pid {t.pid}"
+    validate(report)
     methods = {inj["method"] for inj in report["attach"]["injections"]}
     allowed, needed = EXPECTED_METHOD[mode]
     assert methods <= allowed and (needed is None or needed in methods), methods

@@ -49,14 +49,14 @@ def test_diff_finds_the_objects_born_in_between(tmp_path):
     snapfile.write(snapfile.take(), b)
     try:
         d = snapfile.diff(snapfile.load(a), snapfile.load(b))
-        assert d["same_process"]
-        story = next(s for s in d["stories"] if s["type"].endswith("Session"))
-        assert story["count"] == 250
-        assert story["path"]["path_text"].endswith("Registry -> dict -> dict -> " + story["type"])
-        grew = {g["type"]: g["delta"] for g in d["growth"]}
-        assert grew[story["type"]] == 250
+        assert d.same_process
+        story = next(s for s in d.stories if s.type.endswith("Session"))
+        assert story.count == 250
+        assert story.path.text.endswith("Registry -> dict -> dict -> " + story.type)
+        grew = {g.type: g.delta for g in d.growth}
+        assert grew[story.type] == 250
         r = run_heapscope("diff", a, b)
-        assert r.returncode == 0 and "250 " + story["type"] in r.stdout
+        assert r.returncode == 0 and "250 " + story.type in r.stdout
         r = run_heapscope("diff", "--json", a, b)
         assert json.loads(r.stdout)["born"] >= 250
     finally:

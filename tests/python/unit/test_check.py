@@ -45,8 +45,8 @@ def test_leak_is_found():
     leak = report.leak(f"{__name__}.Leaky")
     assert report.leaked and leak is not None
     assert leak.per_run == [1, 1, 1, 1]
-    assert leak.extra["root"] == {"kind": "module global", "name": f"{__name__}._registry"}
-    assert leak.extra["path_text"] == f"{__name__}._registry[i]"
+    assert leak.to_dict()["root"] == {"kind": "module global", "name": f"{__name__}._registry"}
+    assert leak.to_dict()["path_text"] == f"{__name__}._registry[i]"
     assert leak.stories[0].count == 4
 
 
@@ -124,6 +124,6 @@ def test_heapscope_own_objects_never_show_in_a_leak():
 
     report = heapscope.check(step, runs=3, warmup=1, trace=True)
     leak = next(x for x in report.leaks if x.type == "list")
-    sites = [s["file"] for story in leak.stories for s in (story.allocated_at or [])]
+    sites = [s.file for story in leak.stories for s in (story.allocated_at or [])]
     assert sites and not any(f.startswith(pkg) for f in sites), sites
     assert sum(story.count for story in leak.stories) == 3, [s.to_dict() for s in leak.stories]

@@ -17,7 +17,7 @@ import unclosed_files  # noqa: E402
 
 def hints(step):
     report = heapscope.check(step, runs=4, warmup=2, trace=True)
-    return report, {leak.type: (leak.extra.get("hint") or {}).get("id") for leak in report.leaks}
+    return report, {leak.type: (leak.hint.id if leak.hint else None) for leak in report.leaks}
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_leak_shapes_get_their_fix(step, leaked_type, hint_id, words):
     report, ids = hints(step)
     assert ids.get(leaked_type) == hint_id, (ids, str(report))
     leak = report.leak(leaked_type)
-    assert words in leak.extra["hint"]["text"]
+    assert words in leak.hint.text
     assert "Fix: " in str(report)
 
 
@@ -67,23 +67,23 @@ def test_weak_key_hint_needs_a_weakrefable_key():
     assert ids["leak_shapes.Node"] == "weak-key-registry"
     # ...but not when the values refer back to the keys: then it says why not
     report, ids = hints(ls.weak_backref_step)
-    assert "WeakKeyDictionary" in report.leak("leak_shapes.Node").extra["hint"]["text"]
-    assert "make it a" not in report.leak("leak_shapes.Node").extra["hint"]["text"]
+    assert "WeakKeyDictionary" in report.leak("leak_shapes.Node").hint.text
+    assert "make it a" not in report.leak("leak_shapes.Node").hint.text
 
 
 def test_allocation_site_named_in_hint():
     report, _ = hints(class_registry.step)
     leak = report.leak("class_registry.ClassA")
-    site = leak.extra["allocated_at"][0]
-    assert site["file"].endswith("class_registry.py") and site["count"] == 4
-    with open(site["file"]) as f:
-        assert "ClassA()" in f.readlines()[site["line"] - 1]
-    assert f"class_registry.py:{site['line']}" in leak.extra["hint"]["text"]
+    site = leak.allocated_at[0]
+    assert site.file.endswith("class_registry.py") and site.count == 4
+    with open(site.file) as f:
+        assert "ClassA()" in f.readlines()[site.line - 1]
+    assert f"class_registry.py:{site.line}" in leak.hint.text
 
 
 def test_without_tracing_the_report_says_how_to_get_sites():
     report = heapscope.check(class_registry.step, runs=3, trace=False)
-    assert "allocated_at" not in report.leak("class_registry.ClassA").extra
+    assert report.leak("class_registry.ClassA").allocated_at is None
     assert "tracing was off" in str(report)
 
 
@@ -95,19 +95,20 @@ def test_unclosed_census_and_collected_unclosed():
     try:
         f = open(os.devnull)  # noqa: SIM115 (kept open on purpose)
         found = heapscope.unclosed()
-        assert any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in found)
+        assert any(s.type == "_io.TextIOWrapper" and s.path.root.frame for s in found)
         f.close()
         after = heapscope.unclosed()
-        assert not any(s.type == "_io.TextIOWrapper" and s.path.root.get("frame") for s in after)
+        assert not any(s.type == "_io.TextIOWrapper" and s.path.root.frame for s in after)
 
         def drops_open_file():
             open(os.devnull)  # noqa: SIM115 (collected unclosed: ResourceWarning)
             gc.collect()
 
         report = heapscope.check(drops_open_file, runs=3, warmup=1)
-        collected = report.extra["unclosed"]["collected_unclosed"]
-        assert collected[0]["count"] >= 3 and "unclosed file" in collected[0]["message"]
-        assert collected[0]["file"].endswith("test_hints.py")
+        collected = report.collected_unclosed
+        assert collected is not None
+        assert collected[0].count >= 3 and "unclosed file" in collected[0].message
+        assert collected[0].file.endswith("test_hints.py")
     finally:
         tracemalloc.stop()
 
@@ -127,9 +128,9 @@ def grows_in_place():
 def test_leak_suspects_when_no_type_grows():
     report = heapscope.check(grows_in_place, runs=3, warmup=1, suspects=True)
     assert not report.leaked
-    top = report.extra["suspects"][0]
-    assert top["path_text"] in (f"{__name__}.BUFFER", f"{__name__}.BUFFER.blob")
-    assert top["delta"] >= 3 * 1_000_000
+    top = report.suspects[0]
+    assert top.path.text in (f"{__name__}.BUFFER", f"{__name__}.BUFFER.blob")
+    assert top.delta >= 3 * 1_000_000
     assert "leak suspects" in str(report)
 
 
@@ -142,7 +143,7 @@ def test_held_by_c_code_names_the_bound_method():
     try:
         report, ids = hints(ls.atexit_step)
         assert ids["leak_shapes.Connection"] in ("held-by-c-code", "bound-method-callbacks")
-        text = report.leak("leak_shapes.Connection").extra["hint"]["text"]
+        text = report.leak("leak_shapes.Connection").hint.text
         assert "atexit" in text
     finally:
         import gc

@@ -65,3 +65,50 @@ def test_every_walk_opens_the_window():
         for m in re.finditer(r"hs_walk_run\(", text):
             begin = text.rfind("\nPyObject *hs_", 0, m.start())
             assert "hs_window_enter()" in text[begin : m.start()], f"{path.name}: a walk outside the window"
+
+
+def _imports(path):
+    """Every module a Python file imports (at any depth: lazy imports count)."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def test_the_model_and_the_analysis_import_no_reporter():
+    # The arrows of docs/architecture.md: reporters import the model, never the reverse.
+    for name in ("model", "graph", "report", "hints", "snapfile", "api", "sampler", "target"):
+        path = ROOT / "src" / "heapscope" / f"{name}.py"
+        bad = {m for m in _imports(path) if m.startswith("heapscope.reporters") or m == "heapscope.cli"}
+        assert not bad, f"{path.name} imports {sorted(bad)}"
+    model = _imports(ROOT / "src" / "heapscope" / "model.py")
+    assert not {m for m in model if m.startswith("heapscope")}, "the model imports nothing of heapscope's"
+
+
+def test_reporters_read_only_the_model():
+    for path in sources("src/heapscope/reporters/*.py"):
+        bad = {
+            m
+            for m in _imports(path)
+            if m.startswith("heapscope.") and not m.startswith(("heapscope.model", "heapscope.reporters"))
+        }
+        assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_no_c_file_in_the_glue_is_over_600_lines():
+    for path in sources("src/ext/*.c", "src/core/*.c"):
+        n = len(path.read_text().splitlines())
+        assert n <= 600, f"{path.name}: {n} lines"
+
+
+def test_cli_output_goes_through_the_reporters():
+    # Commands build model objects and call emit(); no command formats JSON itself.
+    for path in sources("src/heapscope/cli/*.py"):
+        text = path.read_text()
+        assert "json.dump" not in text, f"{path.name} writes JSON itself"

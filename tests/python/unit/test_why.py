@@ -8,7 +8,7 @@ import pytest
 
 import heapscope
 from heapscope import _heapscope
-from heapscope.graph import HOP_KINDS, Path
+from heapscope.graph import HOP_KINDS, Path, Root
 
 
 class Node:
@@ -25,7 +25,7 @@ GLOBAL_THING = Node()
 
 def test_module_global():
     w = heapscope.why(GLOBAL_THING)
-    assert w.path.root == {"kind": "module global", "name": f"{__name__}.GLOBAL_THING"}
+    assert w.path.root == Root("module global", f"{__name__}.GLOBAL_THING")
     assert w.path.text == f"{__name__}.GLOBAL_THING"
 
 
@@ -34,8 +34,8 @@ def test_class_attribute_dict_key():
     Holder.registry[key] = "value"
     try:
         w = heapscope.why(key)
-        assert w.path.root["kind"] == "class attribute"
-        assert w.path.root["name"] == f"{__name__}.Holder.registry"
+        assert w.path.root.kind == "class attribute"
+        assert w.path.root.name == f"{__name__}.Holder.registry"
         assert w.path.general_text == f"{__name__}.Holder.registry[<Node> (key)]"
         assert w.path.text.startswith(f"{__name__}.Holder.registry[<Node at 0x")
     finally:
@@ -49,11 +49,11 @@ def test_local_variable_of_a_running_function():
         return heapscope.why(held_here), container
 
     w, _ = inner()
-    frame = w.path.root.get("frame")
-    assert w.path.root["kind"] == "thread stack"
-    assert frame["function"] == "inner"
+    frame = w.path.root.frame
+    assert w.path.root.kind == "thread stack"
+    assert frame is not None and frame.function == "inner"
     if sys.version_info >= (3, 11):  # the local itself is the root
-        assert frame["local"] == "container"
+        assert frame.local == "container"
         assert w.path.text == "container[0]"
     else:  # the frame object is the root; it holds the local
         assert w.path.text.endswith(" (local held_here)")
@@ -68,10 +68,10 @@ def test_held_by_c_code_atexit_bound_method():
         w = heapscope.why(obj)
         assert w.path.text.endswith(".__self__")
         if sys.version_info >= (3, 10):
-            assert w.path.root["kind"] == "held by C code"
-            assert "method" in w.path.root["name"]
+            assert w.path.root.kind == "held by C code"
+            assert "method" in w.path.root.name
         else:  # 3.9's atexit module shows its callbacks to the collector
-            assert w.path.root == {"kind": "module global", "name": "atexit"}
+            assert w.path.root == Root("module global", "atexit")
         assert id(obj) == obj_id
     finally:
         atexit.unregister(obj.__init__)
@@ -118,7 +118,7 @@ def test_through_a_stored_exception_traceback():
             frames_local = obj
     try:
         w = heapscope.why(frames_local)
-        assert w.path.root["kind"] == "module global"
+        assert w.path.root.kind == "module global"
         assert ".__traceback__" in w.path.text
         assert ".tb_frame" in w.path.text
         # 3.11+: the frame of fails(); before, the running test's own frame
@@ -206,7 +206,7 @@ def test_frame_locals_are_read_in_place_with_unbound_ones_beside():
 
     w, _ = running()
     if sys.version_info >= (3, 11):  # the local is the root
-        assert w.path.root.get("frame", {}).get("local") == "box", w.path
+        assert w.path.root.frame is not None and w.path.root.frame.local == "box", w.path
         assert w.path.text == "box[0]", w.path
     else:  # the frame is an object that holds its locals
         assert w.path.text == "<frame running> (local box)[0]", w.path
@@ -243,6 +243,6 @@ def test_hops_say_how_each_object_is_held():
         ("closure cell", "cell_contents"),
         ("index", None),
     ], w.path.hops
-    assert w.path.root["kind"] == "thread stack" and w.path.root["frame"]["local"] == "holder"
+    assert w.path.root.kind == "thread stack" and w.path.root.frame.local == "holder"
     bound = heapscope.why(holder.bound[0].__self__)
     assert [h.kind for h in bound.path.hops][-3:] == ["attribute", "index", "bound self"], bound.path.hops
