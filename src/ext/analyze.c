@@ -17,6 +17,52 @@
 #include "walk.h"
 #include "window.h"
 
+/*
+ * Where allocation sites are not interesting: heapscope's own files, the
+ * standard library (the directory of the os module), frozen modules, and
+ * the caller's `extra` prefixes.  One rule for every caller (in process and
+ * the attach agent).  Asked before the window opens: it reads a module's
+ * attribute.  A new tuple, or NULL with an exception.
+ */
+static PyObject *hs__site_exclude(const char *tool_dir, PyObject *extra) {
+    PyObject *list = PyList_New(0), *os_mod, *file = NULL, *item = NULL, *out = NULL;
+    Py_ssize_t i;
+    if (list == NULL)
+        return NULL;
+    if (tool_dir != NULL &&
+        ((item = PyUnicode_FromString(tool_dir)) == NULL || PyList_Append(list, item) < 0))
+        goto done;
+    Py_CLEAR(item);
+    os_mod = PyImport_GetModule((item = PyUnicode_FromString("os"))); /* new reference or NULL */
+    Py_CLEAR(item);
+    if (os_mod != NULL) {
+        file = PyObject_GetAttrString(os_mod, "__file__");
+        Py_DECREF(os_mod);
+        if (file == NULL)
+            PyErr_Clear();
+        else if (PyUnicode_Check(file)) {
+            Py_ssize_t slash = PyUnicode_FindChar(file, '/', 0, PyUnicode_GET_LENGTH(file), -1);
+            if (slash > 0 &&
+                ((item = PyUnicode_Substring(file, 0, slash + 1)) == NULL || PyList_Append(list, item) < 0))
+                goto done;
+            Py_CLEAR(item);
+        }
+    } else if (PyErr_Occurred())
+        goto done;
+    if ((item = PyUnicode_FromString("<frozen ")) == NULL || PyList_Append(list, item) < 0)
+        goto done;
+    Py_CLEAR(item);
+    for (i = 0; extra != NULL && i < PyTuple_GET_SIZE(extra); i++)
+        if (PyList_Append(list, PyTuple_GET_ITEM(extra, i)) < 0)
+            goto done;
+    out = PyList_AsTuple(list);
+done:
+    Py_XDECREF(item);
+    Py_XDECREF(file);
+    Py_DECREF(list);
+    return out;
+}
+
 static double hs__now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -89,7 +135,7 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
     s->type_id[a->count] = a->last_id;
     s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
     a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
-                              ? UINT32_MAX
+                              ? HS_REFCNT_IMMORTAL
                               : (uint32_t)Py_REFCNT(op);
     a->count++;
     return 0;
@@ -226,7 +272,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         PyErr_NoMemory();
         goto done;
     }
-    hs_roots_find(s, tacc.refcnt, w.ntracked, w.listed_with_ref);
+    s->nroots = hs_roots_by_refcount(&s->graph, tacc.refcnt, w.ntracked, w.listed_with_ref, s->tier);
     /* The caller's own containers are not paths; the objects asked about
      * are not their own roots. */
     {
@@ -268,7 +314,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_roots_mark_own(s, own);
     for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
         hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
-    if (hs_roots_search_paths(s, exclude, L.skip) < 0)
+    if (hs_snapshot_search_paths(s, exclude, L.skip) < 0)
         goto done;
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
@@ -326,8 +372,12 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     in_window = 0;
     if (samples.nshown > 0) {
         PyObject *leaks = PyDict_GetItemString(answers, "leaks"); /* borrowed; str key, our dict */
-        if (hs_story_sites(leaks ? PyDict_GetItemString(leaks, "stories") : NULL, &samples, tb_fn,
-                           site_exclude) < 0)
+        PyObject *exclude_all = hs__site_exclude(tool_dir, site_exclude);
+        int rc = exclude_all == NULL ? -1
+                                     : hs_story_sites(leaks ? PyDict_GetItemString(leaks, "stories") : NULL,
+                                                      &samples, tb_fn, exclude_all);
+        Py_XDECREF(exclude_all);
+        if (rc < 0)
             goto done;
     }
     s->seconds[3] = hs__now() - t1;

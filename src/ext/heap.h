@@ -21,20 +21,10 @@
 
 #include "../core/hs_addrmap.h"
 #include "../core/hs_graph.h"
+#include "../core/hs_roots.h"
 #include "errors.h"
 #include "labels.h"
 #include "state.h"
-
-/* Root tiers, in the order the path search prefers them.  0: not a root. */
-enum {
-    HS_TIER_NONE = 0,
-    HS_TIER_MODULE = 1, /* sys.modules, a module or its globals */
-    HS_TIER_STACK = 2,  /* a running frame's local (or the frame, < 3.11) */
-    HS_TIER_C = 3,      /* a reference from C code the graph cannot see */
-    HS_TIER_INTERP = 4, /* interpreter internals: static types, immortal objects */
-    HS_TIER_TOOL = 5,   /* heapscope's own frames */
-    HS_NTIERS = 6,
-};
 
 /* The root kind of each tier, as reports say it. */
 extern const char *const hs_tier_kind[HS_NTIERS];
@@ -86,16 +76,11 @@ static inline uint32_t hs_heap_node(const hs_snapshot_object *s, const void *obj
 extern const char *const hs_hop_kinds[];
 
 /* roots.c */
-void hs_roots_find(hs_snapshot_object *s, const uint32_t *refcnt, uint32_t ntracked, int listed_ref);
 int hs_roots_modules(hs_live *L);
 void hs_roots_interp(hs_live *L);
 int hs_roots_stacks(hs_live *L);
 void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
 uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
-/* Shortest paths from the roots, in phases by tier (fills s->parent). */
-int hs_roots_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip);
-/* Every root, tiers in preference order (for dominators); NULL on MemoryError. */
-uint32_t *hs_roots_ordered(const hs_snapshot_object *s, uint32_t *count);
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);
 
@@ -122,6 +107,9 @@ void hs_samples_clear(hs_site_samples *sm);
 PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args);
 
 /* snapshot.c */
+/* Shortest paths from the roots in phases (src/core/hs_roots.c); fills s->parent. 0, or -1 with MemoryError.
+ */
+int hs_snapshot_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip);
 int hs_snapshot_ensure_indexed(hs_snapshot_object *s);
 int hs_snapshot_ensure_index(hs_snapshot_object *s);
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s);

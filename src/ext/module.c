@@ -10,6 +10,7 @@
 #include "analyze.h"
 #include "inject.h"
 #include "instances.h"
+#include "jsonw.h"
 #include "sizes.h"
 #include "state.h"
 #include "window.h"
@@ -67,6 +68,8 @@ static PyMethodDef hs_methods[] = {
      "series(censuses) -> [(type, counts, sizes)] for the types that changed."},
     {"verdict", hs_census_verdict, METH_VARARGS,
      "verdict(counts, sizes) -> VERDICT_GREW | VERDICT_LEAK | VERDICT_FLATTENED flags of one type's series."},
+    {"json_dumps", hs_json_dumps, METH_O,
+     "json_dumps(value) -> str: JSON of plain values (exact types), written in C."},
     {"object_size", hs_mod_object_size, METH_O,
      "object_size(obj) -> shallow size as the census computes it."},
     {"instances", hs_instances, METH_O,

@@ -3,7 +3,7 @@
  * more references than the heap's objects hold (refcount subtraction), and
  * the places a Python developer's answer starts even when something inside
  * the interpreter holds them: modules and their globals, running frames'
- * locals.  Tiers order the path search (roots.c's hs_roots_search_paths):
+ * locals.  Tiers order the path search (src/core/hs_roots.c):
  * what outlives a call first, then running frames, then interpreter
  * internals, then heapscope's own frames.
  */
@@ -15,24 +15,6 @@
 const char *const hs_tier_kind[HS_NTIERS] = {
     "none", "module global", "thread stack", "held by C code", "interpreter", "heapscope",
 };
-
-/*
- * Roots: external = refcount - references from heap objects - the
- * listing's own reference.  An object with external > 0 is held from
- * outside the graph (interpreter state, a C extension, a running frame).
- */
-void hs_roots_find(hs_snapshot_object *s, const uint32_t *refcnt, uint32_t ntracked, int listed_ref) {
-    uint32_t v;
-    for (v = 0; v < s->n; v++) {
-        int64_t ext = (int64_t)refcnt[v] - (int64_t)(s->graph.rev_off[v + 1] - s->graph.rev_off[v]);
-        if (listed_ref && v < ntracked)
-            ext -= 1;
-        if (ext > 0 || refcnt[v] == UINT32_MAX) {
-            s->tier[v] = HS_TIER_C;
-            s->nroots++;
-        }
-    }
-}
 
 static void hs__mark_tier(hs_live *L, uint32_t v, uint8_t tier) {
     if (v != HS_NONE && L->s->tier[v] != HS_TIER_NONE)
@@ -271,61 +253,6 @@ int hs_roots_stacks(hs_live *L) {
         }
     }
     return 0;
-}
-
-/* Roots of the listed tiers (a 0-terminated list of at most 3; NULL for
- * all), in that order; `exclude` nodes left out. */
-static uint32_t *hs__ordered_roots(const hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *tiers,
-                                   uint32_t *count) {
-    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C,
-                                           HS_TIER_INTERP, HS_TIER_TOOL,  0};
-    uint32_t *roots = PyMem_RawMalloc(((size_t)s->nroots + 1) * sizeof(uint32_t)), k = 0, v;
-    int i;
-    if (roots == NULL)
-        return NULL;
-    if (tiers == NULL)
-        tiers = all;
-    for (i = 0; i < HS_NTIERS && tiers[i] != 0; i++) {
-        uint8_t tier = tiers[i];
-        for (v = 0; v < s->n; v++)
-            if (s->tier[v] == tier && !(exclude && exclude[v]))
-                roots[k++] = v;
-    }
-    *count = k;
-    return roots;
-}
-
-/*
- * Shortest paths from the roots, in phases, each reaching only what the
- * earlier ones could not: what outlives a call first (module globals,
- * references from C), then running frames, then interpreter internals,
- * then heapscope's own frames.  Within a phase, shortest paths.  Fills
- * s->parent; 0, or -1 with MemoryError.
- */
-int hs_roots_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip) {
-    static const uint8_t phases[][3] = {
-        {HS_TIER_MODULE, HS_TIER_C, 0}, {HS_TIER_STACK, 0, 0}, {HS_TIER_INTERP, 0, 0}, {HS_TIER_TOOL, 0, 0}};
-    int ph;
-    for (ph = 0; ph < 4; ph++) {
-        uint32_t nroots = 0, *roots = hs__ordered_roots(s, exclude, phases[ph], &nroots);
-        int rc;
-        if (roots == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        rc = ph == 0 ? hs_graph_bfs(&s->graph, roots, nroots, skip, s->parent, NULL)
-                     : hs_graph_bfs_extend(&s->graph, roots, nroots, skip, s->parent, NULL);
-        PyMem_RawFree(roots);
-        if (rc != HS_OK) {
-            PyErr_NoMemory();
-            return -1;
-        }
-    }
-    return 0;
-}
-
-uint32_t *hs_roots_ordered(const hs_snapshot_object *s, uint32_t *count) {
-    return hs__ordered_roots(s, NULL, NULL, count);
 }
 
 /* Names that make offline paths readable: each module, its dict, each class. */

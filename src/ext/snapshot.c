@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../core/hs_snapfile.h"
+#include "jsonw.h"
 #include "analyze.h"
 #include "heap.h"
 
@@ -38,10 +41,21 @@ static void snapshot_dealloc(PyObject *self) {
     Py_DECREF(tp);
 }
 
+int hs_snapshot_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip) {
+    int rc = hs_roots_search(&s->graph, s->tier, exclude, skip, s->parent);
+    if (rc != HS_OK) {
+        hs_raise(NULL, rc, 0, "searching paths");
+        return -1;
+    }
+    return 0;
+}
+
 int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     uint32_t *roots, nroots = 0, *order, norder = 0;
     int rc;
-    roots = hs_roots_ordered(s, &nroots);
+    roots = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    if (roots != NULL)
+        nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->retained = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint64_t));
@@ -57,7 +71,7 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     PyMem_RawFree(roots);
     PyMem_RawFree(order);
     if (rc != HS_OK) {
-        PyErr_Format(PyExc_MemoryError, "heapscope: dominators failed: %s", hs_strerror(rc));
+        hs_raise(NULL, rc, 0, "computing dominators");
         return -1;
     }
     return 0;
@@ -66,9 +80,18 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
 /* ------------------------------------------------------------------ */
 /* Snapshot queries: plain integers, valid long after the heap changed. */
 
+/* results(): the answers computed while the heap was live (a dict); None for
+ * a snapshot read from a file, whose stored answers are stored_results(). */
 static PyObject *snapshot_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
-    return Py_NewRef(s->results ? s->results : Py_None);
+    return Py_NewRef(s->results && PyDict_Check(s->results) ? s->results : Py_None);
+}
+
+/* stored_results(): the JSON text of the answers a file stored, or None
+ * (parsed and checked by heapscope.snapfile, not here). */
+static PyObject *snapshot_stored_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    hs_snapshot_object *s = (hs_snapshot_object *)self;
+    return Py_NewRef(s->results && PyUnicode_Check(s->results) ? s->results : Py_None);
 }
 
 static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
@@ -118,7 +141,7 @@ int hs_snapshot_ensure_indexed(hs_snapshot_object *s) {
         PyErr_NoMemory();
         return -1;
     }
-    if (hs_roots_search_paths(s, NULL, NULL) < 0) {
+    if (hs_snapshot_search_paths(s, NULL, NULL) < 0) {
         PyMem_RawFree(s->parent);
         s->parent = NULL;
         return -1;
@@ -201,15 +224,150 @@ static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
 
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "64-bit addresses");
 
-/* save(path, meta, results_json): writes the snapshot file. */
+/* The metadata section: "key=value" lines.  Every snapshot file says which
+ * Python wrote it, which process, when and with what command line; `extra`
+ * (str -> str) adds or overrides keys (heapscope's version, "attached"). */
+static PyObject *hs__meta_text(PyObject *extra) {
+    PyObject *meta = PyDict_New(), *argv, *key, *val = NULL, *lines = NULL, *sep = NULL, *text = NULL;
+    PyObject *out = NULL;
+    Py_ssize_t pos = 0, i;
+    char buf[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    const char *version = Py_GetVersion();
+    if (meta == NULL)
+        return NULL;
+    val = PyUnicode_FromStringAndSize(version, (Py_ssize_t)strcspn(version, " "));
+    if (val == NULL || PyDict_SetItemString(meta, "python", val) < 0)
+        goto done;
+    Py_SETREF(val, PyUnicode_FromString("CPython"));
+    if (val == NULL || PyDict_SetItemString(meta, "implementation", val) < 0)
+        goto done;
+    Py_SETREF(val, PyUnicode_FromFormat("%ld", (long)getpid()));
+    if (val == NULL || PyDict_SetItemString(meta, "pid", val) < 0)
+        goto done;
+    localtime_r(&now, &tmv);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%T%z", &tmv); /* %T: hours:minutes:seconds */
+    Py_SETREF(val, PyUnicode_FromString(buf));
+    if (val == NULL || PyDict_SetItemString(meta, "time", val) < 0)
+        goto done;
+    Py_CLEAR(val);
+    lines = PyList_New(0);
+    if (lines == NULL)
+        goto done;
+    argv = PySys_GetObject("argv"); /* borrowed; exact strs only, so no user code runs */
+    for (i = 0; argv != NULL && PyList_CheckExact(argv) && i < PyList_GET_SIZE(argv); i++)
+        if (PyUnicode_CheckExact(PyList_GET_ITEM(argv, i)) &&
+            PyList_Append(lines, PyList_GET_ITEM(argv, i)) < 0)
+            goto done;
+    sep = PyUnicode_FromString(" ");
+    val = sep ? PyUnicode_Join(sep, lines) : NULL;
+    if (val == NULL || PyDict_SetItemString(meta, "argv", val) < 0)
+        goto done;
+    Py_CLEAR(val);
+    while (extra != NULL && extra != Py_None && PyDict_Next(extra, &pos, &key, &text)) {
+        if (!PyUnicode_CheckExact(key) || !PyUnicode_CheckExact(text)) {
+            PyErr_SetString(PyExc_TypeError, "snapshot metadata must map str to str");
+            text = NULL;
+            goto done;
+        }
+        if (PyDict_SetItem(meta, key, text) < 0) {
+            text = NULL;
+            goto done;
+        }
+    }
+    text = NULL;
+    Py_SETREF(lines, PyList_New(0));
+    if (lines == NULL)
+        goto done;
+    pos = 0;
+    while (PyDict_Next(meta, &pos, &key, &text)) {
+        PyObject *nl = PyUnicode_FromString("\n"), *sp = PyUnicode_FromString(" ");
+        PyObject *clean = nl && sp ? PyUnicode_Replace(text, nl, sp, -1) : NULL;
+        PyObject *line = clean ? PyUnicode_FromFormat("%U=%U\n", key, clean) : NULL;
+        int rc = line ? PyList_Append(lines, line) : -1;
+        Py_XDECREF(nl);
+        Py_XDECREF(sp);
+        Py_XDECREF(clean);
+        Py_XDECREF(line);
+        if (rc < 0) {
+            text = NULL;
+            goto done;
+        }
+    }
+    Py_SETREF(sep, PyUnicode_FromString(""));
+    text = sep ? PyUnicode_Join(sep, lines) : NULL;
+    out = text ? PyUnicode_AsUTF8String(text) : NULL;
+done:
+    Py_XDECREF(val);
+    Py_XDECREF(meta);
+    Py_XDECREF(lines);
+    Py_XDECREF(sep);
+    Py_XDECREF(text);
+    return out;
+}
+
+/* The names section: "node\tname" lines of modules, their dicts and classes. */
+static PyObject *hs__names_text(const hs_snapshot_object *s) {
+    PyObject *lines = PyList_New(0), *joined = NULL, *sep = NULL, *key, *val, *out = NULL;
+    Py_ssize_t pos = 0;
+    if (lines == NULL)
+        return NULL;
+    while (s->names != NULL && PyDict_Check(s->names) && PyDict_Next(s->names, &pos, &key, &val)) {
+        PyObject *line = PyLong_Check(key) && PyUnicode_Check(val)
+                             ? PyUnicode_FromFormat("%lu\t%U\n", PyLong_AsUnsignedLong(key), val)
+                             : PyUnicode_FromString("");
+        int rc = line ? PyList_Append(lines, line) : -1;
+        Py_XDECREF(line);
+        if (rc < 0)
+            goto done;
+    }
+    sep = PyUnicode_FromString("");
+    joined = sep ? PyUnicode_Join(sep, lines) : NULL;
+    out = joined ? PyUnicode_AsUTF8String(joined) : NULL;
+done:
+    Py_DECREF(lines);
+    Py_XDECREF(sep);
+    Py_XDECREF(joined);
+    return out;
+}
+
+/* save(path, meta=None, results=None): writes the snapshot file.  meta: a
+ * dict of extra metadata (str -> str), or the whole section as text;
+ * results: the stored answers, a dict (written as JSON here) or JSON text. */
 static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
-    const char *path, *meta = NULL, *results = NULL;
-    PyObject *names_bytes = NULL;
+    const char *path;
+    PyObject *meta = Py_None, *results = Py_None, *meta_bytes = NULL, *results_bytes = NULL;
+    PyObject *names_bytes = NULL, *json = NULL, *out = NULL;
     hs_snapdata d;
     int rc, saved_errno;
-    if (!PyArg_ParseTuple(args, "s|zz:save", &path, &meta, &results))
+    if (!PyArg_ParseTuple(args, "s|OO:save", &path, &meta, &results))
         return NULL;
+    if (PyUnicode_Check(meta))
+        meta_bytes = PyUnicode_AsUTF8String(meta);
+    else if (meta == Py_None || PyDict_Check(meta))
+        meta_bytes = hs__meta_text(meta);
+    else
+        PyErr_SetString(PyExc_TypeError, "meta must be a dict or a str");
+    if (meta_bytes == NULL)
+        goto done;
+    if (PyDict_Check(results)) {
+        json = hs_json_dumps(NULL, results);
+        if (json == NULL)
+            goto done;
+        results_bytes = PyUnicode_AsUTF8String(json);
+    } else if (PyUnicode_Check(results))
+        results_bytes = PyUnicode_AsUTF8String(results);
+    else if (results != Py_None) {
+        PyErr_SetString(PyExc_TypeError, "results must be a dict, a str or None");
+        goto done;
+    }
+    if (results != Py_None && results_bytes == NULL)
+        goto done;
+    names_bytes = hs__names_text(s);
+    if (names_bytes == NULL)
+        goto done;
     memset(&d, 0, sizeof(d));
     d.n = s->n;
     d.ntypes = s->ntypes;
@@ -219,42 +377,22 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     d.tier = s->tier;
     d.graph = s->graph;
     d.type_names = s->type_names;
-    d.meta = (char *)meta;
-    d.results = (char *)results;
-    if (s->names != NULL && PyDict_Check(s->names)) {
-        PyObject *lines = PyList_New(0), *joined, *sep, *key, *val;
-        Py_ssize_t pos = 0;
-        if (lines == NULL)
-            return NULL;
-        while (PyDict_Next(s->names, &pos, &key, &val)) {
-            PyObject *line = PyLong_Check(key) && PyUnicode_Check(val)
-                                 ? PyUnicode_FromFormat("%lu\t%U\n", PyLong_AsUnsignedLong(key), val)
-                                 : PyUnicode_FromString("");
-            if (line == NULL || PyList_Append(lines, line) < 0) {
-                Py_XDECREF(line);
-                Py_DECREF(lines);
-                return NULL;
-            }
-            Py_DECREF(line);
-        }
-        sep = PyUnicode_FromString("");
-        joined = sep ? PyUnicode_Join(sep, lines) : NULL;
-        Py_XDECREF(sep);
-        Py_DECREF(lines);
-        if (joined == NULL)
-            return NULL;
-        names_bytes = PyUnicode_AsUTF8String(joined);
-        Py_DECREF(joined);
-        if (names_bytes == NULL)
-            return NULL;
-        d.names = PyBytes_AS_STRING(names_bytes);
-    }
+    d.meta = PyBytes_AS_STRING(meta_bytes);
+    d.results = results_bytes ? PyBytes_AS_STRING(results_bytes) : NULL;
+    d.names = PyBytes_AS_STRING(names_bytes);
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
     saved_errno = errno; /* as the failing call left it, before anything else runs */
-    Py_END_ALLOW_THREADS Py_XDECREF(names_bytes);
-    if (rc != HS_OK)
-        return hs_raise(get_heapscope_state(PyType_GetModule(Py_TYPE(self))), rc, saved_errno, path);
-    Py_RETURN_NONE;
+    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+        hs_raise(get_heapscope_state(PyType_GetModule(Py_TYPE(self))), rc, saved_errno, path);
+        goto done;
+    }
+    out = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(meta_bytes);
+    Py_XDECREF(results_bytes);
+    Py_XDECREF(names_bytes);
+    Py_XDECREF(json);
+    return out;
 }
 
 static PyObject *snapshot_type_rows(PyObject *self, PyObject *Py_UNUSED(ignored)) {
@@ -397,12 +535,16 @@ static PyObject *snapshot_repr(PyObject *self) {
 }
 
 static PyMethodDef snapshot_methods[] = {
-    {"results", snapshot_results, METH_NOARGS, "The answers computed while the heap was live (a dict)."},
+    {"results", snapshot_results, METH_NOARGS,
+     "The answers computed while the heap was live (a dict); None when read from a file."},
+    {"stored_results", snapshot_stored_results, METH_NOARGS,
+     "The JSON text of the answers a snapshot file stored, or None."},
     {"retained_size", snapshot_retained_size, METH_O, "retained_size(address) -> bytes kept alive by it."},
     {"path_types", snapshot_path_types, METH_O, "path_types(address) -> [(type, address)] from its root."},
     {"idom", snapshot_idom, METH_O, "idom(address) -> address of its immediate dominator, or None."},
     {"stats", snapshot_stats, METH_NOARGS, "Counts and timings of the analysis."},
-    {"save", snapshot_save, METH_VARARGS, "save(path, meta=None, results_json=None): write a snapshot file."},
+    {"save", snapshot_save, METH_VARARGS,
+     "save(path, meta=None, results=None): write a snapshot file (meta: extra str -> str; results: a dict)."},
     {"type_rows", snapshot_type_rows, METH_NOARGS, "[(type, count, size)] of the snapshot's objects."},
     {"born_after", hs_snapshot_born_after, METH_VARARGS,
      "born_after(older, max_stories=10): stories of the objects the older snapshot did not have."},

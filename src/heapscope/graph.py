@@ -8,7 +8,6 @@ objects are still there to label the paths.
 from __future__ import annotations
 
 import os
-import sysconfig
 import tracemalloc
 from _tracemalloc import _get_object_traceback
 from collections.abc import Iterable, Sequence
@@ -37,12 +36,6 @@ __all__ = [
 TOOL_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def _site_exclude() -> tuple[str, ...]:
-    """Where allocation sites are not interesting: the standard library, heapscope."""
-    paths = {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib")}
-    return tuple(sorted(p for p in paths if p)) + (TOOL_DIR, "<frozen ")
-
-
 def analyze(
     objects: Sequence[object] = (),
     types: Iterable[str] = (),
@@ -69,12 +62,10 @@ def analyze(
         top=top,
         tool_dir=TOOL_DIR,
         traceback_fn=tb_fn,
-        site_exclude=_SITE_EXCLUDE,
         subjects=subjects,
     )
 
 
-_SITE_EXCLUDE = _site_exclude()
 
 #: Built-in types whose objects hold an OS resource and have a `closed` attribute.
 RESOURCE_TYPES = (

@@ -46,7 +46,7 @@ def _where(story: Story) -> str:
     if not sites:
         return ""
     s = sites[0]
-    return f" (allocated at {s.file}:{s.line})"
+    return f" (allocated at {s.where})"
 
 
 def _short(type_name: str) -> str:

@@ -73,6 +73,17 @@ class _Text:
         return _as_text(self)
 
 
+def short_path(file: str) -> str:
+    """A file name as a user reads it: relative to the working directory when below it."""
+    import os
+
+    try:
+        rel = os.path.relpath(file)
+    except ValueError:
+        return file
+    return rel if not rel.startswith("..") and not os.path.isabs(rel) else file
+
+
 def growth_key(delta: int, delta_size: int, type_name: str) -> tuple[int, int, str]:
     """The order growth is shown in: most new objects first, then most new bytes, then by name."""
     return (-delta, -delta_size, type_name)
@@ -223,6 +234,11 @@ class Site:
     file: str
     line: int
     count: int
+
+    @property
+    def where(self) -> str:
+        """'examples/app.py:30': the file relative to the working directory when it is below it."""
+        return f"{short_path(self.file)}:{self.line}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "count": self.count}

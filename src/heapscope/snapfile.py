@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,17 +27,10 @@ def take(top: int = 20) -> Snapshot:
 
 def write(snap: Snapshot, path: str) -> None:
     """Write ``snap`` to ``path`` with metadata (Python, pid, time, command line)."""
-    meta = {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "pid": str(os.getpid()),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "argv": " ".join(sys.argv),
-        "heapscope": _version(),
-    }
-    text = "".join(f"{k}={v.replace(chr(10), ' ')}\n" for k, v in meta.items())
+    # The extension adds Python's version, the pid, the time and the command line
+    # (the attach agent's snapshots get the same from the same code).
     results = snap.results()
-    snap.save(path, text, json.dumps(results) if isinstance(results, dict) else None)
+    snap.save(path, {"heapscope": _version()}, results if isinstance(results, dict) else None)
 
 
 def _version() -> str:
@@ -86,9 +76,9 @@ def load(path: str) -> LoadedSnapshot:
     for line in (meta_text or "").splitlines():
         key, _, value = line.partition("=")
         meta[key] = value
-    raw = snap.results()
+    raw = snap.stored_results()
     results: dict[str, Any] = {}
-    if isinstance(raw, str) and raw:
+    if raw:
         try:
             parsed = json.loads(raw)
         except (ValueError, RecursionError) as exc:

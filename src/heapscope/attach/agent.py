@@ -86,16 +86,16 @@ def _analyze_args(sys, mod, directory):
         tm = __import__("_tracemalloc")
     traceback_fn = tm._get_object_traceback if tm is not None and tm.is_tracing() else None
     home = _run.__code__.co_filename.rsplit("/", 1)[0] + "/"  # where this code was first loaded from
-    exclude = [home, directory + "/", "<frozen "]
-    os_mod = sys.modules.get("os")
-    stdlib = getattr(os_mod, "__file__", None)
-    if stdlib:
-        exclude.append(stdlib.rsplit("/", 1)[0] + "/")
-    return {"tool_dir": home, "traceback_fn": traceback_fn, "site_exclude": tuple(exclude)}
+    # The extension adds heapscope's own files, the standard library and frozen
+    # modules to the sites left out, as it does in process; the staging directory too.
+    return {"tool_dir": home, "traceback_fn": traceback_fn, "site_exclude": (directory + "/",)}
 
 
 def _json(value):
-    """JSON text of plain values (the target may not have imported json)."""
+    """JSON text of plain values (the target may not have imported json).
+
+    The fallback when the extension is not loaded; `_heapscope.json_dumps` writes the same in C.
+    """
     if value is None:
         return "null"
     if value is True:
@@ -176,16 +176,8 @@ def _work(sys, px, directory, req, own_globals):
             own=(req, out, kw, sessions, own_globals),
         )
         path = directory + "/snapshot-" + req["key"] + ".hsnap"
-        meta = {
-            "python": sys.version.split()[0],
-            "implementation": "CPython",
-            "pid": str(px.getpid()),
-            "time": req.get("time", ""),
-            "argv": " ".join(a for a in sys.argv if type(a) is str).replace("\n", " "),  # no user code
-            "heapscope": req.get("version", ""),
-            "attached": "1",
-        }
-        snap.save(path, "".join(k + "=" + v + "\n" for k, v in meta.items()), _json(snap.results()))
+        # The extension writes the standard metadata (Python, pid, time, argv) and the answers.
+        snap.save(path, {"heapscope": req.get("version", ""), "attached": "1"}, snap.results())
         out["path"] = path
         out["stats"] = snap.stats()
     else:
@@ -213,9 +205,13 @@ def _run(directory, key):
         out = _work(sys, px, directory, req, globals())
     except BaseException as exc:  # never let anything escape into the target
         out = {"error": type(exc).__name__ + ": " + str(exc)}
-    data = _json(out).encode("utf-8")
-    tmp, final = directory + "/result-" + key + ".tmp", directory + "/result-" + key
     mod = sys.modules.get(MODULE_KEY)  # loaded by now, unless loading failed
+    try:
+        text = mod.json_dumps(out) if mod is not None else _json(out)  # C: no GIL handoffs midway
+    except BaseException:  # a value the C writer refuses: the slow writer takes anything
+        text = _json(out)
+    data = text.encode("utf-8")
+    tmp, final = directory + "/result-" + key + ".tmp", directory + "/result-" + key
     if mod is not None:
         mod._agent_write(tmp, final, data)
     else:

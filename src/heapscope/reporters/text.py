@@ -84,7 +84,7 @@ def render_report(report: Report, limit: int = 15) -> str:
             lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
             lines.extend(story_lines(leak.stories, indent="    "))
             for site in (leak.allocated_at or [])[:3]:
-                lines.append(f"    allocated at {site.file}:{site.line} (+{site.count} {leak.type})")
+                lines.append(f"    allocated at {site.where} (+{site.count} {leak.type})")
     else:
         lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
         if report.note:
@@ -230,7 +230,7 @@ def render_failure(f: LeakFailure) -> str:
             )
             lines.append(f"      {story.path.general_text}")
         for site in (leak.allocated_at or [])[:2]:
-            lines.append(f"    allocated at {site.file}:{site.line} ({site.count} of them)")
+            lines.append(f"    allocated at {site.where} ({site.count} of them)")
         if leak.hint is not None:
             lines.append(f"    Fix: {leak.hint.text}")
     return "\n".join(lines)

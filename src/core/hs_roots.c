@@ -1,0 +1,50 @@
+#include "hs_roots.h"
+
+#include <stdlib.h>
+
+uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_t ntracked, int listed_ref,
+                              uint8_t *tier) {
+    uint32_t v, count = 0;
+    for (v = 0; v < g->n; v++) {
+        int64_t ext = (int64_t)refcnt[v] - (int64_t)(g->rev_off[v + 1] - g->rev_off[v]);
+        if (listed_ref && v < ntracked)
+            ext -= 1;
+        if (ext > 0 || refcnt[v] == HS_REFCNT_IMMORTAL) {
+            tier[v] = HS_TIER_C;
+            count++;
+        }
+    }
+    return count;
+}
+
+uint32_t hs_roots_ordered(uint32_t n, const uint8_t *tier, const uint8_t *tiers, const uint8_t *exclude,
+                          uint32_t *out) {
+    static const uint8_t all[HS_NTIERS] = {HS_TIER_MODULE, HS_TIER_STACK, HS_TIER_C,
+                                           HS_TIER_INTERP, HS_TIER_TOOL,  0};
+    uint32_t k = 0, v;
+    int i;
+    if (tiers == NULL)
+        tiers = all;
+    for (i = 0; i < HS_NTIERS && tiers[i] != 0; i++)
+        for (v = 0; v < n; v++)
+            if (tier[v] == tiers[i] && !(exclude && exclude[v]))
+                out[k++] = v;
+    return k;
+}
+
+int hs_roots_search(const hs_graph *g, const uint8_t *tier, const uint8_t *exclude, const uint8_t *skip,
+                    uint32_t *parent) {
+    static const uint8_t phases[][3] = {
+        {HS_TIER_MODULE, HS_TIER_C, 0}, {HS_TIER_STACK, 0, 0}, {HS_TIER_INTERP, 0, 0}, {HS_TIER_TOOL, 0, 0}};
+    uint32_t *roots = malloc(((size_t)g->n + 1) * sizeof(uint32_t));
+    int ph, rc = HS_OK;
+    if (roots == NULL)
+        return HS_ENOMEM;
+    for (ph = 0; ph < 4 && rc == HS_OK; ph++) {
+        uint32_t nroots = hs_roots_ordered(g->n, tier, phases[ph], exclude, roots);
+        rc = ph == 0 ? hs_graph_bfs(g, roots, nroots, skip, parent, NULL)
+                     : hs_graph_bfs_extend(g, roots, nroots, skip, parent, NULL);
+    }
+    free(roots);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * hs_roots: roots of the heap graph, over integers.
+ *
+ * A root is what the collector cannot explain: an object whose reference
+ * count is larger than the references heap objects hold to it (refcount
+ * subtraction).  The glue then sorts roots into tiers (what a module holds,
+ * a running frame's local, interpreter internals, heapscope's own), and the
+ * path search takes them in phases: each phase reaches only what the
+ * earlier ones could not, so a path starts where a Python developer's
+ * answer does.
+ */
+#ifndef HS_ROOTS_H
+#define HS_ROOTS_H
+
+#include "hs_graph.h"
+
+/* Root tiers, in the order the path search prefers them.  0: not a root. */
+enum {
+    HS_TIER_NONE = 0,
+    HS_TIER_MODULE = 1, /* sys.modules, a module or its globals */
+    HS_TIER_STACK = 2,  /* a running frame's local (or the frame, < 3.11) */
+    HS_TIER_C = 3,      /* a reference from C code the graph cannot see */
+    HS_TIER_INTERP = 4, /* interpreter internals: static types, immortal objects */
+    HS_TIER_TOOL = 5,   /* heapscope's own frames */
+    HS_NTIERS = 6,
+};
+
+/* The refcount of an immortal object (or one past 32 bits). */
+#define HS_REFCNT_IMMORTAL UINT32_MAX
+
+/*
+ * Marks tier[v] = HS_TIER_C for every node with more references than the
+ * graph's in-edges explain (the listing's own reference subtracted for the
+ * first `ntracked` nodes when `listed_ref`), or immortal; returns how many.
+ * Needs the reverse edges.
+ */
+uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_t ntracked, int listed_ref,
+                              uint8_t *tier);
+
+/*
+ * The roots of the listed tiers (`tiers` 0-terminated; NULL for all, in
+ * preference order) in that order, `exclude` (may be NULL) left out, into
+ * out[] (room for every root); returns how many.
+ */
+uint32_t hs_roots_ordered(uint32_t n, const uint8_t *tier, const uint8_t *tiers, const uint8_t *exclude,
+                          uint32_t *out);
+
+/*
+ * Shortest paths from the roots, in phases: modules and references from C
+ * first (what outlives a call), then running frames, then interpreter
+ * internals, then heapscope's own frames.  parent[] as hs_graph_bfs();
+ * skip (may be NULL) is never entered.  0 or HS_ENOMEM.
+ */
+int hs_roots_search(const hs_graph *g, const uint8_t *tier, const uint8_t *exclude, const uint8_t *skip,
+                    uint32_t *parent);
+
+#endif

@@ -1,0 +1,53 @@
+/* Roots by refcount subtraction, their order, and the phased path search. */
+#include <string.h>
+
+#include "hs_roots.h"
+#include "hs_test.h"
+
+static void build(hs_graph *g, uint32_t n, const uint32_t (*e)[2], size_t m) {
+    uint32_t v;
+    size_t k = 0;
+    CHECK(hs_graph_init(g, n, m) == HS_OK);
+    for (v = 0; v < n; v++) {
+        CHECK(hs_graph_begin_node(g, v) == HS_OK);
+        while (k < m && e[k][0] == v)
+            CHECK(hs_graph_add_edge(g, e[k++][1]) == HS_OK);
+    }
+    CHECK(hs_graph_finish(g, n) == HS_OK);
+    CHECK(hs_graph_build_reverse(g) == HS_OK);
+}
+
+int main(void) {
+    /* 0 -> 1 -> 2, 3 -> 2, 4 alone; 5 immortal. */
+    static const uint32_t E[][2] = {{0, 1}, {1, 2}, {3, 2}};
+    uint32_t refcnt[6] = {1, 1, 2, 2, 0, HS_REFCNT_IMMORTAL}, parent[6], out[6], k;
+    uint8_t tier[6] = {0}, exclude[6] = {0};
+    hs_graph g;
+    build(&g, 6, E, 3);
+    /* 0: one reference, no in-edge: a root.  1: explained.  2: two refs, two
+     * in-edges: explained.  3: two refs, none in the graph.  5: immortal. */
+    CHECK(hs_roots_by_refcount(&g, refcnt, 0, 0, tier) == 3);
+    CHECK(tier[0] == HS_TIER_C && tier[1] == 0 && tier[2] == 0 && tier[3] == HS_TIER_C && tier[4] == 0);
+    CHECK(tier[5] == HS_TIER_C);
+    /* The listing's own reference, for tracked objects: 3 has 2 - 1 = 1 still. */
+    memset(tier, 0, sizeof(tier));
+    CHECK(hs_roots_by_refcount(&g, refcnt, 6, 1, tier) == 2);
+    CHECK(tier[0] == 0 && tier[3] == HS_TIER_C && tier[5] == HS_TIER_C);
+
+    /* Order and phases: 3 as a running frame's local, 0 as a module. */
+    memset(tier, 0, sizeof(tier));
+    tier[0] = HS_TIER_STACK;
+    tier[3] = HS_TIER_MODULE;
+    tier[5] = HS_TIER_INTERP;
+    k = hs_roots_ordered(6, tier, NULL, NULL, out);
+    CHECK(k == 3 && out[0] == 3 && out[1] == 0 && out[2] == 5);
+    exclude[3] = 1;
+    CHECK(hs_roots_ordered(6, tier, NULL, exclude, out) == 2 && out[0] == 0);
+    CHECK(hs_roots_search(&g, tier, NULL, NULL, parent) == HS_OK);
+    /* 2 is reached from the module (phase 1) though the frame's path is as short. */
+    CHECK(parent[2] == 3 && parent[3] == 3);
+    CHECK(parent[1] == 0 && parent[0] == 0); /* only the frame reaches 1 */
+    CHECK(parent[4] == HS_NONE);
+    hs_graph_destroy(&g);
+    TEST_DONE("test_roots");
+}
