@@ -9,6 +9,8 @@
 #      (PYTHONMALLOC=malloc);
 #   5. the Python tests on Debian's system Python, when it is another build;
 #   6. the Python tests on every other CPython 3.9+ the machine has (pyenv's).
+# The main interpreter's run includes the leak corpus (tests/realworld/: real libraries,
+# pinned in tests/realworld/requirements.txt, used as public bug reports describe).
 # The Python tests include the attach stress (tests/python/integration/
 # test_attach_stress.py: 200 attaches, 50 with tracemalloc, 20 on a 1M-object
 # heap, halved under ASan).
@@ -68,6 +70,8 @@ suite() {
 
 step "package: build with -Werror, install, Python tests ($($PY --version))"
 python -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext" -Csetup-args=-Dwerror=true ".[test]"
+# The real libraries of the leak corpus (tests/realworld/), for this interpreter's run.
+python -m pip install -q -r tests/realworld/requirements.txt
 (cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
 
 step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"

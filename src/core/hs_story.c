@@ -74,7 +74,8 @@ int hs_story_set_init(hs_story_set *set) {
     memset(set, 0, sizeof(*set));
     set->cap = 16;
     set->items = malloc(set->cap * sizeof(hs_story));
-    if (set->items == NULL || hs_addrmap_init(&set->by_shape, 64, 1) != HS_OK) {
+    if (set->items == NULL || hs_addrmap_init(&set->by_shape, 64, 1) != HS_OK ||
+        hs_addrmap_init(&set->payload_of, 64, 1) != HS_OK) {
         hs_story_set_destroy(set);
         return HS_ENOMEM;
     }
@@ -83,7 +84,9 @@ int hs_story_set_init(hs_story_set *set) {
 
 void hs_story_set_destroy(hs_story_set *set) {
     free(set->items);
+    free(set->payload);
     hs_addrmap_destroy(&set->by_shape);
+    hs_addrmap_destroy(&set->payload_of);
     memset(set, 0, sizeof(*set));
 }
 
@@ -120,6 +123,55 @@ int hs_story_set_add(hs_story_set *set, uint32_t shape, uint32_t v, uint32_t typ
     st->size += size;
     st->retained += retained;
     return HS_OK;
+}
+
+int hs_story_set_add_payload(hs_story_set *set, uint32_t shape, uint32_t type_id, uint64_t size) {
+    uint32_t orig, idx = set->npayload;
+    uintptr_t key;
+    int put;
+    if (!hs_story_set_find(set, shape, &orig) || type_id >= (1u << 24))
+        return HS_EINVAL;
+    key = ((((uintptr_t)orig << 24) | type_id) + 1) << 4;
+    put = hs_addrmap_put(&set->payload_of, key, idx, &idx);
+    if (put < 0)
+        return put;
+    if (put == 1) {
+        if (set->npayload == set->pcap) {
+            size_t cap = set->pcap ? set->pcap * 2 : 16;
+            hs_payload *np = realloc(set->payload, cap * sizeof(hs_payload));
+            if (np == NULL)
+                return HS_ENOMEM;
+            set->payload = np;
+            set->pcap = cap;
+        }
+        set->payload[idx].story = orig;
+        set->payload[idx].type_id = type_id;
+        set->payload[idx].count = 0;
+        set->payload[idx].size = 0;
+        set->npayload++;
+    }
+    set->payload[idx].count++;
+    set->payload[idx].size += size;
+    return HS_OK;
+}
+
+uint32_t hs_story_set_pick(const hs_story_set *set, uint32_t per_type, uint32_t *type_count,
+                           uint32_t *shown) {
+    uint32_t t, k = 0;
+    for (t = 0; t < set->n; t++) {
+        uint32_t ty = set->items[t].type_id;
+        if (type_count[ty] >= per_type)
+            continue;
+        type_count[ty]++;
+        shown[k++] = t;
+    }
+    return k;
+}
+
+uint32_t hs_leaked_top(const uint32_t *anc, uint32_t v) {
+    while (anc[v] != HS_NONE)
+        v = anc[v];
+    return v;
 }
 
 int hs_story_set_find(const hs_story_set *set, uint32_t shape, uint32_t *orig) {

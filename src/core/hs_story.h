@@ -65,11 +65,25 @@ typedef struct {
     uint64_t retained;
 } hs_story;
 
+/* Objects of another type inside a story's leaked objects (dominated by
+ * them): a Conn's dict and buffer.  They are counted in the story that
+ * holds them instead of getting stories of their own. */
+typedef struct {
+    uint32_t story; /* orig of the story */
+    uint32_t type_id;
+    uint64_t count;
+    uint64_t size;
+} hs_payload;
+
 typedef struct {
     hs_story *items;
     uint32_t n;
     size_t cap;
     hs_addrmap by_shape; /* shape -> orig */
+    hs_payload *payload;
+    uint32_t npayload;
+    size_t pcap;
+    hs_addrmap payload_of; /* (story, type) -> index in payload */
 } hs_story_set;
 
 int hs_story_set_init(hs_story_set *set);
@@ -77,10 +91,28 @@ void hs_story_set_destroy(hs_story_set *set);
 /* Adds object v (of shape `shape`) to its story; 0 or HS_ENOMEM. */
 int hs_story_set_add(hs_story_set *set, uint32_t shape, uint32_t v, uint32_t type_id, uint64_t size,
                      uint64_t retained);
+/* Counts an object of type `type_id` as payload of the story of `shape`
+ * (which must exist: HS_EINVAL otherwise); 0 or HS_E*. */
+int hs_story_set_add_payload(hs_story_set *set, uint32_t shape, uint32_t type_id, uint64_t size);
 /* The story of a shape, by its first-appearance index; 0 when none. */
 int hs_story_set_find(const hs_story_set *set, uint32_t shape, uint32_t *orig);
 /* Largest retained size first, then count, then the representative's index. */
 void hs_story_set_sort(hs_story_set *set);
+
+/*
+ * The stories to show, in order: at most `per_type` of each type (a type
+ * with one big story does not take every other type's place); their
+ * indexes into set->items go to shown[] (room for set->n).  Returns how
+ * many.  type_count: room for every type id, zeroed by the caller.
+ */
+uint32_t hs_story_set_pick(const hs_story_set *set, uint32_t per_type, uint32_t *type_count, uint32_t *shown);
+
+/*
+ * The top leaked ancestor of v on the dominator tree: follow anc[] (from
+ * hs_leaked_ancestors) to a leaked node no leaked node dominates.  v itself
+ * when nothing leaked dominates it.
+ */
+uint32_t hs_leaked_top(const uint32_t *anc, uint32_t v);
 
 /*
  * The `top` eligible nodes retaining most, largest first, into best[]

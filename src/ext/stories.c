@@ -61,7 +61,14 @@ static int hs__token(void *arg, uint32_t p, uint32_t v, uint32_t *kind, uint32_t
             while (PyDict_Next(po, &pos, &key, &value)) {
                 if (value == vo) {
                     *kind = owned && PyUnicode_CheckExact(key) ? HS_TOK_NAMED : HS_TOK_VALUE;
-                    *detail = *kind == HS_TOK_NAMED ? hs_heap_node(L->s, key) : 0;
+                    /* By the name's text, not the str object: two equal names are
+                       one shape (an exact str's hash is C code, and cached). */
+                    if (*kind == HS_TOK_NAMED) {
+                        Py_hash_t h = PyObject_Hash(key);
+                        if (h == -1)
+                            return HS_ECALLBACK;
+                        *detail = (uint32_t)((uint64_t)h ^ ((uint64_t)h >> 32));
+                    }
                     return 0;
                 }
                 if (key == vo) {
@@ -101,23 +108,38 @@ static int hs__token(void *arg, uint32_t p, uint32_t v, uint32_t *kind, uint32_t
     return 0;
 }
 
-/* The file's token: which of its holder's references the edge is. */
-static int hs__file_token(void *arg, uint32_t p, uint32_t v, uint32_t *kind, uint32_t *detail) {
-    const hs_snapshot_object *s = (const hs_snapshot_object *)arg;
-    *kind = HS_TOK_EDGE;
-    *detail = hs_edge_position(&s->graph, p, v);
+/* The innermost frame of an allocation traceback outside `exclude`
+ * prefixes, as (file, line); NULL with no exception when none. */
+static int hs__is_library(PyObject *fn) {
+    static const char *const markers[] = {"/site-packages/", "/dist-packages/"};
+    size_t k;
+    for (k = 0; k < sizeof(markers) / sizeof(markers[0]); k++) {
+        PyObject *m = PyUnicode_FromString(markers[k]);
+        Py_ssize_t at;
+        if (m == NULL)
+            return -1;
+        at = PyUnicode_Find(fn, m, 0, PY_SSIZE_T_MAX, 1);
+        Py_DECREF(m);
+        if (at == -2)
+            return -1;
+        if (at >= 0)
+            return 1;
+    }
     return 0;
 }
 
-/* The innermost frame of an allocation traceback outside `exclude`
- * prefixes, as (file, line); NULL with no exception when none. */
+/* The frame of an allocation traceback (innermost first) that says where in
+ * the user's code the object was made: the innermost one outside `exclude`
+ * prefixes (heapscope, the standard library) and outside installed
+ * libraries; else the innermost outside `exclude` (a library's line); else
+ * the innermost.  NULL with no exception when the traceback is empty. */
 static PyObject *hs__site(PyObject *tb, PyObject *exclude) {
-    Py_ssize_t i, j;
+    Py_ssize_t i, j, library = -1;
     if (tb == NULL || !PyTuple_Check(tb))
         return NULL;
     for (i = 0; i < PyTuple_GET_SIZE(tb); i++) {
         PyObject *fr = PyTuple_GET_ITEM(tb, i), *fn;
-        int skip = 0;
+        int skip = 0, lib;
         if (!PyTuple_Check(fr) || PyTuple_GET_SIZE(fr) < 2 || !PyUnicode_Check(PyTuple_GET_ITEM(fr, 0)))
             continue;
         fn = PyTuple_GET_ITEM(fr, 0);
@@ -127,9 +149,18 @@ static PyObject *hs__site(PyObject *tb, PyObject *exclude) {
                 return NULL;
             skip = m;
         }
-        if (!skip)
+        if (skip)
+            continue;
+        lib = hs__is_library(fn);
+        if (lib < 0)
+            return NULL;
+        if (!lib)
             return Py_NewRef(fr);
+        if (library < 0)
+            library = i;
     }
+    if (library >= 0)
+        return Py_NewRef(PyTuple_GET_ITEM(tb, library));
     return i > 0 ? Py_NewRef(PyTuple_GET_ITEM(tb, 0)) : NULL;
 }
 
@@ -144,22 +175,23 @@ void hs_samples_clear(hs_site_samples *sm) {
 
 /* Inside the window: up to 200 objects of each shown story, held strongly
  * so that tracemalloc can be asked about them after the window. */
-static int hs__sample_sites(hs_live *L, uint32_t nshown, const hs_story_set *set, const uint8_t *leaked,
-                            const uint32_t *shape, hs_site_samples *sm) {
-    const hs_story *stories = set->items;
-    uint32_t nstories = set->n;
+static int hs__sample_sites(hs_live *L, uint32_t nshown, const uint32_t *shown, const hs_story_set *set,
+                            const uint8_t *leaked, const uint32_t *shape, hs_site_samples *sm) {
     uint32_t *rank = NULL, *sampled = NULL, t, v, cap = 0;
     int rc = -1;
-    rank = PyMem_RawMalloc(((size_t)nstories + 1) * sizeof(uint32_t));
+    rank = PyMem_RawMalloc(((size_t)set->n + 1) * sizeof(uint32_t));
     sampled = PyMem_RawCalloc((size_t)nshown + 1, sizeof(uint32_t));
     if (rank == NULL || sampled == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (t = 0; t < nstories; t++)
-        rank[stories[t].orig] = t;
-    for (t = 0; t < nshown; t++)
-        cap += stories[t].count < 200 ? (uint32_t)stories[t].count : 200;
+    for (t = 0; t < set->n; t++)
+        rank[t] = HS_NONE;
+    for (t = 0; t < nshown; t++) {
+        const hs_story *st = &set->items[shown[t]];
+        rank[st->orig] = t;
+        cap += st->count < 200 ? (uint32_t)st->count : 200;
+    }
     sm->obj = PyMem_RawMalloc(((size_t)cap + 1) * sizeof(PyObject *));
     sm->rank = PyMem_RawMalloc(((size_t)cap + 1) * sizeof(uint32_t));
     sm->nshown = nshown;
@@ -169,10 +201,10 @@ static int hs__sample_sites(hs_live *L, uint32_t nshown, const hs_story_set *set
     }
     for (v = 0; v < L->s->n && sm->n < cap; v++) {
         uint32_t idx, r;
-        if (!leaked[v] || shape[v] == HS_NONE || !hs_story_set_find(set, shape[v], &idx))
+        if (leaked[v] != 1 || shape[v] == HS_NONE || !hs_story_set_find(set, shape[v], &idx))
             continue;
         r = rank[idx];
-        if (r >= nshown || sampled[r] >= 200)
+        if (r == HS_NONE || sampled[r] >= 200)
             continue;
         sampled[r]++;
         sm->obj[sm->n] = Py_NewRef(L->objs[v]);
@@ -266,6 +298,40 @@ done:
     return rc;
 }
 
+/* [{"type", "count", "size"}] of the payload counted in story `orig`. */
+static PyObject *hs__payload_list(const hs_snapshot_object *s, const hs_story_set *set, uint32_t orig) {
+    PyObject *list = PyList_New(0);
+    uint32_t i;
+    for (i = 0; list != NULL && i < set->npayload; i++) {
+        const hs_payload *p = &set->payload[i];
+        PyObject *d;
+        if (p->story != orig)
+            continue;
+        d = Py_BuildValue("{sssKsK}", "type", s->type_names[p->type_id], "count",
+                          (unsigned long long)p->count, "size", (unsigned long long)p->size);
+        if (d == NULL || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+/* {type: {"into": holder type, "count": n}} for the types folded into other types' stories. */
+static PyObject *hs__folded_dict(const hs_snapshot_object *s, const uint32_t *folded, const uint32_t *into) {
+    PyObject *d = PyDict_New();
+    uint32_t t;
+    for (t = 0; d != NULL && t < s->ntypes; t++) {
+        PyObject *v;
+        if (folded[t] == 0)
+            continue;
+        v = Py_BuildValue("{sssI}", "into", s->type_names[into[t]], "count", folded[t]);
+        if (v == NULL || PyDict_SetItemString(d, s->type_names[t], v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
 /*
  * Leaked objects: instances of the named types (or, with `subjects`, those
  * objects) not in the baseline census, grouped into stories.  With
@@ -276,11 +342,12 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
                      Py_ssize_t max_stories, hs_site_samples *samples) {
     hs_snapshot_object *s = L->s;
     uint8_t *wanted = NULL, *leaked = NULL;
-    uint32_t *shape = NULL, *stack = NULL, *anc = NULL, v, t, unreached = 0, tool_held = 0;
+    uint32_t *shape = NULL, *stack = NULL, *anc = NULL, v, t, unreached = 0, tool_held = 0, nshown = 0;
+    uint32_t *shown = NULL, *type_count = NULL, *folded = NULL, *folded_into = NULL;
     hs_group trie;
     hs_token_ctx tok;
     hs_story_set set;
-    PyObject *result = NULL, *list = NULL;
+    PyObject *result = NULL, *list = NULL, *folded_dict = NULL;
     Py_ssize_t i;
     int rc;
 
@@ -293,8 +360,10 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
     leaked = PyMem_RawCalloc((size_t)s->n + 1, 1);
     shape = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     stack = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (!wanted || !leaked || !shape || !stack || hs_group_init(&trie, 4) != HS_OK ||
-        hs_story_set_init(&set) != HS_OK) {
+    folded = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint32_t));
+    folded_into = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint32_t));
+    if (!wanted || !leaked || !shape || !stack || !folded || !folded_into ||
+        hs_group_init(&trie, 4) != HS_OK || hs_story_set_init(&set) != HS_OK) {
         PyErr_NoMemory();
         goto done;
     }
@@ -334,8 +403,11 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         }
         hs_leaked_ancestors(s->n, s->idom, leaked, anc, stack);
     }
+    /* Pass 1: leaked objects get stories, but for objects of built-in types
+     * inside a leaked object of another type (a leaked Conn's dict and
+     * buffer), which wait for pass 2. */
     for (v = 0; v < s->n; v++) {
-        uint32_t sh, r = v;
+        uint32_t sh, r = v, top;
         uint64_t retained;
         if (!leaked[v])
             continue;
@@ -348,6 +420,13 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             r = s->parent[r];
         if (s->tier[r] == HS_TIER_TOOL) {
             tool_held++;
+            continue;
+        }
+        /* Only a built-in type's objects are payload (a Conn's dict): a class's
+         * instances are what the user asks about, even inside a bound method. */
+        if (anc != NULL && strchr(s->type_names[s->type_id[v]], '.') == NULL &&
+            (top = hs_leaked_top(anc, v)) != v && s->type_id[top] != s->type_id[v]) {
+            leaked[v] = 2; /* payload, unless its holder gets no story */
             continue;
         }
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
@@ -365,33 +444,73 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             goto done;
         }
     }
+    /* Pass 2: payload, counted in the story of the leaked object that holds it. */
+    for (v = 0; v < s->n; v++) {
+        uint32_t top, sh;
+        if (leaked[v] != 2)
+            continue;
+        top = hs_leaked_top(anc, v);
+        if (leaked[top] == 1 && shape[top] != HS_NONE &&
+            hs_story_set_add_payload(&set, shape[top], s->type_id[v], s->size[v]) == HS_OK) {
+            folded[s->type_id[v]]++;
+            folded_into[s->type_id[v]] = s->type_id[top];
+            continue;
+        }
+        leaked[v] = 1; /* its holder has no story (heapscope's own): its own story */
+        rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
+        if (rc == HS_OK)
+            rc = hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v],
+                                  s->retained ? s->retained[v] : s->size[v]);
+        if (rc < 0) {
+            hs_raise(NULL, rc, 0, "grouping leaked objects");
+            goto done;
+        }
+    }
     hs_story_set_sort(&set);
+    shown = PyMem_RawMalloc(((size_t)set.n + 1) * sizeof(uint32_t));
+    type_count = PyMem_RawCalloc((size_t)s->ntypes + 1, sizeof(uint32_t));
     list = PyList_New(0);
-    if (list == NULL)
+    if (shown == NULL || type_count == NULL || list == NULL) {
+        if (list != NULL)
+            PyErr_NoMemory();
         goto done;
-    for (t = 0; t < set.n && (Py_ssize_t)t < max_stories; t++) {
-        const hs_story *st = &set.items[t];
-        PyObject *path = hs_path_render(L, s, st->rep), *d;
+    }
+    /* Every leaked type gets its stories: the budget is per type. */
+    nshown = hs_story_set_pick(&set, max_stories > 0 ? (uint32_t)max_stories : 0, type_count, shown);
+    for (t = 0; t < nshown; t++) {
+        const hs_story *st = &set.items[shown[t]];
+        PyObject *path = hs_path_render(L, s, st->rep), *d, *payload;
         if (path == NULL)
             goto done;
-        d = Py_BuildValue("{sssKsKsKsKsNsN}", "type", s->type_names[st->type_id], "count",
-                          (unsigned long long)st->count, "size", (unsigned long long)st->size,
-                          "retained_size", (unsigned long long)st->retained, "example_address",
-                          (unsigned long long)s->addr[st->rep], "path", path, "facts",
-                          hs_story_facts(L, st->rep));
+        payload = hs__payload_list(s, &set, st->orig);
+        d = payload ? Py_BuildValue("{sssKsKsKsKsNsNsN}", "type", s->type_names[st->type_id], "count",
+                                    (unsigned long long)st->count, "size", (unsigned long long)st->size,
+                                    "retained_size", (unsigned long long)st->retained, "example_address",
+                                    (unsigned long long)s->addr[st->rep], "path", path, "facts",
+                                    hs_story_facts(L, st->rep), "payload", payload)
+                    : NULL;
+        if (payload == NULL)
+            Py_DECREF(path);
         if (d == NULL || PyList_Append(list, d) < 0) {
             Py_XDECREF(d);
             goto done;
         }
         Py_DECREF(d);
     }
-    if (samples != NULL &&
-        hs__sample_sites(L, (uint32_t)PyList_GET_SIZE(list), &set, leaked, shape, samples) < 0)
+    if (samples != NULL && hs__sample_sites(L, nshown, shown, &set, leaked, shape, samples) < 0)
         goto done;
-    result = Py_BuildValue("{sOsIsIsI}", "stories", list, "nstories", set.n, "unreached", unreached,
-                           "tool_held", tool_held);
+    folded_dict = hs__folded_dict(s, folded, folded_into);
+    if (folded_dict == NULL)
+        goto done;
+    result = Py_BuildValue("{sOsIsIsIsO}", "stories", list, "nstories", set.n, "unreached", unreached,
+                           "tool_held", tool_held, "folded", folded_dict);
 done:
     Py_XDECREF(list);
+    Py_XDECREF(folded_dict);
+    PyMem_RawFree(shown);
+    PyMem_RawFree(type_count);
+    PyMem_RawFree(folded);
+    PyMem_RawFree(folded_into);
     PyMem_RawFree(wanted);
     PyMem_RawFree(leaked);
     PyMem_RawFree(shape);
@@ -400,126 +519,5 @@ done:
     hs_story_set_destroy(&set);
     hs_group_destroy(&trie);
     hs_addrmap_destroy(&tok.cache.member);
-    return result;
-}
-
-/* The object types wanted by name, or NULL with no exception for "all". */
-static uint8_t *hs__wanted_types(const hs_snapshot_object *s, PyObject *types) {
-    PyObject *fast;
-    uint8_t *wanted;
-    Py_ssize_t i;
-    uint32_t t;
-    if (types == Py_None)
-        return NULL;
-    fast = PySequence_Fast(types, "types must be a sequence of type names");
-    if (fast == NULL)
-        return NULL;
-    wanted = PyMem_RawCalloc((size_t)s->ntypes + 1, 1);
-    if (wanted == NULL)
-        PyErr_NoMemory();
-    for (i = 0; wanted != NULL && i < PySequence_Fast_GET_SIZE(fast); i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
-        const char *name = PyUnicode_Check(item) ? PyUnicode_AsUTF8(item) : NULL;
-        if (name == NULL) {
-            PyMem_RawFree(wanted);
-            wanted = NULL;
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "types must be a sequence of type names (str)");
-            break;
-        }
-        for (t = 0; t < s->ntypes; t++)
-            if (strcmp(s->type_names[t], name) == 0)
-                wanted[t] = 1;
-    }
-    Py_DECREF(fast);
-    return wanted;
-}
-
-/*
- * born_after(older, max_stories=10, types=None): objects of this snapshot
- * that the older one did not have (by address and type name), or with
- * `types` every object of those types (snapshots of different processes),
- * grouped by path shape, largest retained size first.  Works on files.
- */
-PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
-    hs_snapshot_object *s = (hs_snapshot_object *)self, *o;
-    PyObject *older, *list = NULL, *result = NULL, *types = Py_None;
-    Py_ssize_t max_stories = 10;
-    uint32_t v, *shape = NULL, *stack = NULL, t, born = 0;
-    uint8_t *wanted = NULL;
-    hs_group trie;
-    hs_story_set set;
-    int rc;
-    if (!PyArg_ParseTuple(args, "O|nO:born_after", &older, &max_stories, &types))
-        return NULL;
-    if (Py_TYPE(older) != Py_TYPE(self)) {
-        PyErr_SetString(PyExc_TypeError, "born_after() takes another Snapshot");
-        return NULL;
-    }
-    o = (hs_snapshot_object *)older;
-    /* Retained sizes only when dominators exist already: a diff of two
-     * large files should not pay for them (stories then order by size). */
-    if (hs_snapshot_ensure_indexed(s) < 0 || hs_snapshot_ensure_index(o) < 0)
-        return NULL;
-    memset(&trie, 0, sizeof(trie));
-    memset(&set, 0, sizeof(set));
-    wanted = hs__wanted_types(s, types);
-    if (wanted == NULL && PyErr_Occurred())
-        return NULL;
-    shape = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    stack = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (!shape || !stack || hs_group_init(&trie, 4) != HS_OK || hs_story_set_init(&set) != HS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (v = 0; v < s->n; v++)
-        shape[v] = HS_NONE;
-    for (v = 0; v < s->n; v++) {
-        uint32_t w, sh;
-        if (s->parent[v] == HS_NONE || s->tier[v] == HS_TIER_INTERP)
-            continue;
-        if (wanted != NULL) {
-            if (!wanted[s->type_id[v]])
-                continue;
-        } else if (hs_addrmap_get(&o->index, s->addr[v], &w) &&
-                   strcmp(o->type_names[o->type_id[w]], s->type_names[s->type_id[v]]) == 0)
-            continue; /* it was there before */
-        born++;
-        rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
-        if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v],
-                                  s->retained ? s->retained[v] : s->size[v]);
-        if (rc < 0) {
-            hs_raise(NULL, rc, 0, "grouping new objects");
-            goto done;
-        }
-    }
-    hs_story_set_sort(&set);
-    list = PyList_New(0);
-    for (t = 0; list != NULL && t < set.n && (Py_ssize_t)t < max_stories; t++) {
-        const hs_story *st = &set.items[t];
-        PyObject *path = hs_path_render(NULL, s, st->rep), *d;
-        if (path == NULL) {
-            Py_CLEAR(list);
-            break;
-        }
-        d = Py_BuildValue("{sssKsKsNsKsN}", "type", s->type_names[st->type_id], "count",
-                          (unsigned long long)st->count, "size", (unsigned long long)st->size,
-                          "retained_size",
-                          s->retained ? PyLong_FromUnsignedLongLong(st->retained) : Py_NewRef(Py_None),
-                          "example_address", (unsigned long long)s->addr[st->rep], "path", path);
-        if (d == NULL || PyList_Append(list, d) < 0)
-            Py_CLEAR(list);
-        Py_XDECREF(d);
-    }
-    if (list != NULL)
-        result = Py_BuildValue("{sOsIsI}", "stories", list, "nstories", set.n, "born", born);
-done:
-    Py_XDECREF(list);
-    PyMem_RawFree(shape);
-    PyMem_RawFree(stack);
-    PyMem_RawFree(wanted);
-    hs_story_set_destroy(&set);
-    hs_group_destroy(&trie);
     return result;
 }

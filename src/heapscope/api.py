@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import gc
+import time
 import tracemalloc
 import warnings
-from typing import Callable
+from typing import Any, Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
-from heapscope.graph import Path, Story, analyze, snapshot, stories_of, top_retainers, unclosed, why
-from heapscope.model import CollectedUnclosed, GrowthRow, Report, Suspect, sort_growth
+from heapscope.graph import Path, analyze, snapshot, stories_from_results, top_retainers, unclosed, why
+from heapscope.model import (
+    OWNERS,
+    CollectedUnclosed,
+    GrowthRow,
+    Leak,
+    Report,
+    Suspect,
+    merge_same_paths,
+    sort_growth,
+)
 from heapscope.report import verdicts
 
 __all__ = [
@@ -218,10 +228,59 @@ def _measure(
         report.suspects = leak_suspects(before, analyze(top=50, sites=False))
     if report.leaks and explain:
         explain_leaks(report, samples[0])
+        _confirm_thin(fn, report, samples[done], runs)
         still_open = unclosed(baseline=samples[0])
         if still_open:
             report.unclosed = still_open
     return report
+
+
+#: Measuring longer, for thin evidence: blocks of calls doubling from the first
+#: size, at most this many calls in all, within this many seconds.
+CONFIRM_FIRST_BLOCK = 10
+CONFIRM_CALLS = 2500
+CONFIRM_SECONDS = 10.0
+
+
+def _thin(leak: Leak) -> bool:
+    """A few objects per run, held inside a library, the interpreter or C code: could be a
+    bounded structure with a long period (a cache pruned every N uses) rather than a leak."""
+    if not leak.stories or max(leak.per_run) > 3:
+        return False
+    return all(st.owner != "user" or st.inside_others_code for st in leak.stories)
+
+
+def _confirm_thin(fn: Callable[[], object], report: Report, last: Census | None, runs: int) -> None:
+    """Measure thin leaks longer before calling them leaks.
+
+    Blocks of calls with a census only at each block's end, within a time
+    budget: a type that does not grow over every block is moved to
+    ``report.unconfirmed`` ("grew, not confirmed": exit 0).
+    """
+    thin = [leak for leak in report.leaks if _thin(leak)]
+    if not thin or last is None:
+        return
+    block, calls = max(CONFIRM_FIRST_BLOCK, 2 * runs), 0
+    blocks: list[Census | None] = [last]
+    started = time.monotonic()
+    while calls + block <= CONFIRM_CALLS and time.monotonic() - started < CONFIRM_SECONDS:
+        for _ in range(block):
+            fn()
+        calls += block
+        block *= 2  # a structure pruned every N uses shows itself once a block is longer than N
+        gc.collect()
+        blocks.append(_heapscope.census())
+    report.extended_runs = calls
+    names = {leak.type for leak in thin}
+    grew = {
+        name
+        for name, counts, sizes in _heapscope.series(blocks)
+        if name in names and _heapscope.verdict(counts, sizes) & _heapscope.VERDICT_LEAK
+    }
+    unconfirmed = [leak for leak in thin if leak.type not in grew]
+    if unconfirmed:
+        report.unconfirmed = unconfirmed
+        report.leaks = [leak for leak in report.leaks if leak not in unconfirmed]
 
 
 def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10) -> None:
@@ -229,15 +288,35 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
     snap = analyze(
         types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
     )
-    add_stories(report, stories_of(snap))
+    add_stories(report, snap.results())
 
 
-def add_stories(report: Report, by_type: dict[str, list[Story]]) -> None:
-    """Give each leak of ``report`` its stories, each with its fix hint."""
+def add_stories(report: Report, results: dict[str, Any]) -> None:
+    """Give each leak of ``report`` its stories (each with its fix hint), from analyze()'s results.
+
+    A type whose new objects are all inside another leaked type's objects (a
+    leaked Conn's dict) is folded: it names that type instead of telling its
+    own story, and comes after the leaks that explain it.
+    """
     from heapscope.hints import hint_for
 
+    by_type = stories_from_results(results)
+    folded = (results.get("leaks") or {}).get("folded") or {}
     for leak in report.leaks:
-        stories = by_type.get(leak.type, [])
+        stories = merge_same_paths(by_type.get(leak.type, []))
         for story in stories:
             story.hint = hint_for(story)
+        # What the user can change first; within an owner, the C analysis's order (retained size).
+        stories.sort(key=lambda st: OWNERS.index(st.owner))
         leak.stories = stories
+        info = folded.get(leak.type)
+        if info:
+            leak.payload_of, leak.folded = str(info["into"]), int(info["count"])
+    # The user's own classes first, then libraries', then built-in types; folded ones last.
+    # (Stable: within each, the growth order.)
+    report.leaks.sort(
+        key=lambda lk: (
+            lk.explained_elsewhere,
+            OWNERS.index(lk.stories[0].type_owner) if lk.stories else len(OWNERS),
+        )
+    )

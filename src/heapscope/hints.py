@@ -78,19 +78,53 @@ def bound_method_callbacks(story: Story) -> Hint | None:
         container = _holder(story, 2)
     else:
         return None
+    kept = "object" if story.type == "method" else _short(story.type)
     return Hint(
         "bound-method-callbacks",
-        f"{container} holds bound methods, and each keeps its {_short(story.type)} alive"
+        f"{container} holds bound methods, and each keeps its {kept} alive"
         f"{_where(story)}: store weakref.WeakMethod(obj.method) and skip dead ones when calling, "
         "or unsubscribe when the object is done.",
     )
 
 
-def lru_cache_on_method(story: Story) -> Hint | None:
+_PER_CALL_KEYS = ("function", "cell", "method", "functools.partial", "builtin_function_or_method")
+
+
+def _lru_wrapper(story: Story) -> int:
     types = _hop_types(story)
-    if "functools._lru_cache_wrapper" not in types:
+    return types.index("functools._lru_cache_wrapper") if "functools._lru_cache_wrapper" in types else -1
+
+
+def lru_cache_keyed_per_call(story: Story) -> Hint | None:
+    """A cache whose keys are made anew on each call (a closure, a lambda, a bound method).
+
+    Precondition: the leaked objects are functions/cells/methods (what a key of
+    that kind is made of), and the cache is not a method's (that is the next rule).
+    """
+    i = _lru_wrapper(story)
+    if i < 0 or story.type not in _PER_CALL_KEYS or story.path.hops[i].kind == "class attribute":
         return None
-    i = types.index("functools._lru_cache_wrapper")
+    name = _text_upto(story, i + 1)
+    return Hint(
+        "lru-cache-keyed-per-call",
+        f"functools.lru_cache/cache on {name} is called with a {_short(story.type)} made anew on every "
+        f"call, so each call adds an entry that keeps it alive ({story.count} so far){_where(story)}: "
+        "pass a value that is the same from call to call (a module-level function, a name, an id), "
+        "or give the cache a maxsize.",
+    )
+
+
+def lru_cache_on_method(story: Story) -> Hint | None:
+    i = _lru_wrapper(story)
+    if i < 0:
+        return None
+    hops = story.path.hops
+    # A method's cache is reached through its class: Class.method is the wrapper.
+    through_class = hops[i].kind == "class attribute" or (
+        story.path.root.kind == "class attribute" and any(h.type == "type" for h in hops[:i])
+    )
+    if not through_class:
+        return None
     name = _text_upto(story, i + 1)
     return Hint(
         "lru-cache-on-method",
@@ -98,6 +132,119 @@ def lru_cache_on_method(story: Story) -> Hint | None:
         f"{_short(story.type)} alive{_where(story)}: cache a function of the arguments only (a module "
         "function or staticmethod), or give each instance its own cache in __init__ "
         "(self.method = functools.lru_cache()(self._method)).",
+    )
+
+
+_RECEIVER_ATTRS = ("receivers", "_receivers", "listeners", "_listeners", "handlers", "_handlers",
+                   "callbacks", "_callbacks", "subscribers", "_subscribers", "observers", "_observers")
+
+
+def signal_receivers(story: Story) -> Hint | None:
+    """Receivers connected to a signal or event and never disconnected (blinker, Django, ...).
+
+    Precondition: the path goes through a receivers-like attribute of an object
+    whose class is a signal, event, emitter or dispatcher.
+    """
+    hops = story.path.hops
+    for i, h in enumerate(hops):
+        if h.kind != "attribute" or h.name not in _RECEIVER_ATTRS or i < 1:
+            continue
+        owner = hops[i - 1] if hops[i - 1].kind != "own dict" or i < 2 else hops[i - 2]
+        kind = owner.type.lower()
+        if not any(w in kind for w in ("signal", "event", "emitter", "dispatch")):
+            continue
+        sig = _text_upto(story, i)
+        if owner.type.startswith("blinker."):
+            how = (
+                f"{sig}.connect(receiver, weak=False) per call is never disconnected: connect once at "
+                f"start-up, or call {sig}.disconnect(receiver) when it is done, or connect with weak=True "
+                "(the default) so a receiver goes away with its object"
+            )
+        elif owner.type.startswith("django."):
+            how = (
+                f"{sig}.connect(receiver, weak=False) per call is never disconnected: connect once (in "
+                f"AppConfig.ready, with dispatch_uid=...), or call {sig}.disconnect(receiver) when done"
+            )
+        else:
+            how = (
+                f"receivers are added to {sig} and never removed: remove each when its owner is done, "
+                "or keep weak references to them (weakref.WeakMethod)"
+            )
+        return Hint(
+            "signal-receivers",
+            f"{sig} keeps every receiver connected to it, and each keeps its {_short(story.type)} alive "
+            f"({story.count} so far){_where(story)}: {how}.",
+        )
+    return None
+
+
+def context_var_per_call(story: Story) -> Hint | None:
+    if story.type != "_contextvars.ContextVar":
+        return None
+    return Hint(
+        "context-var-per-call",
+        f"{story.count} ContextVar objects are created and kept{_where(story)}: a contextvars.ContextVar "
+        "is meant to be created once, at module level; every context that set it keeps it. Create it "
+        "once and call .set()/.reset() per request.",
+    )
+
+
+def orm_session(story: Story) -> Hint | None:
+    """A long-lived ORM session keeping every object added or loaded (SQLAlchemy)."""
+    types = _hop_types(story)
+    is_session = [t.startswith("sqlalchemy.orm.") and t.endswith("Session") for t in types]
+    at = is_session.index(True) if True in is_session else -1
+    if at < 0:
+        return None
+    sess = _text_upto(story, at + 1)
+    return Hint(
+        "orm-session-holds-objects",
+        f"the SQLAlchemy session {sess} keeps every {_short(story.type)} added to it or loaded through it "
+        f"({story.count} so far){_where(story)}: use one session per unit of work "
+        "(`with Session(engine) as session:` per request), and commit/close it, or call "
+        "session.expunge_all() when done.",
+    )
+
+
+def weakref_finalize_registry(story: Story) -> Hint | None:
+    if story.path.root.name != "weakref.finalize._registry" and "weakref.finalize" not in _hop_types(story):
+        return None
+    return Hint(
+        "finalize-args-keep-object",
+        f"weakref.finalize keeps its callback and arguments until the object dies ({story.count} "
+        f"{_short(story.type)}){_where(story)}: if the callback or an argument refers to the object (a "
+        "bound method of it, the object itself), it never dies. Pass only what the clean-up needs, or "
+        "call the finalizer's detach() when done.",
+    )
+
+
+def reraised_stored_exception(story: Story) -> Hint | None:
+    """One stored exception raised again and again: each raise adds a traceback entry."""
+    if story.type not in ("traceback", "frame"):
+        return None
+    tb = _find(story, "attribute", "__traceback__")
+    if tb < 0 or _find(story, "attribute", "tb_next") < 0:
+        return None
+    holder = _text_upto(story, tb, general=True)
+    return Hint(
+        "re-raised-stored-exception",
+        f"the exception {holder} is raised again every time, and each raise adds a traceback entry "
+        f"that keeps a frame alive ({story.count} {_short(story.type)}): raise a new exception each time "
+        "(raise Error(...) from stored), or raise stored.with_traceback(None).",
+    )
+
+
+def thread_local_never_cleared(story: Story) -> Hint | None:
+    types = _hop_types(story)
+    at = next((i for i, t in enumerate(types) if t in ("_thread._local", "_threading_local.local")), -1)
+    if at < 0:
+        return None
+    local = _text_upto(story, at + 1)
+    return Hint(
+        "thread-local-never-cleared",
+        f"{local} is a threading.local: what a thread stores there lives as long as the thread, and a "
+        f"pool's threads never end ({story.count} {_short(story.type)}){_where(story)}: delete the "
+        "attribute when the request ends (del local.x, in a finally), or use a contextvars.ContextVar.",
     )
 
 
@@ -246,6 +393,10 @@ def unbounded_container(story: Story) -> Hint | None:
         return None
     if types[-2] not in ("list", "dict", "set", "collections.deque", "collections.OrderedDict"):
         return None
+    # The container must be one the user's code names: not a C object's internal list (a
+    # sqlite3 connection's statement list), reached by a reference no attribute names.
+    if story.path.hops[-2].kind in ("C reference", "unknown"):
+        return None
     holder = _holder(story)
     return Hint(
         "unbounded-container",
@@ -256,8 +407,15 @@ def unbounded_container(story: Story) -> Hint | None:
 
 
 RULES: list[Callable[[Story], Hint | None]] = [
+    reraised_stored_exception,
     traceback_frames,
+    lru_cache_keyed_per_call,
     lru_cache_on_method,
+    signal_receivers,
+    context_var_per_call,
+    orm_session,
+    weakref_finalize_registry,
+    thread_local_never_cleared,
     bound_method_callbacks,
     asyncio_task_set,
     logger_per_request,

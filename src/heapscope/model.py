@@ -84,6 +84,32 @@ def short_path(file: str) -> str:
     return rel if not rel.startswith("..") and not os.path.isabs(rel) else file
 
 
+#: Whose code holds a story's objects, in the order reports show them: what the
+#: user can change first, then libraries holding on the user's behalf, then the
+#: standard library and the interpreter.
+OWNERS = ("user", "library", "stdlib", "interpreter")
+
+
+def code_owner(file: str | None, root_kind: str = "") -> str:
+    """'user', 'library', 'stdlib' or 'interpreter' for the file whose code holds the objects.
+
+    By the path alone, so that it works for a file of another process (attach):
+    site-packages and dist-packages are libraries, .../lib/pythonX.Y/ the
+    standard library, anything else the user's.
+    """
+    import re
+
+    if not file or root_kind in ("interpreter", "held by C code", "heapscope", "unreachable"):
+        return "interpreter"
+    if file.startswith("<frozen ") or file.startswith("<"):
+        return "stdlib" if file.startswith("<frozen ") else "user"
+    if "/site-packages/" in file or "/dist-packages/" in file:
+        return "library"
+    if re.search(r"/lib(64)?/python3\.\d+t?/", file):
+        return "stdlib"
+    return "user"
+
+
 def growth_key(delta: int, delta_size: int, type_name: str) -> tuple[int, int, str]:
     """The order growth is shown in: most new objects first, then most new bytes, then by name."""
     return (-delta, -delta_size, type_name)
@@ -276,6 +302,18 @@ class Why(_Text):
         return d
 
 
+@dataclass(frozen=True)
+class Payload:
+    """Objects of another type inside a story's leaked objects (a leaked Conn's dict and buffer)."""
+
+    type: str
+    count: int
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "count": self.count, "size": self.size}
+
+
 @dataclass
 class Story:
     """Leaked objects held the same way: one path shape, its count and sizes."""
@@ -289,6 +327,22 @@ class Story:
     facts: dict[str, Any] = field(default_factory=dict)  # what the rules read (docs/hints.md)
     hint: Hint | None = None
     retained_known: bool = True  # False: a diff of files without dominators (retained_size is the size)
+    payload: list[Payload] = field(default_factory=list)  # the other leaked types its objects hold
+
+    @property
+    def owner(self) -> str:
+        """Whose code holds these objects: one of OWNERS."""
+        return code_owner(self.facts.get("holder_file"), self.path.root.kind)
+
+    @property
+    def inside_others_code(self) -> bool:
+        """Is a library's or the interpreter's structure on the path (a class not the user's)?"""
+        return any(code_owner(f) != "user" for f in self.facts.get("path_type_files") or [])
+
+    @property
+    def type_owner(self) -> str:
+        """Whose code defines the objects' class: one of OWNERS ('interpreter' for built-in types)."""
+        return code_owner(self.facts.get("type_file"))
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> Story:
@@ -308,6 +362,7 @@ class Story:
             parsed,
             dict(raw.get("facts") or {}),
             retained_known=raw.get("retained_size") is not None,
+            payload=[Payload(p["type"], int(p["count"]), int(p["size"])) for p in raw.get("payload") or []],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,7 +379,42 @@ class Story:
             d["allocated_at"] = [s.to_dict() for s in self.allocated_at]
         if self.hint is not None:
             d["hint"] = self.hint.to_dict()
+        if self.payload:
+            d["payload"] = [p.to_dict() for p in self.payload]
         return d
+
+
+def merge_same_paths(stories: list[Story]) -> list[Story]:
+    """Stories of one type whose paths read the same are one story (counts, sizes and sites summed).
+
+    The C analysis groups by path shape; two shapes can still print the same
+    text (a container reached through equal keys of different objects).
+    """
+    out: list[Story] = []
+    seen: dict[tuple[str, str, str, str], Story] = {}
+    for st in stories:
+        key = (st.type, st.path.root.kind, st.path.root.name, st.path.general_text)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = st
+            out.append(st)
+            continue
+        first.count += st.count
+        first.size += st.size
+        first.retained_size += st.retained_size
+        if first.allocated_at is not None and st.allocated_at is not None:
+            merged: dict[tuple[str, int], int] = {}
+            for site in first.allocated_at + st.allocated_at:
+                merged[(site.file, site.line)] = merged.get((site.file, site.line), 0) + site.count
+            first.allocated_at = [
+                Site(f, line, n) for (f, line), n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+            ]
+        counts: dict[str, Payload] = {p.type: p for p in first.payload}
+        for p in st.payload:
+            q = counts.get(p.type)
+            counts[p.type] = Payload(p.type, p.count + (q.count if q else 0), p.size + (q.size if q else 0))
+        first.payload = list(counts.values())
+    return out
 
 
 @dataclass
@@ -441,6 +531,13 @@ class Leak:
     size: int
     delta_size: int
     stories: list[Story] = field(default_factory=list)
+    payload_of: str | None = None  # the leaked type whose objects hold these (folded into its stories)
+    folded: int = 0  # how many of the new objects are that payload
+
+    @property
+    def explained_elsewhere(self) -> bool:
+        """All its new objects are inside another leaked type's objects: that type's stories tell it."""
+        return self.payload_of is not None and not self.stories
 
     @property
     def retained_size(self) -> int | None:
@@ -462,6 +559,9 @@ class Leak:
             "size": self.size,
             "delta_size": self.delta_size,
         }
+        if self.payload_of is not None:
+            d["payload_of"] = self.payload_of
+            d["folded"] = self.folded
         if self.stories:
             first = self.stories[0]
             d["root"] = {"kind": first.path.root.kind, "name": first.path.root.name}
@@ -530,6 +630,8 @@ class Report(_Text):
     collected_unclosed: list[CollectedUnclosed] | None = None  # closed only by the collector
     attach: AttachInfo | None = None
     exit_code: int | None = None  # run: the script's own exit status
+    unconfirmed: list[Leak] = field(default_factory=list)  # grew in every run, not when measured longer
+    extended_runs: int = 0  # calls made to confirm thin evidence
 
     @property
     def leaked(self) -> bool:
@@ -573,6 +675,9 @@ class Report(_Text):
             d["attach"] = self.attach.to_dict()
         if self.exit_code is not None:
             d["exit_code"] = self.exit_code
+        if self.extended_runs:
+            d["extended_runs"] = self.extended_runs
+            d["unconfirmed"] = [u.to_dict() for u in self.unconfirmed]
         return d
 
 

@@ -115,7 +115,6 @@ class AttachCommand:
     def _samples(self, att: Any, sid: str, args: argparse.Namespace) -> int:
         from heapscope.api import add_stories
         from heapscope.attach import session
-        from heapscope.graph import stories_from_results
         from heapscope.model import AttachInfo, Injection
         from heapscope.report import verdicts
 
@@ -140,7 +139,7 @@ class AttachCommand:
         report.unit = "intervals"
         report.tracing = bool(fin.get("tracing"))
         if report.leaks and fin.get("results"):
-            add_stories(report, stories_from_results(fin["results"]))
+            add_stories(report, fin["results"])
         report.attach = AttachInfo(
             pid=att.pid,
             interval=args.interval,

@@ -70,11 +70,15 @@ def render_report(report: Report, limit: int = 15) -> str:
     one = "interval" if unit != "runs" else "run"
     warm = f" (after {report.warmup} warm-up)" if report.warmup else ""
     if report.leaks:
-        n = len(report.leaks)
-        lines.append(
-            f"LEAK{what}: {n} type{'s' if n != 1 else ''} grew in every one of {report.runs} {unit}{warm}"
-        )
-        for leak in report.leaks:
+        primary = [leak for leak in report.leaks if not leak.explained_elsewhere]
+        inside = [leak for leak in report.leaks if leak.explained_elsewhere]
+        n = len(primary) or len(inside)
+        held = ""
+        if inside and primary:
+            held = f", holding {len(inside)} more type{'s' if len(inside) != 1 else ''}"
+        plural = "s" if n != 1 else ""
+        lines.append(f"LEAK{what}: {n} type{plural} grew in every one of {report.runs} {unit}{warm}{held}")
+        for leak in primary:
             retained = leak.retained_size
             size_text = (
                 f"{fmt_bytes(retained)} retained"
@@ -85,8 +89,19 @@ def render_report(report: Report, limit: int = 15) -> str:
             lines.extend(story_lines(leak.stories, indent="    "))
             for site in (leak.allocated_at or [])[:3]:
                 lines.append(f"    allocated at {site.where} (+{site.count} {leak.type})")
+        for leak in inside:
+            lines.append(
+                f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}), "
+                f"inside the leaked {leak.payload_of} objects above"
+            )
     else:
-        lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
+        if report.unconfirmed:
+            lines.append(
+                f"no leak confirmed{what}: {len(report.unconfirmed)} type(s) grew in every one of "
+                f"{report.runs} {unit}{warm}, then not over {report.extended_runs} more calls"
+            )
+        else:
+            lines.append(f"no leak{what}: no type grew in every one of {report.runs} {unit}{warm}")
         if report.note:
             lines.append(f"  ({report.note})")
     if report.leaks and report.tracing is False:
@@ -107,6 +122,16 @@ def render_report(report: Report, limit: int = 15) -> str:
                 f"  {sus.type} at {sus.path.text}: {fmt_bytes(sus.retained_before)} -> "
                 f"{fmt_bytes(sus.retained_after)} (+{fmt_bytes(sus.delta)})"
             )
+    if report.unconfirmed:
+        lines.append(
+            f"grew in every run, not confirmed over {report.extended_runs} more calls "
+            "(a bounded structure with a long period?):"
+        )
+        for u in report.unconfirmed:
+            where = f", held by {describe_root(u.stories[0].path.root)}" if u.stories else ""
+            lines.append(f"  {u.type}: {u.count} objects ({_per_run(u.per_run, one)}{where})")
+    elif report.extended_runs and report.leaks:
+        lines.append(f"  (confirmed over {report.extended_runs} more calls)")
     if report.flattened:
         lines.append("grew, then flattened (not a leak; a cache filling up?):")
         for f in report.flattened:
@@ -121,9 +146,12 @@ def story_lines(stories: list[Story], indent: str = "  ", limit: int = 3) -> lis
     """How leaked objects are held, one story per path shape."""
     out: list[str] = []
     for story in stories[:limit]:
+        inside = ""
+        if story.payload:
+            inside = ", holding " + ", ".join(f"{p.count} {p.type}" for p in story.payload[:4])
         out.append(
             f"{indent}{story.count} held by {describe_root(story.path.root)} "
-            f"({fmt_bytes(story.retained_size)} retained):"
+            f"({fmt_bytes(story.retained_size)} retained{inside}):"
         )
         out.append(f"{indent}  {story.path.general_text}")
         if story.hint is not None:

@@ -61,8 +61,9 @@ def test_the_python_api_block_runs(tmp_path):
     )
     script = tmp_path / "api.py"
     script.write_text(prelude + block + "\nprint('README API OK', report.leaked)\n")
-    r = subprocess.run([sys.executable, str(script)], cwd=str(tmp_path), capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(script)], cwd=str(tmp_path), capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     assert "README API OK True" in r.stdout
     assert (tmp_path / "heap.hsnap").exists()
@@ -92,7 +93,12 @@ def test_the_pytest_block_runs(tmp_path):
         )
         + block
     )
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
-                       cwd=str(tmp_path), capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "2 passed" in r.stdout
