@@ -25,10 +25,20 @@ int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_i
             tup[2] = HS_TOK_ROOT;
             tup[3] = tier[y];
         } else {
+            const uint32_t *up;
             tup[0] = shape[parent[y]];
             rc = token(ctx, parent[y], y, &tup[2], &tup[3]);
             if (rc < 0)
                 return rc;
+            /* A chain (a linked list, a traceback's tb_next): a node held by one
+             * of its own type the same way its holder is held shares the
+             * holder's shape, so a chain of any length is one story. */
+            up = hs_group_tuple(trie, tup[0]);
+            if (up != NULL && up[1] == tup[1] && up[2] == tup[2] && up[3] == tup[3] &&
+                tup[2] != HS_TOK_ROOT) {
+                shape[y] = tup[0];
+                continue;
+            }
         }
         rc = hs_group_intern(trie, tup, &shape[y]);
         if (rc < 0)

@@ -4,14 +4,17 @@
  * A story is a path shape: the shape of a node is intern(shape of its
  * parent on the shortest-path forest, its type, the generalised label of
  * the edge from its parent) in an hs_group trie, so objects held the same
- * way share one id.  What the edge label is depends on who can look: the
- * live glue reads the containers (a dict value, a list index), a snapshot
- * file only has the edge's position.  That is the one callback here.
+ * way share one id; along a chain (a node held by one of its own type the
+ * same way that one is held) the shape repeats, so a linked list is one
+ * story.  What the edge label is depends on who can look: the live glue
+ * reads the containers (a dict value, a list index), a snapshot file only
+ * has the edge's position.  That is the one callback here.
  *
  * Also here: folding objects retained by a leaked object of the same type
- * into it (leaked ancestors on the dominator tree), story accumulation and
- * order, and the top-N retained-size selection shared by live and offline
- * reports.
+ * into it (leaked ancestors on the dominator tree), payload (objects of
+ * built-in types inside another type's leaked objects), story accumulation,
+ * per-type budgets and order, and the top-N retained-size selection shared
+ * by live and offline reports.
  */
 #ifndef HS_STORY_H
 #define HS_STORY_H

@@ -108,16 +108,25 @@ def _check(
     fn: Callable[[], object], runs: int, warmup: int, explain: bool, early_stop: bool, suspects: bool = False
 ) -> Report:
     # Files and sockets collected while still open say so with a
-    # ResourceWarning: record them (with where they were opened).
-    with warnings.catch_warnings(record=True) as caught:
+    # ResourceWarning: record those (with where they were opened).  Every
+    # other warning goes where it would have gone, as it happens: recording
+    # them too would keep heapscope's own list of them growing in the runs.
+    caught: list[warnings.WarningMessage] = []
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+            if issubclass(category, ResourceWarning):
+                caught.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = showwarning
         warnings.simplefilter("always", ResourceWarning)
         report = _measure(fn, runs, warmup, explain, early_stop, suspects)
     collected = collected_unclosed(caught)
     if collected:
         report.collected_unclosed = collected
-    for w in caught:
-        if not issubclass(w.category, ResourceWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return report
 
 

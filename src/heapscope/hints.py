@@ -220,10 +220,12 @@ def weakref_finalize_registry(story: Story) -> Hint | None:
 
 def reraised_stored_exception(story: Story) -> Hint | None:
     """One stored exception raised again and again: each raise adds a traceback entry."""
+    # Tracebacks (not the exception objects) grow: one exception, raised again and again.
+    # (Stored exceptions are the leak themselves, their tracebacks folded into them.)
     if story.type not in ("traceback", "frame"):
         return None
     tb = _find(story, "attribute", "__traceback__")
-    if tb < 0 or _find(story, "attribute", "tb_next") < 0:
+    if tb < 1:
         return None
     holder = _text_upto(story, tb, general=True)
     return Hint(
@@ -245,6 +247,77 @@ def thread_local_never_cleared(story: Story) -> Hint | None:
         f"{local} is a threading.local: what a thread stores there lives as long as the thread, and a "
         f"pool's threads never end ({story.count} {_short(story.type)}){_where(story)}: delete the "
         "attribute when the request ends (del local.x, in a finally), or use a contextvars.ContextVar.",
+    )
+
+
+def warning_registry_per_message(story: Story) -> Hint | None:
+    at = _find(story, "module global", "__warningregistry__")
+    if at < 0:
+        at = _find(story, "attribute", "__warningregistry__")
+    if at < 0:
+        return None
+    registry = _text_upto(story, at + 1)
+    return Hint(
+        "warning-registry-per-message",
+        f"{registry} keeps one entry per distinct warning text ({story.count} so far){_where(story)}: "
+        "keep the message constant and put the changing data elsewhere (a log record), or issue it "
+        "with warnings.simplefilter('ignore') / a filter that does not record it.",
+    )
+
+
+def logging_handler_per_call(story: Story) -> Hint | None:
+    at = _find(story, "attribute", "handlers")
+    types = _hop_types(story)
+    if at < 1 or not any(t in ("logging.Logger", "logging.RootLogger") for t in types[:at]):
+        return None
+    logger = _text_upto(story, at)
+    return Hint(
+        "logging-handler-per-call",
+        f"a handler is added to {logger} on every call and never removed ({story.count} "
+        f"{_short(story.type)} so far){_where(story)}: configure handlers once at start-up, or check "
+        "logger.handlers before addHandler(), and removeHandler() what a call added.",
+    )
+
+
+def asyncio_timer_handle(story: Story) -> Hint | None:
+    types = _hop_types(story)
+    handles = ("asyncio.events.TimerHandle", "asyncio.events.Handle")
+    at = next((i for i, t in enumerate(types) if t in handles), -1)
+    if at < 0:
+        return None
+    return Hint(
+        "asyncio-timer-handle",
+        f"the event loop keeps a scheduled callback for each {_short(story.type)} ({story.count} so "
+        f"far){_where(story)}: keep the handle loop.call_later() returns and call handle.cancel() "
+        "when the object is done (and stop rescheduling).",
+    )
+
+
+def sqlalchemy_listener_per_call(story: Story) -> Hint | None:
+    types = _hop_types(story)
+    if not any(t.startswith("sqlalchemy.event.") for t in types):
+        return None
+    return Hint(
+        "sqlalchemy-listener-per-call",
+        f"an event listener is attached with sqlalchemy.event.listen() on every call and never removed "
+        f"({story.count} {_short(story.type)} so far){_where(story)}: listen once per process (check "
+        "event.contains(target, name, fn) first), or event.remove() what the call attached.",
+    )
+
+
+def mock_records_calls(story: Story) -> Hint | None:
+    if not story.type.startswith("unittest.mock.") and not any(
+        t.startswith("unittest.mock.") for t in _hop_types(story)
+    ):
+        return None
+    recorded = ("_mock_mock_calls", "_mock_call_args_list", "_mock_method_calls")
+    if not any(_find(story, "attribute", name) >= 0 for name in recorded):
+        return None
+    return Hint(
+        "mock-records-calls",
+        f"{story.path.root.name} is a long-lived Mock: it records every call made to it (mock_calls, "
+        f"call_args_list; {story.count} so far){_where(story)}: create the mock per test, or call "
+        "mock.reset_mock() between uses.",
     )
 
 
@@ -416,6 +489,11 @@ RULES: list[Callable[[Story], Hint | None]] = [
     orm_session,
     weakref_finalize_registry,
     thread_local_never_cleared,
+    warning_registry_per_message,
+    logging_handler_per_call,
+    asyncio_timer_handle,
+    sqlalchemy_listener_per_call,
+    mock_records_calls,
     bound_method_callbacks,
     asyncio_task_set,
     logger_per_request,

@@ -56,6 +56,21 @@ static void test_shapes_group_same_paths(void) {
     hs_group_destroy(&trie);
 }
 
+static void test_chains_are_one_shape(void) {
+    /* root 0 -> 1 -> 2 -> 3 -> 4, all of type 1 but the root: a linked list. */
+    uint32_t parent[5] = {0, 0, 1, 2, 3}, type_id[5] = {0, 1, 1, 1, 1}, shape[5], stack[5], out, v;
+    uint8_t tier[5] = {1, 0, 0, 0, 0};
+    hs_group trie;
+    CHECK(hs_group_init(&trie, 4) == HS_OK);
+    for (v = 0; v < 5; v++)
+        shape[v] = HS_NONE;
+    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, 4, &out) ==
+          HS_OK);
+    CHECK(shape[2] == shape[1] && shape[3] == shape[1] && out == shape[1]);
+    CHECK(shape[1] != shape[0]);
+    hs_group_destroy(&trie);
+}
+
 static void test_leaked_ancestors(void) {
     /* Dominator tree: 0 <- 1 <- 2 <- 3, 0 <- 4; leaked: 1, 3, 4. */
     uint32_t idom[5] = {HS_NONE, 0, 1, 2, 0}, anc[5], stack[5];
@@ -120,6 +135,7 @@ static void test_edge_position(void) {
 
 int main(void) {
     test_shapes_group_same_paths();
+    test_chains_are_one_shape();
     test_leaked_ancestors();
     test_story_set();
     test_top_retained();
