@@ -8,33 +8,6 @@
 
 static const uint8_t hs__magic[8] = {'H', 'E', 'A', 'P', 'S', 'C', 'P', 0x1a};
 
-/* ---- CRC-32 (IEEE 802.3), table-driven ------------------------------- */
-
-static uint32_t hs__crc_table[256];
-static int hs__crc_ready = 0;
-
-static void hs__crc_init(void) {
-    uint32_t i, j;
-    for (i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (j = 0; j < 8; j++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        hs__crc_table[i] = c;
-    }
-    hs__crc_ready = 1;
-}
-
-uint32_t hs_crc32(const void *data, size_t len) {
-    const uint8_t *p = data;
-    uint32_t c = 0xFFFFFFFFu;
-    size_t i;
-    if (!hs__crc_ready)
-        hs__crc_init();
-    for (i = 0; i < len; i++)
-        c = hs__crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
 /* ---- little-endian encoding ------------------------------------------- */
 
 static void hs__put32(uint8_t *p, uint32_t v) {
@@ -68,7 +41,7 @@ static size_t hs__pad8(size_t x) {
 }
 
 int hs_snap_write(const char *path, const hs_snapdata *d) {
-    hs__section sec[8];
+    hs__section sec[11];
     int nsec = 0, i, rc = HS_ENOMEM;
     uint8_t header[HS_SNAP_HEADER_SIZE], *table = NULL;
     size_t names_len = 0, offset, tmp_len;
@@ -166,6 +139,45 @@ int hs_snap_write(const char *path, const hs_snapdata *d) {
         nsec++;
     }
 
+    if (d->label_kind != NULL && d->label_name != NULL) {
+        uint32_t named = 0, j = 0;
+        size_t slen = 0, at = 0;
+        for (k = 0; k < d->n; k++)
+            named += hs_label_has_name(d->label_kind[k]) != 0;
+        sec[nsec].id = HS_SEC_LABELKINDS;
+        sec[nsec].count = d->n;
+        sec[nsec].length = d->n;
+        sec[nsec].data = malloc((size_t)d->n + 1);
+        if (sec[nsec].data == NULL)
+            goto done;
+        memcpy(sec[nsec].data, d->label_kind, d->n);
+        nsec++;
+        sec[nsec].id = HS_SEC_LABELNAMES;
+        sec[nsec].count = named;
+        sec[nsec].length = (uint64_t)named * 4;
+        sec[nsec].data = malloc((size_t)named * 4 + 1);
+        if (sec[nsec].data == NULL)
+            goto done;
+        for (k = 0; k < d->n; k++)
+            if (hs_label_has_name(d->label_kind[k]))
+                hs__put32(sec[nsec].data + (size_t)(j++) * 4, d->label_name[k]);
+        nsec++;
+        for (k = 0; k < d->nlabel_strs; k++)
+            slen += strlen(d->label_strs[k]) + 1;
+        sec[nsec].id = HS_SEC_LABELSTRS;
+        sec[nsec].count = d->nlabel_strs;
+        sec[nsec].length = slen;
+        sec[nsec].data = malloc(slen + 1);
+        if (sec[nsec].data == NULL)
+            goto done;
+        for (k = 0; k < d->nlabel_strs; k++) {
+            size_t l = strlen(d->label_strs[k]) + 1;
+            memcpy(sec[nsec].data + at, d->label_strs[k], l);
+            at += l;
+        }
+        nsec++;
+    }
+
     table = calloc((size_t)nsec, 32);
     if (table == NULL)
         goto done;
@@ -233,7 +245,7 @@ done:
         remove(tmp);
     free(tmp);
     free(table);
-    for (i = 0; i < 8; i++)
+    for (i = 0; i < (int)(sizeof(sec) / sizeof(sec[0])); i++)
         free(sec[i].data);
     return rc;
 }
@@ -259,9 +271,10 @@ static int hs__fail(char *err, size_t errlen, int code, const char *fmt, ...) {
 }
 
 static const char *hs__secname(uint32_t id) {
-    static const char *const names[] = {"?",        "META",  "TYPENAMES", "OBJECTS", "TIERS",
-                                        "EDGE_OFF", "EDGES", "RESULTS",   "NAMES"};
-    return id < 9 ? names[id] : "unknown";
+    static const char *const names[] = {"?",     "META",       "TYPENAMES",  "OBJECTS",
+                                        "TIERS", "EDGE_OFF",   "EDGES",      "RESULTS",
+                                        "NAMES", "LABELKINDS", "LABELNAMES", "LABELSTRS"};
+    return id < 12 ? names[id] : "unknown";
 }
 
 void hs_snapdata_destroy(hs_snapdata *d) {
@@ -280,48 +293,13 @@ void hs_snapdata_destroy(hs_snapdata *d) {
     free(d->meta);
     free(d->results);
     free(d->names);
+    free(d->label_kind);
+    free(d->label_name);
+    if (d->label_strs != NULL)
+        for (k = 0; k < d->nlabel_strs; k++)
+            free(d->label_strs[k]);
+    free(d->label_strs);
     memset(d, 0, sizeof(*d));
-}
-
-/* Is p[0..len) well-formed UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF) with no NUL byte?  The text sections become Python
- * str objects and C strings. */
-int hs_utf8_valid(const uint8_t *p, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = p[i];
-        size_t need, k;
-        uint32_t cp;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            cp = c & 0x07;
-        } else
-            return 0;
-        if (len - i <= need)
-            return 0;
-        for (k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
 }
 
 static char *hs__text(const uint8_t *p, uint64_t len) {
@@ -334,9 +312,9 @@ static char *hs__text(const uint8_t *p, uint64_t len) {
 }
 
 int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *err, size_t errlen) {
-    const uint8_t *sec_ptr[9] = {NULL};
-    uint64_t sec_len[9] = {0};
-    uint32_t sec_count[9] = {0}, nsec, i, version, n, ntypes, m;
+    const uint8_t *sec_ptr[12] = {NULL};
+    uint64_t sec_len[12] = {0};
+    uint32_t sec_count[12] = {0}, nsec, i, version, n, ntypes, m;
     uint64_t file_size;
     int rc;
 
@@ -371,7 +349,7 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         const uint8_t *t = buf + HS_SNAP_HEADER_SIZE + (size_t)i * 32;
         uint32_t id = hs__get32(t);
         uint64_t off = hs__get64(t + 8), l = hs__get64(t + 16);
-        if (id < 1 || id > 8) /* unknown sections are skipped: later versions may add some */
+        if (id < 1 || id > 11) /* unknown sections are skipped: later versions may add some */
             continue;
         if (sec_ptr[id] != NULL)
             return hs__fail(err, errlen, HS_EFORMAT, "section %s appears twice", hs__secname(id));
@@ -519,6 +497,12 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
             p++;
         }
         if ((out->names = hs__text(sec_ptr[HS_SEC_NAMES], sec_len[HS_SEC_NAMES])) == NULL)
+            goto fail;
+    }
+    if (sec_ptr[HS_SEC_LABELKINDS] != NULL || sec_ptr[HS_SEC_LABELNAMES] != NULL ||
+        sec_ptr[HS_SEC_LABELSTRS] != NULL) {
+        rc = hs_snap_read_labels(sec_ptr, sec_len, sec_count, n, out, err, errlen);
+        if (rc != HS_OK)
             goto fail;
     }
     return HS_OK;

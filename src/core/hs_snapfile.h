@@ -23,30 +23,57 @@
 #define HS_SNAP_HEADER_SIZE 64u
 
 enum {
-    HS_SEC_META = 1,      /* UTF-8 text: key=value lines */
-    HS_SEC_TYPENAMES = 2, /* count names, each NUL-terminated */
-    HS_SEC_OBJECTS = 3,   /* count records of 16 bytes: u64 address, u32 type, u32 size */
-    HS_SEC_TIERS = 4,     /* count bytes: root tier per object, 0 = not a root */
-    HS_SEC_EDGE_OFF = 5,  /* count = objects + 1 u32: CSR offsets */
-    HS_SEC_EDGES = 6,     /* count u32: edge targets */
-    HS_SEC_RESULTS = 7,   /* UTF-8 JSON: answers computed while the heap was live */
-    HS_SEC_NAMES = 8,     /* UTF-8 lines "index<TAB>name": modules, their dicts, classes */
+    HS_SEC_META = 1,        /* UTF-8 text: key=value lines */
+    HS_SEC_TYPENAMES = 2,   /* count names, each NUL-terminated */
+    HS_SEC_OBJECTS = 3,     /* count records of 16 bytes: u64 address, u32 type, u32 size */
+    HS_SEC_TIERS = 4,       /* count bytes: root tier per object, 0 = not a root */
+    HS_SEC_EDGE_OFF = 5,    /* count = objects + 1 u32: CSR offsets */
+    HS_SEC_EDGES = 6,       /* count u32: edge targets */
+    HS_SEC_RESULTS = 7,     /* UTF-8 JSON: answers computed while the heap was live */
+    HS_SEC_NAMES = 8,       /* UTF-8 lines "index<TAB>name": modules, their dicts, classes */
+    HS_SEC_LABELKINDS = 9,  /* count = objects bytes: how its path parent holds each (HS_LBL_*) */
+    HS_SEC_LABELNAMES = 10, /* count u32: a string index per object whose kind has a name, in order */
+    HS_SEC_LABELSTRS = 11,  /* count strings, each NUL-terminated UTF-8 */
 };
+
+/* How an object's shortest-path parent holds it (the label a file keeps). */
+enum {
+    HS_LBL_UNKNOWN = 0,
+    HS_LBL_ATTR = 1,      /* .name (an attribute, a slot) */
+    HS_LBL_VALUE_STR = 2, /* ['name']: a dict value under a str key */
+    HS_LBL_VALUE = 3,     /* a dict value under another key */
+    HS_LBL_KEY = 4,       /* a dict key */
+    HS_LBL_INDEX = 5,     /* [i]: the name is the index */
+    HS_LBL_MEMBER = 6,    /* a set member */
+    HS_LBL_SPECIAL = 7,   /* .__closure__, .__self__, .tb_next, ... */
+    HS_LBL_OWNDICT = 8,   /* the parent's own __dict__ */
+    HS_LBL_LOCAL = 9,     /* a frame's local variable */
+    HS_NLBL = 10,
+};
+/* Does a label kind carry a name (a string index, or the index for HS_LBL_INDEX)? */
+static inline int hs_label_has_name(uint8_t kind) {
+    return kind == HS_LBL_ATTR || kind == HS_LBL_VALUE_STR || kind == HS_LBL_INDEX ||
+           kind == HS_LBL_SPECIAL || kind == HS_LBL_LOCAL;
+}
 
 /* What a snapshot holds, in memory.  Arrays are malloc'ed by the reader
  * (hs_snapdata_destroy frees them); the writer only reads them. */
 typedef struct hs_snapdata {
     uint32_t n;
     uint32_t ntypes;
-    uint64_t *addr;    /* n */
-    uint32_t *type_id; /* n, each < ntypes */
-    uint64_t *size;    /* n */
-    uint8_t *tier;     /* n */
-    hs_graph graph;    /* forward CSR (n nodes) */
-    char **type_names; /* ntypes */
-    char *meta;        /* NUL-terminated, may be NULL */
-    char *results;     /* NUL-terminated, may be NULL */
-    char *names;       /* NUL-terminated "index\tname\n" lines, may be NULL */
+    uint64_t *addr;       /* n */
+    uint32_t *type_id;    /* n, each < ntypes */
+    uint64_t *size;       /* n */
+    uint8_t *tier;        /* n */
+    hs_graph graph;       /* forward CSR (n nodes) */
+    char **type_names;    /* ntypes */
+    char *meta;           /* NUL-terminated, may be NULL */
+    char *results;        /* NUL-terminated, may be NULL */
+    char *names;          /* NUL-terminated "index\tname\n" lines, may be NULL */
+    uint8_t *label_kind;  /* n or NULL: HS_LBL_* of each object's path edge */
+    uint32_t *label_name; /* n (expanded: per object) or NULL; HS_NONE when none */
+    char **label_strs;    /* nlabel_strs strings */
+    uint32_t nlabel_strs;
 } hs_snapdata;
 
 /* Writes `d` to `path` (via a temporary file and rename).  0 or HS_E*. */
@@ -60,5 +87,10 @@ int hs_utf8_valid(const uint8_t *p, size_t len);
 void hs_snapdata_destroy(hs_snapdata *d);
 
 uint32_t hs_crc32(const void *data, size_t len);
+
+/* Internal to the reader (hs_snaplabels.c): the three label sections of a
+ * file, by section id; 0 or HS_E* with `err` set. */
+int hs_snap_read_labels(const uint8_t *const *sec_ptr, const uint64_t *sec_len, const uint32_t *sec_count,
+                        uint32_t n, hs_snapdata *out, char *err, size_t errlen);
 
 #endif

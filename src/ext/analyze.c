@@ -160,14 +160,15 @@ static int hs__type_names(hs_snapshot_object *s) {
 }
 
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"objects",  "types",        "baseline",     "max_stories", "dominators", "top",
-                             "tool_dir", "traceback_fn", "site_exclude", "subjects",    "own",        NULL};
+    static char *kwlist[] = {
+        "objects",      "types",        "baseline", "max_stories", "dominators", "top", "tool_dir",
+        "traceback_fn", "site_exclude", "subjects", "own",         "labels",     NULL};
     hs_state *st = get_heapscope_state(module);
     PyObject *objects = NULL, *types = NULL, *baseline = Py_None, *objs_fast = NULL, *types_list = NULL;
     PyObject *tb_fn = Py_None, *site_exclude = NULL, *own = NULL, *own_fast = NULL;
     PyObject *subjects = NULL, *subjects_fast = NULL;
     Py_ssize_t max_stories = 10, top = 0, i;
-    int dominators = 1, gc_was = -1, in_window = 0;
+    int dominators = 1, gc_was = -1, in_window = 0, labels = 0;
     hs_site_samples samples;
     const char *tool_dir = NULL;
     hs_walk w;
@@ -183,9 +184,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset(&tacc, 0, sizeof(tacc));
     memset(&samples, 0, sizeof(samples));
     L.sysmodules = HS_NONE;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!OO:analyze", kwlist, &objects, &types,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!OOp:analyze", kwlist, &objects, &types,
                                      &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
-                                     &PyTuple_Type, &site_exclude, &subjects, &own))
+                                     &PyTuple_Type, &site_exclude, &subjects, &own, &labels))
         return NULL;
     if (hs_window_open()) {
         PyErr_SetString(PyExc_RuntimeError, "heapscope: analyze() called from inside a heap walk");
@@ -360,6 +361,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     }
     s->names = hs_roots_node_names(&L);
     if (s->names == NULL)
+        goto done;
+    /* For a snapshot file: every path edge's label, so offline paths read as live ones. */
+    if (labels && hs_edge_labels(&L) < 0)
         goto done;
     item = hs_path_top_retainers(&L, s, top);
     if (item == NULL || PyDict_SetItemString(answers, "top_retainers", item) < 0)

@@ -91,8 +91,13 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         shape[v] = HS_NONE;
     for (v = 0; v < s->n; v++) {
         uint32_t w, sh;
+        uint32_t r = v;
         if (s->parent[v] == HS_NONE || s->tier[v] == HS_TIER_INTERP)
             continue;
+        while (s->parent[r] != r)
+            r = s->parent[r];
+        if (s->tier[r] == HS_TIER_TOOL)
+            continue; /* heapscope's own (the snapshot being taken) */
         if (wanted != NULL) {
             if (!wanted[s->type_id[v]])
                 continue;

@@ -44,10 +44,14 @@ typedef struct {
     hs_addrmap index; /* address -> node */
     char **type_names;
     uintptr_t *type_addr;
-    double seconds[4]; /* walk, roots and paths, dominators, stories */
-    int from_file;     /* arrays were malloc'ed by the core's file reader */
-    PyObject *results; /* dict of the answers computed while the heap was live */
-    PyObject *names;   /* dict: node -> name of modules, their dicts and classes (for files) */
+    double seconds[4];    /* walk, roots and paths, dominators, stories */
+    int from_file;        /* arrays were malloc'ed by the core's file reader */
+    PyObject *results;    /* dict of the answers computed while the heap was live */
+    PyObject *names;      /* dict: node -> name of modules, their dicts and classes (for files) */
+    uint8_t *label_kind;  /* n or NULL: HS_LBL_* of each node's path edge (malloc'ed) */
+    uint32_t *label_name; /* n or NULL: its name's index in label_strs (or the index) */
+    char **label_strs;
+    uint32_t nlabel_strs;
 } hs_snapshot_object;
 
 /* The live context: valid only inside analyze(), GC paused, window open. */
@@ -83,6 +87,10 @@ void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
 uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);
+
+/* edgelabels.c: label_* for every node's path edge, for snapshot files
+ * (inside the window); 0, or -1 with an exception. */
+int hs_edge_labels(hs_live *L);
 
 /* paths.c: the path to v as {"root", "hops", "length"}; L NULL for a
  * snapshot without live objects (a file). */

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "../core/hs_snapfile.h"
 #include "../core/hs_story.h"
 #include "heap.h"
 #include "typename.h"
@@ -87,11 +88,36 @@ static PyObject *hs__file_name(const hs_snapshot_object *s, uint32_t v) {
     return name;
 }
 
-/* Is node i an anchor: where a shown path starts (the last one on it)?
- * Live: a module or a module's dict.  Offline: any node the file named. */
-static int hs__is_anchor(const hs_live *L, const hs_snapshot_object *s, uint32_t v) {
+/* What the renderer asks of a node, live (the object) or from a file (its
+ * kept names and labels).  A module or a module's dict: */
+static int hs__is_module(const hs_live *L, const hs_snapshot_object *s, uint32_t v) {
+    const char *t;
     if (L != NULL)
         return hs_roots_module_of(L, v) != HS_NONE;
+    t = s->type_names[s->type_id[v]];
+    return hs__file_name(s, v) != NULL && (strcmp(t, "module") == 0 || strcmp(t, "dict") == 0);
+}
+
+/* A class: */
+static int hs__is_class(const hs_live *L, const hs_snapshot_object *s, uint32_t v) {
+    if (L != NULL)
+        return PyType_Check(L->objs[v]);
+    return hs__file_name(s, v) != NULL && !hs__is_module(L, s, v);
+}
+
+/* The module's name (new reference), for a node hs__is_module() said yes to. */
+static PyObject *hs__module_name(const hs_live *L, const hs_snapshot_object *s, uint32_t v) {
+    if (L != NULL)
+        return Py_NewRef(PyList_GET_ITEM(L->modnames, hs_roots_module_of(L, v)));
+    return Py_XNewRef(hs__file_name(s, v));
+}
+
+/* Is node v an anchor: where a shown path starts (the last one on it)?
+ * A module or a module's dict; in a file without labels, any node it named
+ * (a class too: its name is all such a file can say). */
+static int hs__is_anchor(const hs_live *L, const hs_snapshot_object *s, uint32_t v) {
+    if (L != NULL || s->label_kind != NULL)
+        return hs__is_module(L, s, v);
     return hs__file_name(s, v) != NULL;
 }
 
@@ -105,8 +131,9 @@ static int hs__as_attr(hs_label *l, PyObject *name) {
     return l->exact ? 0 : -1;
 }
 
-/* The hop kind of shown hop i (i > start) of a live path. */
-static const char *hs__hop_kind(const hs_live *L, const uint32_t *nodes, const hs_label *labels, uint32_t i) {
+/* The hop kind of shown hop i (i > start). */
+static const char *hs__hop_kind(const hs_live *L, const hs_snapshot_object *s, const uint32_t *nodes,
+                                const hs_label *labels, uint32_t i) {
     uint32_t owner;
     const char *name;
     switch (labels[i].kind) {
@@ -115,9 +142,9 @@ static const char *hs__hop_kind(const hs_live *L, const uint32_t *nodes, const h
         owner = nodes[i - 1];
         if (i >= 2 && labels[i - 1].kind == HS_L_OWNDICT && labels[i - 1].exact == NULL)
             owner = nodes[i - 2];
-        if (hs_roots_module_of(L, owner) != HS_NONE)
+        if (hs__is_module(L, s, owner))
             return "module global";
-        return PyType_Check(L->objs[owner]) ? "class attribute" : "attribute";
+        return hs__is_class(L, s, owner) ? "class attribute" : "attribute";
     case HS_L_OWNDICT:
         return labels[i].exact == NULL ? "own dict" : "attribute";
     case HS_L_VALUE:
@@ -146,24 +173,98 @@ static const char *hs__hop_kind(const hs_live *L, const uint32_t *nodes, const h
             return "bound function";
         return "attribute";
     default:
-        return "C reference";
+        return L != NULL ? "C reference" : "unknown";
     }
 }
 
-/* Labels of the shown edges (live), with the merges a developer reads:
+/* The short name of node v's type ("Node" for "app.models.Node"). */
+static const char *hs__short_type(const hs_snapshot_object *s, uint32_t v) {
+    const char *t = s->type_names[s->type_id[v]], *dot = strrchr(t, '.');
+    return dot ? dot + 1 : t;
+}
+
+/* The label a file kept for the edge into node v, as the live labeller says it. */
+static int hs__file_label(const hs_snapshot_object *s, uint32_t v, hs_label *out) {
+    uint8_t kind = s->label_kind[v];
+    uint32_t nm = s->label_name[v];
+    const char *name = (nm != HS_NONE && nm < s->nlabel_strs) ? s->label_strs[nm] : NULL;
+    const char *type = hs__short_type(s, v);
+    void *addr = (void *)(uintptr_t)s->addr[v];
+    memset(out, 0, sizeof(*out));
+    switch (kind) {
+    case HS_LBL_ATTR:
+    case HS_LBL_SPECIAL:
+        if (name == NULL)
+            return 0;
+        out->kind = kind == HS_LBL_ATTR ? HS_L_ATTR : HS_L_SPECIAL;
+        out->name = PyUnicode_FromString(name);
+        out->exact = out->name ? PyUnicode_FromFormat(".%s", name) : NULL;
+        break;
+    case HS_LBL_VALUE_STR:
+        if (name == NULL)
+            return 0;
+        out->kind = HS_L_VALUE;
+        out->name = PyUnicode_FromString(name);
+        out->exact = out->name ? PyUnicode_Type.tp_repr(out->name) : NULL; /* 'name', as live */
+        if (out->exact != NULL)
+            Py_SETREF(out->exact, PyUnicode_FromFormat("[%U]", out->exact));
+        out->general = PyUnicode_FromString("[<str>]");
+        return out->exact && out->general ? 0 : -1;
+    case HS_LBL_VALUE:
+        out->kind = HS_L_VALUE;
+        out->exact = PyUnicode_FromString("[...]");
+        break;
+    case HS_LBL_KEY:
+        out->kind = HS_L_KEY;
+        out->exact = PyUnicode_FromFormat("[<%s at %p> (key)]", type, (void *)(uintptr_t)addr);
+        out->general = PyUnicode_FromFormat("[<%s> (key)]", type);
+        return out->exact && out->general ? 0 : -1;
+    case HS_LBL_INDEX:
+        out->kind = HS_L_INDEX;
+        out->exact = PyUnicode_FromFormat("[%u]", nm);
+        out->general = PyUnicode_FromString("[i]");
+        return out->exact && out->general ? 0 : -1;
+    case HS_LBL_MEMBER:
+        out->kind = HS_L_MEMBER;
+        out->exact = PyUnicode_FromFormat("{<%s at %p>}", type, (void *)(uintptr_t)addr);
+        out->general = PyUnicode_FromFormat("{<%s>}", type);
+        return out->exact && out->general ? 0 : -1;
+    case HS_LBL_OWNDICT:
+        out->kind = HS_L_OWNDICT;
+        out->exact = PyUnicode_FromString(".__dict__");
+        break;
+    case HS_LBL_LOCAL:
+        if (name == NULL)
+            return 0;
+        out->kind = HS_L_LOCAL;
+        out->name = PyUnicode_FromString(name);
+        out->exact = out->name ? PyUnicode_FromFormat(" (local %s)", name) : NULL;
+        break;
+    default:
+        return 0;
+    }
+    if (out->exact == NULL)
+        return -1;
+    out->general = Py_NewRef(out->exact);
+    return 0;
+}
+
+/* Labels of the shown edges, with the merges a developer reads:
  * "mod.__dict__['x']" is "mod.x", "obj -> its __dict__ -> ['name']" is "obj.name". */
-static int hs__label_path(hs_live *L, const uint32_t *nodes, uint32_t len, uint32_t cut_from, uint32_t cut_to,
-                          hs_label *labels) {
+static int hs__label_path(hs_live *L, const hs_snapshot_object *s, const uint32_t *nodes, uint32_t len,
+                          uint32_t cut_from, uint32_t cut_to, hs_label *labels) {
     uint32_t i;
+    if (L == NULL && s->label_kind == NULL)
+        return 0; /* a file without labels: types only */
     for (i = 1; i < len; i++) {
         if (i > cut_from && i + 1 < cut_to)
             continue;
-        if (hs_label_edge(L->objs[nodes[i - 1]], L->objs[nodes[i]], &labels[i]) < 0)
+        if ((L != NULL ? hs_label_edge(L->objs[nodes[i - 1]], L->objs[nodes[i]], &labels[i])
+                       : hs__file_label(s, nodes[i], &labels[i])) < 0)
             return -1;
     }
     for (i = 1; i < len; i++)
-        if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL &&
-            hs_roots_module_of(L, nodes[i - 1]) != HS_NONE &&
+        if (labels[i].kind == HS_L_VALUE && labels[i].name != NULL && hs__is_module(L, s, nodes[i - 1]) &&
             hs__as_attr(&labels[i], Py_NewRef(labels[i].name)) < 0)
             return -1;
     for (i = 1; i + 1 < len; i++) {
@@ -179,76 +280,75 @@ static int hs__label_path(hs_live *L, const uint32_t *nodes, uint32_t len, uint3
     return 0;
 }
 
-/* The root of a live path and the text its first hop shows. */
-static int hs__live_root(hs_live *L, const uint32_t *nodes, uint32_t len, const hs_label *labels,
-                         uint32_t anchor, PyObject **root, PyObject **first) {
-    hs_snapshot_object *s = L->s;
-    PyObject *rootname = NULL;
-    const char *kind;
-    if (anchor != HS_NONE) {
-        PyObject *modname = PyList_GET_ITEM(L->modnames, hs_roots_module_of(L, nodes[anchor]));
-        uint32_t j = anchor + 1;
-        *first = Py_NewRef(modname);
-        while (j < len && labels[j].kind == HS_L_OWNDICT && labels[j].exact == NULL)
-            j++;
-        kind = "module global";
-        if (j < len && labels[j].kind == HS_L_ATTR) {
-            uint32_t k = j + 1;
-            while (k < len && labels[k].kind == HS_L_OWNDICT && labels[k].exact == NULL)
-                k++;
-            if (PyType_Check(L->objs[nodes[j]]) && k < len && labels[k].kind == HS_L_ATTR) {
-                kind = "class attribute";
-                rootname = PyUnicode_FromFormat("%U%U%U", modname, labels[j].exact, labels[k].exact);
-            } else
-                rootname = PyUnicode_FromFormat("%U%U", modname, labels[j].exact);
+/* The root of a path anchored at a module (live or from a file): "module
+ * global mod.x" or "class attribute mod.Class.attr", and its first hop's text. */
+static int hs__anchored_root(const hs_live *L, const hs_snapshot_object *s, const uint32_t *nodes,
+                             uint32_t len, const hs_label *labels, uint32_t anchor, PyObject **root,
+                             PyObject **first) {
+    PyObject *modname = hs__module_name(L, s, nodes[anchor]), *rootname = NULL;
+    uint32_t j = anchor + 1;
+    const char *kind = "module global";
+    if (modname == NULL)
+        return -1;
+    *first = Py_NewRef(modname);
+    while (j < len && labels[j].kind == HS_L_OWNDICT && labels[j].exact == NULL)
+        j++;
+    if (j < len && labels[j].kind == HS_L_ATTR) {
+        uint32_t k = j + 1;
+        while (k < len && labels[k].kind == HS_L_OWNDICT && labels[k].exact == NULL)
+            k++;
+        if (hs__is_class(L, s, nodes[j]) && k < len && labels[k].kind == HS_L_ATTR) {
+            kind = "class attribute";
+            rootname = PyUnicode_FromFormat("%U%U%U", modname, labels[j].exact, labels[k].exact);
         } else
-            rootname = Py_NewRef(modname);
-        *root = rootname ? Py_BuildValue("{sssN}", "kind", kind, "name", rootname) : NULL;
+            rootname = PyUnicode_FromFormat("%U%U", modname, labels[j].exact);
+    } else
+        rootname = Py_NewRef(modname);
+    Py_DECREF(modname);
+    *root = rootname ? Py_BuildValue("{sssN}", "kind", kind, "name", rootname) : NULL;
+    return *root ? 0 : -1;
+}
+
+/* The root of a live path that no module anchors, and its first hop's text. */
+static int hs__live_root(hs_live *L, const uint32_t *nodes, PyObject **root, PyObject **first) {
+    hs_snapshot_object *s = L->s;
+    uint32_t r = nodes[0];
+    PyObject *key = PyLong_FromUnsignedLong(r), *frame;
+    const char *kind;
+    if (key == NULL)
+        return -1;
+    frame = PyDict_GetItemWithError(L->stackinfo, key); /* borrowed, keys are ints */
+    Py_DECREF(key);
+    if (frame == NULL && PyErr_Occurred())
+        return -1;
+    kind = hs_tier_kind[s->tier[r] < HS_NTIERS ? s->tier[r] : 0];
+    if (frame != NULL) {
+        PyObject *local = PyDict_GetItemString(frame, "local");
+        if (local != NULL && local != Py_None)
+            *first = Py_NewRef(local);
+        else
+            *first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
+        *root = *first ? Py_BuildValue("{sssOsO}", "kind", kind, "name", *first, "frame", frame) : NULL;
     } else {
-        uint32_t r = nodes[0];
-        PyObject *key = PyLong_FromUnsignedLong(r), *frame;
-        if (key == NULL)
-            return -1;
-        frame = PyDict_GetItemWithError(L->stackinfo, key); /* borrowed, keys are ints */
-        Py_DECREF(key);
-        if (frame == NULL && PyErr_Occurred())
-            return -1;
-        kind = hs_tier_kind[s->tier[r] < HS_NTIERS ? s->tier[r] : 0];
-        if (frame != NULL) {
-            PyObject *local = PyDict_GetItemString(frame, "local");
-            if (local != NULL && local != Py_None)
-                *first = Py_NewRef(local);
-            else
-                *first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
-            *root = *first ? Py_BuildValue("{sssOsO}", "kind", kind, "name", *first, "frame", frame) : NULL;
-        } else {
-            *first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs__root_name(L->objs[r]);
-            *root = *first ? Py_BuildValue("{sssO}", "kind", r == L->sysmodules ? "interpreter" : kind,
-                                           "name", *first)
-                           : NULL;
-        }
+        *first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs__root_name(L->objs[r]);
+        *root = *first ? Py_BuildValue("{sssO}", "kind", r == L->sysmodules ? "interpreter" : kind, "name",
+                                       *first)
+                       : NULL;
     }
     return *first != NULL && *root != NULL ? 0 : -1;
 }
 
-/* The root of a path in a file: its tier, and the anchor's kept name. */
-static int hs__file_root(const hs_snapshot_object *s, const uint32_t *nodes, uint32_t anchor, PyObject **root,
+/* The root of a path in a file that no named node anchors: its tier. */
+static int hs__file_root(const hs_snapshot_object *s, const uint32_t *nodes, PyObject **root,
                          PyObject **first) {
     uint32_t r = nodes[0];
     const char *kind = hs_tier_kind[s->tier[r] < HS_NTIERS ? s->tier[r] : 0];
-    PyObject *known = anchor != HS_NONE ? hs__file_name(s, nodes[anchor]) : NULL;
-    if (known != NULL)
-        *first = Py_NewRef(known);
-    else
-        *first = PyUnicode_FromFormat("<%s>", s->type_names[s->type_id[r]]);
+    *first = PyUnicode_FromFormat("<%s>", s->type_names[s->type_id[r]]);
     if (*first == NULL)
         return -1;
-    if (known != NULL)
-        *root = Py_BuildValue("{sssO}", "kind", kind, "name", known);
-    else
-        *root = Py_BuildValue("{sssN}", "kind", kind, "name",
-                              PyUnicode_FromFormat("<%s at 0x%llx>", s->type_names[s->type_id[r]],
-                                                   (unsigned long long)s->addr[r]));
+    *root = Py_BuildValue(
+        "{sssN}", "kind", kind, "name",
+        PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[r]], (void *)(uintptr_t)s->addr[r]));
     return *root ? 0 : -1;
 }
 
@@ -267,14 +367,15 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
     uint32_t *nodes = hs_path_nodes(s, v, &len);
     hs_label *labels = NULL;
     PyObject *result = NULL, *hops = NULL, *root = NULL, *first = NULL;
+    int labelled = L != NULL || s->label_kind != NULL, rc;
 
     if (nodes == NULL) {
         if (PyErr_Occurred())
             return NULL;
         return Py_BuildValue("{s{sssN}sNsi}", "root", "kind", "unreachable", "name",
                              L ? hs_describe(L->objs[v])
-                               : PyUnicode_FromFormat("<%s at 0x%llx>", s->type_names[s->type_id[v]],
-                                                      (unsigned long long)s->addr[v]),
+                               : PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]],
+                                                      (void *)(uintptr_t)s->addr[v]),
                              "hops", PyList_New(0), "length", -1);
     }
     labels = PyMem_RawCalloc(len, sizeof(hs_label));
@@ -295,9 +396,21 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
         cut_from = start + HS_PATH_HEAD;
         cut_to = len - HS_PATH_TAIL;
     }
-    if (L != NULL ? (hs__label_path(L, nodes, len, cut_from, cut_to, labels) < 0 ||
-                     hs__live_root(L, nodes, len, labels, anchor, &root, &first) < 0)
-                  : hs__file_root(s, nodes, anchor, &root, &first) < 0)
+    if (hs__label_path(L, s, nodes, len, cut_from, cut_to, labels) < 0)
+        goto done;
+    if (anchor != HS_NONE && (labelled || L != NULL))
+        rc = hs__anchored_root(L, s, nodes, len, labels, anchor, &root, &first);
+    else if (anchor != HS_NONE) {
+        /* a file without labels: the anchor's name, the tier's kind */
+        PyObject *known = hs__file_name(s, nodes[anchor]);
+        first = Py_XNewRef(known);
+        root = known ? Py_BuildValue("{sssO}", "kind", hs_tier_kind[s->tier[nodes[0]] % HS_NTIERS], "name",
+                                     known)
+                     : NULL;
+        rc = first && root ? 0 : -1;
+    } else
+        rc = L != NULL ? hs__live_root(L, nodes, &root, &first) : hs__file_root(s, nodes, &root, &first);
+    if (rc < 0)
         goto done;
     hops = PyList_New(0);
     if (hops == NULL)
@@ -306,7 +419,6 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
         const char *type = s->type_names[s->type_id[nodes[i]]];
         PyObject *address, *label = NULL, *general = NULL;
         const char *kind;
-        int rc;
         if (i == cut_from) {
             PyObject *el = PyUnicode_FromFormat(" -> ... %u more hops ...", cut_to - cut_from), *hop;
             hop = el ? Py_BuildValue("{sssOsOsOsssOsI}", "kind", "elided", "label", el, "general", el, "name",
@@ -324,24 +436,22 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
             kind = "root";
             label = Py_NewRef(first);
             general = Py_NewRef(first);
-        } else if (L != NULL) {
-            kind = hs__hop_kind(L, nodes, labels, i);
+        } else {
+            kind = labelled ? hs__hop_kind(L, s, nodes, labels, i) : "unknown";
             if (labels[i].exact != NULL) {
                 label = Py_NewRef(labels[i].exact);
                 general = Py_NewRef(labels[i].general);
             } else if (labels[i].kind != HS_L_OWNDICT) {
-                label = PyUnicode_FromFormat(" -> <%s>", Py_TYPE(L->objs[nodes[i]])->tp_name);
+                PyObject *known = L == NULL ? hs__file_name(s, nodes[i]) : NULL;
+                if (L != NULL)
+                    label = PyUnicode_FromFormat(" -> <%s>", Py_TYPE(L->objs[nodes[i]])->tp_name);
+                else
+                    label =
+                        known ? PyUnicode_FromFormat(" -> %U", known) : PyUnicode_FromFormat(" -> %s", type);
                 general = Py_XNewRef(label);
                 if (label == NULL)
                     goto done;
             }
-        } else {
-            PyObject *known = hs__file_name(s, nodes[i]);
-            kind = "unknown";
-            label = known ? PyUnicode_FromFormat(" -> %U", known) : PyUnicode_FromFormat(" -> %s", type);
-            general = Py_XNewRef(label);
-            if (label == NULL)
-                goto done;
         }
         address = PyLong_FromUnsignedLongLong((unsigned long long)s->addr[nodes[i]]);
         rc = address ? hs__append_hop(hops, kind, label, general, i > start ? labels[i].name : NULL, type,

@@ -37,6 +37,12 @@ static void snapshot_dealloc(PyObject *self) {
     PyMem_RawFree(s->type_addr);
     Py_CLEAR(s->results);
     Py_CLEAR(s->names);
+    free(s->label_kind); /* malloc'ed by edgelabels.c or by the core's reader */
+    free(s->label_name);
+    if (s->label_strs != NULL)
+        for (i = 0; i < s->nlabel_strs; i++)
+            free(s->label_strs[i]);
+    free(s->label_strs);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -103,7 +109,7 @@ static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
         return -1;
     *v = hs_heap_node(s, (const void *)(uintptr_t)a);
     if (*v == HS_NONE) {
-        PyErr_Format(PyExc_KeyError, "no object at address 0x%llx in this snapshot", a);
+        PyErr_Format(PyExc_KeyError, "no object at address %p in this snapshot", (void *)(uintptr_t)a);
         return -1;
     }
     return 0;
@@ -380,6 +386,10 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     d.meta = PyBytes_AS_STRING(meta_bytes);
     d.results = results_bytes ? PyBytes_AS_STRING(results_bytes) : NULL;
     d.names = PyBytes_AS_STRING(names_bytes);
+    d.label_kind = s->label_kind;
+    d.label_name = s->label_name;
+    d.label_strs = s->label_strs;
+    d.nlabel_strs = s->nlabel_strs;
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
     saved_errno = errno; /* as the failing call left it, before anything else runs */
     Py_END_ALLOW_THREADS if (rc != HS_OK) {
@@ -474,6 +484,14 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     s->type_names = d.type_names;
     s->graph = d.graph;
     memset(&d.graph, 0, sizeof(d.graph));
+    s->label_kind = d.label_kind;
+    s->label_name = d.label_name;
+    s->label_strs = d.label_strs;
+    s->nlabel_strs = d.nlabel_strs;
+    d.label_kind = NULL;
+    d.label_name = NULL;
+    d.label_strs = NULL;
+    d.nlabel_strs = 0;
     d.addr = NULL;
     d.type_id = NULL;
     d.size = NULL;

@@ -298,6 +298,18 @@ done:
     return rc;
 }
 
+/* Types whose objects are plain data: folded into the leaked object that holds them. */
+static int hs__is_data_type(const char *name) {
+    static const char *const data[] = {"dict",      "list",  "tuple", "set",       "frozenset",
+                                       "bytearray", "bytes", "str",   "int",       "float",
+                                       "complex",   "frame", "cell",  "traceback", NULL};
+    size_t i;
+    for (i = 0; data[i] != NULL; i++)
+        if (strcmp(name, data[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* [{"type", "count", "size"}] of the payload counted in story `orig`. */
 static PyObject *hs__payload_list(const hs_snapshot_object *s, const hs_story_set *set, uint32_t orig) {
     PyObject *list = PyList_New(0);
@@ -422,9 +434,10 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             tool_held++;
             continue;
         }
-        /* Only a built-in type's objects are payload (a Conn's dict): a class's
-         * instances are what the user asks about, even inside a bound method. */
-        if (anc != NULL && strchr(s->type_names[s->type_id[v]], '.') == NULL &&
+        /* Only built-in data is payload (a Conn's dict and buffer): a class's
+         * instances, functions and methods are what the user asks about, even
+         * inside another leaked object (a lambda in a cache key). */
+        if (anc != NULL && hs__is_data_type(s->type_names[s->type_id[v]]) &&
             (top = hs_leaked_top(anc, v)) != v && s->type_id[top] != s->type_id[v]) {
             leaked[v] = 2; /* payload, unless its holder gets no story */
             continue;

@@ -45,12 +45,15 @@ def analyze(
     top: int = 0,
     sites: bool = True,
     subjects: Sequence[object] | None = None,
+    labels: bool = False,
 ) -> Snapshot:
     """Run the C analysis; see ``_heapscope.analyze``.
 
     With ``sites`` and tracemalloc tracing, each story gets ``allocated_at``.
     With ``subjects``, the stories are about those objects (less those in
-    ``baseline``) instead of every object of ``types``.
+    ``baseline``) instead of every object of ``types``.  With ``labels``, every
+    path edge's label is kept for a snapshot file (``report`` and ``diff`` then
+    label their paths as the live analysis does).
     """
     tb_fn = _get_object_traceback if sites and tracemalloc.is_tracing() else None
     return _heapscope.analyze(
@@ -63,6 +66,7 @@ def analyze(
         tool_dir=TOOL_DIR,
         traceback_fn=tb_fn,
         subjects=subjects,
+        labels=labels,
     )
 
 

@@ -728,6 +728,12 @@ class SnapshotDiff(_Text):
     growth: list[GrowthRow]
     born: int
     stories: list[Story]
+    files: int = 2  # snapshots compared (the verdict's samples)
+    leaks: list[str] = field(default_factory=list)  # types the verdict names
+
+    @property
+    def leaked(self) -> bool:
+        return bool(self.leaks)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -735,6 +741,9 @@ class SnapshotDiff(_Text):
             "same_process": self.same_process,
             "old": dict(self.old),
             "new": dict(self.new),
+            "files": self.files,
+            "verdict": "leak" if self.leaks else "no leak",
+            "leaks": list(self.leaks),
             "growth": [g.to_dict() for g in self.growth],
             "born": self.born,
             "stories": [s.to_dict() for s in self.stories],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ __all__ = ["LoadedSnapshot", "SnapshotError", "diff", "load", "take", "write"]
 
 def take(top: int = 20) -> Snapshot:
     """Walk the heap now: graph, roots, dominators, and the top retainers with labels."""
-    return analyze(top=top)
+    return analyze(top=top, labels=True)
 
 
 def write(snap: Snapshot, path: str) -> None:
@@ -139,10 +140,21 @@ def _checked_results(parsed: object, path: str) -> dict[str, Any]:
     return {"top_retainers": retainers}
 
 
-def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> SnapshotDiff:
-    """What grew from ``old`` to ``new``, and how the objects born in between are held."""
-    before = {t: (c, s) for t, c, s in old.snapshot.type_rows()}
-    after = {t: (c, s) for t, c, s in new.snapshot.type_rows()}
+def diff(
+    old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10, between: Sequence[LoadedSnapshot] = ()
+) -> SnapshotDiff:
+    """What grew from ``old`` to ``new``, how the objects born in between are held, and the verdict.
+
+    The verdict is check's rule over the files' censuses (``old``, ``between``...,
+    ``new``): a type leaks when its count grew from each file to the next.  With
+    two files of one process that is one interval, so a type must also have
+    objects born after ``old`` still alive in ``new``.  Stories get their hints.
+    """
+    from heapscope.hints import hint_for
+
+    files = [old, *between, new]
+    rows = [{t: (c, s) for t, c, s in f.snapshot.type_rows()} for f in files]
+    before, after = rows[0], rows[-1]
     growth = []
     for t in set(before) | set(after):
         c0, s0 = before.get(t, (0, 0))
@@ -156,13 +168,28 @@ def diff(old: LoadedSnapshot, new: LoadedSnapshot, max_stories: int = 10) -> Sna
     else:  # another process: addresses say nothing; explain the types that grew
         grown = [g.type for g in growth if g.delta > 0][:20]
         born = new.snapshot.born_after(old.snapshot, max_stories, grown)
+    stories = [Story.from_raw(st) for st in born["stories"]]
+    for st in stories:
+        st.hint = hint_for(st)
+    leaks = []
+    for t in {g.type for g in growth if g.delta > 0}:
+        counts = [r.get(t, (0, 0))[0] for r in rows]
+        sizes = [r.get(t, (0, 0))[1] for r in rows]
+        if not _heapscope.verdict(counts, sizes) & _heapscope.VERDICT_LEAK:
+            continue
+        if len(files) == 2 and same_process and not any(st.type == t for st in stories):
+            continue  # one interval: only with new objects still alive
+        leaks.append(t)
+    leaks.sort(key=lambda t: next((i for i, g in enumerate(growth) if g.type == t), 0))
     return SnapshotDiff(
         old={"path": old.path, **old.meta},
         new={"path": new.path, **new.meta},
         same_process=same_process,
         growth=growth,
         born=born["born"],
-        stories=[Story.from_raw(st) for st in born["stories"]],
+        stories=stories,
+        files=len(files),
+        leaks=leaks,
     )
 
 

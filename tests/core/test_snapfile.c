@@ -190,9 +190,60 @@ static void write_seeds(const char *dir) {
     }
 }
 
+/* Labels: written and read back; a wrong kind or a string index out of range is refused. */
+static void test_labels(const char *path) {
+    static char *strs[] = {"registry", "__self__", "x"};
+    hs_snapdata d, r;
+    char err[256];
+    uint32_t v;
+    size_t len = 0;
+    uint8_t *buf;
+    make(&d, 10);
+    d.label_kind = malloc(10);
+    d.label_name = malloc(10 * sizeof(uint32_t));
+    for (v = 0; v < 10; v++) {
+        d.label_kind[v] = (uint8_t)(v % HS_NLBL);
+        d.label_name[v] = d.label_kind[v] == HS_LBL_INDEX ? v * 7 : v % 3;
+    }
+    d.label_strs = strs;
+    d.nlabel_strs = 3;
+    CHECK(hs_snap_write(path, &d) == HS_OK);
+    CHECK(hs_snap_read_file(path, &r, err, sizeof(err)) == HS_OK);
+    CHECK(r.label_kind != NULL && r.nlabel_strs == 3 && strcmp(r.label_strs[1], "__self__") == 0);
+    for (v = 0; v < 10; v++) {
+        CHECK(r.label_kind[v] == d.label_kind[v]);
+        CHECK(r.label_name[v] == (hs_label_has_name(d.label_kind[v]) ? d.label_name[v] : HS_NONE));
+    }
+    hs_snapdata_destroy(&r);
+    /* A corrupt kind byte: find the LABELKINDS section's bytes and break one. */
+    buf = slurp(path, &len);
+    CHECK(buf != NULL);
+    if (buf != NULL) {
+        uint32_t nsec = (uint32_t)buf[16] | (uint32_t)buf[17] << 8, i;
+        for (i = 0; i < nsec; i++) {
+            const uint8_t *t = buf + 64 + (size_t)i * 32;
+            if (t[0] == HS_SEC_LABELKINDS) {
+                uint64_t off = 0;
+                int b;
+                for (b = 7; b >= 0; b--)
+                    off = off << 8 | t[8 + b];
+                buf[off] = 200;
+            }
+        }
+        /* (the checksum catches it first; either way it is refused in one sentence) */
+        CHECK(hs_snap_read_buffer(buf, len, &r, err, sizeof(err)) != HS_OK && err[0] != '\0');
+        hs_snapdata_destroy(&r);
+        free(buf);
+    }
+    free(d.label_kind);
+    free(d.label_name);
+    release(&d);
+}
+
 int main(int argc, char **argv) {
     const char *path = "test_snapfile.hsnap";
     test_round_trip(path);
+    test_labels(path);
     test_hostile_inputs(path);
     test_bad_names();
     test_text_sections_must_be_utf8();

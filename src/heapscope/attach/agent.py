@@ -174,6 +174,7 @@ def _work(sys, px, directory, req, own_globals):
             traceback_fn=traceback_fn,
             site_exclude=site_exclude,
             own=(req, out, kw, sessions, own_globals),
+            labels=True,
         )
         path = directory + "/snapshot-" + req["key"] + ".hsnap"
         # The extension writes the standard metadata (Python, pid, time, argv) and the answers.

@@ -15,6 +15,12 @@ class DiffCommand:
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("old", metavar="A", help="the earlier snapshot file")
         parser.add_argument("new", metavar="B", help="the later snapshot file")
+        parser.add_argument(
+            "more",
+            metavar="C",
+            nargs="*",
+            help="later files still (snapshot FILE.1, FILE.2, ...): the verdict is check's rule over all",
+        )
         parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
         parser.add_argument("--stories", type=int, default=10, help="stories to show (default 10)")
 
@@ -22,8 +28,9 @@ class DiffCommand:
         from heapscope import snapfile
 
         try:
-            old, new = snapfile.load(args.old), snapfile.load(args.new)
+            loaded = [snapfile.load(p) for p in (args.old, args.new, *args.more)]
         except snapfile.SnapshotError as exc:
-            return error(f"{exc} (give two files written by `heapscope snapshot`)")
-        emit(snapfile.diff(old, new, args.stories), args, sys.stdout)
-        return 0
+            return error(f"{exc} (give two or more files written by `heapscope snapshot`)")
+        result = snapfile.diff(loaded[0], loaded[-1], args.stories, between=loaded[1:-1])
+        emit(result, args, sys.stdout)
+        return 1 if result.leaked else 0

@@ -195,6 +195,14 @@ def render_retainer(r: Retainer) -> str:
 def render_diff(d: SnapshotDiff) -> str:
     old, new = d.old.get("path", "A"), d.new.get("path", "B")
     lines = []
+    if d.leaks:
+        rule = "grew from each file to the next" if d.files > 2 else "grew, and their new objects are alive"
+        plural = "s" if len(d.leaks) != 1 else ""
+        lines.append(f"LEAK: {len(d.leaks)} type{plural} {rule}: " + ", ".join(d.leaks))
+    elif d.files == 2:
+        lines.append("no leak: no type grew with new objects still alive (a third file confirms a verdict)")
+    else:
+        lines.append(f"no leak: no type grew from each of {d.files} files to the next")
     if d.same_process:
         lines.append(f"{old} -> {new}: {d.born} objects born after {old} are alive in {new}")
     else:
@@ -204,8 +212,10 @@ def render_diff(d: SnapshotDiff) -> str:
         )
     for story in d.stories:
         size = f"{fmt_bytes(story.retained_size)} retained" if story.retained_known else fmt_bytes(story.size)
-        lines.append(f"  {story.count} {story.type} ({size}) held by {story.path.root.kind}:")
-        lines.append(f"    {story.path.text}")
+        lines.append(f"  {story.count} {story.type} ({size}) held by {describe_root(story.path.root)}:")
+        lines.append(f"    {story.path.general_text}")
+        if story.hint is not None:
+            lines.append(f"    Fix: {story.hint.text}")
     grew = [g for g in d.growth if g.delta > 0 or g.delta_size > 0]
     if grew:
         lines.append("")

@@ -37,8 +37,29 @@ def test_round_trip_keeps_objects_edges_and_roots(tmp_path):
     obj = Registry.items  # any object: same retained size from the file as live
     assert loaded.snapshot.retained_size(id(obj)) == snap.retained_size(id(obj))
     size = os.path.getsize(path)
-    # budget: 24 bytes per object plus 4 per edge, before compression
-    assert size <= 24 * a["objects"] + 4 * a["edges"] + 64 * 1024 + len(json.dumps(snap.results()))
+    # budget: 24 bytes per object plus 4 per edge, before compression, and the path
+    # labels (1 byte per object, 4 more for each named one, and the names' text)
+    assert size <= 29 * a["objects"] + 4 * a["edges"] + 256 * 1024 + len(json.dumps(snap.results()))
+
+
+def test_diff_of_three_files_applies_checks_rule(tmp_path):
+    paths = [str(tmp_path / f"{i}.hsnap") for i in range(3)]
+    for i, path in enumerate(paths):
+        if i:
+            for j in range(40):
+                Registry.items[Session()] = j
+        snapfile.write(snapfile.take(top=0), path)
+    try:
+        r = run_heapscope("diff", "--json", *paths)
+        doc = json.loads(r.stdout)
+        name = f"{__name__}.Session"
+        assert r.returncode == 1 and doc["files"] == 3 and name in doc["leaks"], doc["leaks"]
+        # a fourth file where nothing grew: not every interval grew, so no leak
+        snapfile.write(snapfile.take(top=0), str(tmp_path / "3.hsnap"))
+        r = run_heapscope("diff", "--json", *paths, str(tmp_path / "3.hsnap"))
+        assert name not in json.loads(r.stdout)["leaks"]
+    finally:
+        Registry.items.clear()
 
 
 def test_diff_finds_the_objects_born_in_between(tmp_path):
@@ -52,13 +73,19 @@ def test_diff_finds_the_objects_born_in_between(tmp_path):
         assert d.same_process
         story = next(s for s in d.stories if s.type.endswith("Session"))
         assert story.count == 250
-        assert story.path.text.endswith("Registry -> dict -> dict -> " + story.type)
+        # labelled from the file as live: the class attribute and the dict's key kind
+        short = story.type.rsplit(".", 1)[-1]
+        assert story.path.general_text == f"{__name__}.Registry.items[<{short}> (key)]"
+        assert story.path.root.kind == "class attribute"
+        assert [h.kind for h in story.path.hops if h.label][-2:] == ["class attribute", "dict key"]
         grew = {g.type: g.delta for g in d.growth}
         assert grew[story.type] == 250
         r = run_heapscope("diff", a, b)
-        assert r.returncode == 0 and "250 " + story.type in r.stdout
+        assert r.returncode == 1 and "250 " + story.type in r.stdout and r.stdout.startswith("LEAK")
         r = run_heapscope("diff", "--json", a, b)
-        assert json.loads(r.stdout)["born"] >= 250
+        doc = json.loads(r.stdout)
+        assert doc["born"] >= 250 and doc["verdict"] == "leak" and story.type in doc["leaks"]
+        assert d.leaks and story.type in d.leaks
     finally:
         Registry.items.clear()
 

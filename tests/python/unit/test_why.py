@@ -160,7 +160,7 @@ def test_retained_size_and_top_retainers():
     try:
         w = heapscope.why(BIG)
         assert w.retained_size >= 200 * 1000
-        tops = heapscope.top_retainers(20)
+        tops = heapscope.top_retainers(100)  # (other test modules' big objects may come first)
         assert any(t.path.text == f"{__name__}.BIG" for t in tops), [t.path.text for t in tops]
         snap = heapscope.snapshot(top=5)
         assert abs(snap.retained_size(id(BIG)) - w.retained_size) <= w.retained_size // 100
