@@ -22,6 +22,13 @@ class Sampler:
         # (Census objects live in C memory: sampling adds nothing to the heap.)
         self.samples: list[Census] = [_heapscope.census(keep_addresses=True)]
 
+    def rebase(self) -> None:
+        """Take the baseline again: after heapscope's own set-up (the sampling thread), so
+        that none of heapscope's objects count as the program's growth."""
+        gc.collect()
+        with self._lock:
+            self.samples = [_heapscope.census(keep_addresses=True)]
+
     def sample(self) -> list[GrowthRow]:
         """Take a census; return the types that grew since the previous one."""
         gc.collect()
@@ -70,8 +77,10 @@ class Ticker(threading.Thread):
         self.every = every
         self.fn = fn
         self._stop_event = threading.Event()
+        self.started = threading.Event()
 
     def run(self) -> None:
+        self.started.set()
         while not self._stop_event.wait(self.every):
             self.fn()
 

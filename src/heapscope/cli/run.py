@@ -62,6 +62,8 @@ class RunCommand:
         ticker = Ticker(args.every, tick) if args.every else None
         if ticker:
             ticker.start()
+            ticker.started.wait()
+            sampler.rebase()  # the thread's own objects are heapscope's, not the script's growth
         interrupted = 0  # the signal, when one stopped the script
         try:
             status = run_script()

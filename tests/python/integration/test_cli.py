@@ -190,3 +190,16 @@ def test_show_backrefs_api(tmp_path):
     message = heapscope.show_backrefs(holder["deep"][0], str(target))
     assert message == f"wrote {target}"
     assert '"[0]"' in target.read_text()
+
+
+def test_run_every_does_not_count_heapscopes_own_thread(tmp_path):
+    # issue #13.4: the sampling thread's objects (heapscope.sampler.Ticker, its Event
+    # and locks) once showed among the script's growth.
+    script = tmp_path / "sleepy.py"
+    script.write_text("import time\nkept = []\nfor i in range(6):\n    time.sleep(0.2)\n    kept.append(i)\n")
+    r = run_heapscope("run", "--every", "0.3", "--json", str(script))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    names = [g["type"] for g in doc["growth"]] + [f["type"] for f in doc["flattened"]]
+    assert not [n for n in names if n.startswith("heapscope.")], names
+    assert "threading.Event" not in names and "threading.Condition" not in names, names
