@@ -321,6 +321,20 @@ def mock_records_calls(story: Story) -> Hint | None:
     )
 
 
+def debug_mode_query_log(story: Story) -> Hint | None:
+    """A framework's debug-mode log of every query (Django's DEBUG=True connection.queries_log)."""
+    at = _find(story, "attribute", "queries_log")
+    if at < 1:
+        return None
+    log = _text_upto(story, at + 1)
+    return Hint(
+        "debug-mode-query-log",
+        f"{log} is Django's debug-mode query log: with DEBUG=True each connection keeps the SQL it "
+        f"ran, up to 9000 queries ({story.count} so far){_where(story)}: run workers and production "
+        "with DEBUG=False, or call django.db.reset_queries() in long loops.",
+    )
+
+
 def asyncio_task_set(story: Story) -> Hint | None:
     types = _hop_types(story)
     if not story.type.endswith("Task") or len(types) < 2 or types[-2] not in ("set", "list"):
@@ -488,6 +502,7 @@ RULES: list[Callable[[Story], Hint | None]] = [
     context_var_per_call,
     orm_session,
     weakref_finalize_registry,
+    debug_mode_query_log,  # before thread-locals: Django's connections are thread-local
     thread_local_never_cleared,
     warning_registry_per_message,
     logging_handler_per_call,
