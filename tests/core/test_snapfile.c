@@ -240,8 +240,30 @@ static void test_labels(const char *path) {
     release(&d);
 }
 
+/* The CRC-32 of the standard check string, and of every length around the 8-byte steps. */
+static void test_crc(void) {
+    static const char check[] = "123456789";
+    uint8_t buf[64];
+    uint32_t i;
+    CHECK(hs_crc32(check, 9) == 0xCBF43926u);
+    CHECK(hs_crc32("", 0) == 0);
+    for (i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+    for (i = 0; i <= sizeof(buf); i++) {
+        /* a byte-at-a-time reference */
+        uint32_t c = 0xFFFFFFFFu, k, b;
+        for (k = 0; k < i; k++) {
+            c ^= buf[k];
+            for (b = 0; b < 8; b++)
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+        CHECK(hs_crc32(buf, i) == (c ^ 0xFFFFFFFFu));
+    }
+}
+
 int main(int argc, char **argv) {
     const char *path = "test_snapfile.hsnap";
+    test_crc();
     test_round_trip(path);
     test_labels(path);
     test_hostile_inputs(path);
