@@ -118,3 +118,43 @@ def test_trace_option_names_the_allocating_line(tmp_path):
     r = run_pytest(tmp_path, "--heapscope-trace", "-k", "registry_leak")
     assert "1 failed" in r.stdout, r.stdout
     assert "allocated at " in r.stdout and "test_leaky.py:" in r.stdout
+
+
+BIG = textwrap.dedent(
+    """
+    import pytest
+
+    PAYLOADS = []
+
+    @pytest.mark.no_leaks(prefilter=False)
+    def test_large_untracked_payloads():
+        PAYLOADS.append(bytes(2000))  # over 512 bytes, untracked: no pymalloc block, no GC count
+
+    class Blob:
+        pass
+
+    @pytest.mark.no_leaks
+    def test_tracked_objects():
+        PAYLOADS.append(Blob())  # the collector's count grows by one per run
+
+    @pytest.mark.no_leaks
+    def test_clean():
+        return [Blob() for _ in range(10)]
+    """
+)
+
+
+def test_the_allocator_prefilter_and_its_opt_out(tmp_path):
+    # The first filter (allocated blocks and the collector's count, no census)
+    # lets a clean test through cheaply and still sends small untracked growth on
+    # to the census; objects it cannot see are checked with prefilter=False.
+    (tmp_path / "test_big.py").write_text(BIG)
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_big.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert "2 failed, 1 passed" in r.stdout, r.stdout
+    assert "bytes: +1 per run" in r.stdout and "test_big.Blob: +1 per run" in r.stdout, r.stdout
