@@ -6,19 +6,18 @@ import gc
 import time
 import tracemalloc
 import warnings
-from typing import Any, Callable
+from typing import Callable
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
-from heapscope.graph import Path, analyze, snapshot, stories_from_results, top_retainers, unclosed, why
+from heapscope.explain import add_stories
+from heapscope.graph import Path, analyze, snapshot, top_retainers, unclosed, why
 from heapscope.model import (
-    OWNERS,
     CollectedUnclosed,
     GrowthRow,
     Leak,
     Report,
     Suspect,
-    merge_same_paths,
     sort_growth,
 )
 from heapscope.report import verdicts
@@ -298,34 +297,3 @@ def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10
         types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
     )
     add_stories(report, snap.results())
-
-
-def add_stories(report: Report, results: dict[str, Any]) -> None:
-    """Give each leak of ``report`` its stories (each with its fix hint), from analyze()'s results.
-
-    A type whose new objects are all inside another leaked type's objects (a
-    leaked Conn's dict) is folded: it names that type instead of telling its
-    own story, and comes after the leaks that explain it.
-    """
-    from heapscope.hints import hint_for
-
-    by_type = stories_from_results(results)
-    folded = (results.get("leaks") or {}).get("folded") or {}
-    for leak in report.leaks:
-        stories = merge_same_paths(by_type.get(leak.type, []))
-        for story in stories:
-            story.hint = hint_for(story)
-        # What the user can change first; within an owner, the C analysis's order (retained size).
-        stories.sort(key=lambda st: OWNERS.index(st.owner))
-        leak.stories = stories
-        info = folded.get(leak.type)
-        if info:
-            leak.payload_of, leak.folded = str(info["into"]), int(info["count"])
-    # The user's own classes first, then libraries', then built-in types; folded ones last.
-    # (Stable: within each, the growth order.)
-    report.leaks.sort(
-        key=lambda lk: (
-            lk.explained_elsewhere,
-            OWNERS.index(lk.stories[0].type_owner) if lk.stories else len(OWNERS),
-        )
-    )

@@ -11,10 +11,10 @@ import os
 import tracemalloc
 from _tracemalloc import _get_object_traceback
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from heapscope import _heapscope
 from heapscope._heapscope import Census, Snapshot
+from heapscope.explain import stories_from_results
 from heapscope.model import HOP_KINDS, Hop, Path, Retainer, Root, Story, Why
 
 __all__ = [
@@ -71,17 +71,7 @@ def analyze(
 
 
 
-#: Built-in types whose objects hold an OS resource and have a `closed` attribute.
-RESOURCE_TYPES = (
-    "_io.FileIO",
-    "_io.BufferedReader",
-    "_io.BufferedWriter",
-    "_io.BufferedRandom",
-    "_io.TextIOWrapper",
-    "socket.socket",
-    "_socket.socket",
-    "select.epoll",
-)
+from heapscope.model import RESOURCE_TYPES  # noqa: E402  (re-exported)
 
 
 def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Story]:
@@ -121,16 +111,6 @@ def _is_open(obj: object) -> bool:
 def stories_of(snapshot: Snapshot) -> dict[str, list[Story]]:
     """Stories per leaked type name, largest retained first."""
     return stories_from_results(snapshot.results())
-
-
-def stories_from_results(results: dict[str, Any]) -> dict[str, list[Story]]:
-    """Stories per leaked type name, from a Snapshot's results (live, or sent by the attach agent)."""
-    out: dict[str, list[Story]] = {}
-    leaks = results.get("leaks") or {}
-    for raw in leaks.get("stories", []):
-        story = Story.from_raw(raw)
-        out.setdefault(story.type, []).append(story)
-    return out
 
 
 def why(obj: object, dominators: bool = True) -> Why:

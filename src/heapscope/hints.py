@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from heapscope.model import Hint, Story
+from heapscope.model import RESOURCE_TYPES, Hint, Story
 
 
 def _hop_types(story: Story) -> list[str]:
@@ -461,8 +461,6 @@ def held_by_c(story: Story) -> Hint | None:
 
 
 def unclosed_resource(story: Story) -> Hint | None:
-    from heapscope.graph import RESOURCE_TYPES
-
     if story.type not in RESOURCE_TYPES:
         return None
     return Hint(

@@ -110,6 +110,19 @@ def code_owner(file: str | None, root_kind: str = "") -> str:
     return "user"
 
 
+#: Built-in types whose objects hold an OS resource and have a `closed` attribute.
+RESOURCE_TYPES = (
+    "_io.FileIO",
+    "_io.BufferedReader",
+    "_io.BufferedWriter",
+    "_io.BufferedRandom",
+    "_io.TextIOWrapper",
+    "socket.socket",
+    "_socket.socket",
+    "select.epoll",
+)
+
+
 def growth_key(delta: int, delta_size: int, type_name: str) -> tuple[int, int, str]:
     """The order growth is shown in: most new objects first, then most new bytes, then by name."""
     return (-delta, -delta_size, type_name)

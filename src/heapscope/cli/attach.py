@@ -113,8 +113,8 @@ class AttachCommand:
             session.close(att)
 
     def _samples(self, att: Any, sid: str, args: argparse.Namespace) -> int:
-        from heapscope.api import add_stories
         from heapscope.attach import session
+        from heapscope.explain import add_stories
         from heapscope.model import AttachInfo, Injection
         from heapscope.report import verdicts
 

@@ -6,7 +6,6 @@ import argparse
 import sys
 import traceback
 
-from heapscope.api import check
 from heapscope.cli import add_report_options, emit, error
 from heapscope.target import FORM, TargetError, resolve
 
@@ -43,6 +42,8 @@ class CheckCommand:
             return error(
                 f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run"
             )
+        from heapscope.api import check  # the analysis, only for the command that runs it
+
         try:
             fn = resolve(args.target)
         except TargetError as exc:

@@ -11,7 +11,6 @@ from heapscope.cli import Terminated, add_report_options, emit, error
 from heapscope.cli.script import ScriptError, prepare
 from heapscope.model import GrowthTick
 from heapscope.reporters import text
-from heapscope.sampler import Sampler, Ticker
 
 
 def seconds(text: str) -> float:
@@ -42,6 +41,8 @@ class RunCommand:
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
     def run(self, args: argparse.Namespace) -> int:
+        from heapscope.sampler import Sampler, Ticker  # the analysis, only for this command
+
         try:
             run_script = prepare(args.script, args.args)
         except ScriptError as exc:
