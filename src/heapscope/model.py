@@ -340,6 +340,7 @@ class Story:
     facts: dict[str, Any] = field(default_factory=dict)  # what the rules read (docs/hints.md)
     hint: Hint | None = None
     retained_known: bool = True  # False: a diff of files without dominators (retained_size is the size)
+    sampled: int | None = None  # objects whose allocation site was looked up (at most 200 per story)
     payload: list[Payload] = field(default_factory=list)  # the other leaked types its objects hold
 
     @property
@@ -375,6 +376,7 @@ class Story:
             parsed,
             dict(raw.get("facts") or {}),
             retained_known=raw.get("retained_size") is not None,
+            sampled=int(raw["sampled"]) if isinstance(raw.get("sampled"), int) else None,
             payload=[Payload(p["type"], int(p["count"]), int(p["size"])) for p in raw.get("payload") or []],
         )
 
@@ -390,6 +392,8 @@ class Story:
         d["example_path_text"] = self.path.text
         if self.allocated_at is not None:
             d["allocated_at"] = [s.to_dict() for s in self.allocated_at]
+            if self.sampled is not None:
+                d["sampled"] = self.sampled
         if self.hint is not None:
             d["hint"] = self.hint.to_dict()
         if self.payload:
@@ -563,6 +567,12 @@ class Leak:
     @property
     def hint(self) -> Hint | None:
         return self.stories[0].hint if self.stories else None
+
+    @property
+    def sampled(self) -> int | None:
+        """How many of its objects' allocation sites were looked up (None: not traced)."""
+        counts = [s.sampled for s in self.stories if s.sampled is not None]
+        return sum(counts) if counts else None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

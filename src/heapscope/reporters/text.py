@@ -89,6 +89,10 @@ def render_report(report: Report, limit: int = 15) -> str:
             lines.extend(story_lines(leak.stories, indent="    "))
             for site in (leak.allocated_at or [])[:3]:
                 lines.append(f"    allocated at {site.where} (+{site.count} {leak.type})")
+            held = sum(st.count for st in leak.stories)
+            if leak.allocated_at and leak.sampled is not None and leak.sampled < held:
+                # the sites of a sample: "+200 allocated" beside "400 held" read as a contradiction
+                lines.append(f"    (sites of {leak.sampled} of the {held} objects, sampled)")
         for leak in inside:
             lines.append(
                 f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}), "
