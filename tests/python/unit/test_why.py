@@ -234,8 +234,7 @@ def test_hops_say_how_each_object_is_held():
     holder.bound = [Box().method]
     w = heapscope.why(holder.callbacks["k"].__closure__[0].cell_contents[0])
     shown = [(h.kind, h.name) for h in w.path.hops if h.label is not None]
-    assert shown == [
-        ("root", None),
+    assert shown[-6:] == [
         ("attribute", "callbacks"),
         ("dict value", "k"),
         ("closure", "__closure__"),
@@ -243,6 +242,9 @@ def test_hops_say_how_each_object_is_held():
         ("closure cell", "cell_contents"),
         ("index", None),
     ], w.path.hops
-    assert w.path.root.kind == "thread stack" and w.path.root.frame.local == "holder"
+    if shown[:-6] == [("root", None)]:  # 3.11+: the frame's local is the root
+        assert w.path.root.kind == "thread stack" and w.path.root.frame.local == "holder"
+    else:  # before 3.11 the running frame is the root, and `holder` one of its locals
+        assert shown[:-6] == [("root", None), ("frame local", "holder")], w.path.hops
     bound = heapscope.why(holder.bound[0].__self__)
     assert [h.kind for h in bound.path.hops][-3:] == ["attribute", "index", "bound self"], bound.path.hops
