@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/hs_census.h"
 #include "../core/hs_verdict.h"
 #include "sizes.h"
 #include "typename.h"
@@ -249,32 +250,6 @@ done:
     return result;
 }
 
-/* Row of `c` for (type address, name), or NULL. */
-static const hs_census_row *hs__census_find(const hs_census_object *c, const hs_addrmap *idx,
-                                            const hs_census_row *like) {
-    uint32_t slot;
-    if (!hs_addrmap_get(idx, like->type_addr, &slot))
-        return NULL;
-    if (strcmp(c->rows[slot].name, like->name) != 0)
-        return NULL; /* a type died and another took its address */
-    return &c->rows[slot];
-}
-
-static int hs__census_index(const hs_census_object *c, hs_addrmap *idx) {
-    Py_ssize_t i;
-    if (hs_addrmap_init(idx, (size_t)c->nrows, 1) != HS_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (i = 0; i < c->nrows; i++)
-        if (hs_addrmap_put(idx, c->rows[i].type_addr, (uint32_t)i, NULL) < 0) {
-            hs_addrmap_destroy(idx);
-            PyErr_NoMemory();
-            return -1;
-        }
-    return 0;
-}
-
 static int hs__census_check(PyObject *self, PyObject *other) {
     if (Py_TYPE(other) != Py_TYPE(self)) {
         PyErr_Format(PyExc_TypeError, "expected a Census, got %.100s", Py_TYPE(other)->tp_name);
@@ -283,17 +258,18 @@ static int hs__census_check(PyObject *self, PyObject *other) {
     return 0;
 }
 
-/*
- * series(censuses): for every type whose count or size differs between any
- * two of the censuses, (name, counts, sizes) with one entry per census (0
- * where absent).  The types are the union over all censuses.
- */
+/* heapscope._heapscope.series(censuses): the core's series (src/core/hs_census.c)
+ * as [(type, counts, sizes)], for the types that changed. */
 PyObject *hs_census_series(PyObject *module, PyObject *seq) {
     hs_state *st = get_heapscope_state(module);
     PyObject *fast = NULL, *result = NULL, *list = NULL;
-    hs_addrmap *idx = NULL;
-    Py_ssize_t n, i, j, k;
+    hs_census_view *views = NULL;
+    hs_census_entry **entries = NULL;
+    hs_series series;
+    Py_ssize_t n = 0, i, j;
+    uint32_t t, k;
 
+    memset(&series, 0, sizeof(series));
     fast = PySequence_Fast(seq, "series() takes a sequence of Census objects");
     if (fast == NULL)
         return NULL;
@@ -303,78 +279,65 @@ PyObject *hs_census_series(PyObject *module, PyObject *seq) {
             PyErr_SetString(PyExc_TypeError, "series() takes a sequence of Census objects");
             goto done;
         }
-    idx = PyMem_RawCalloc((size_t)(n ? n : 1), sizeof(hs_addrmap));
-    if (idx == NULL) {
+    views = PyMem_RawCalloc((size_t)n + 1, sizeof(hs_census_view));
+    entries = PyMem_RawCalloc((size_t)n + 1, sizeof(hs_census_entry *));
+    if (views == NULL || entries == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (i = 0; i < n; i++)
-        if (hs__census_index((hs_census_object *)PySequence_Fast_GET_ITEM(fast, i), &idx[i]) < 0)
-            goto done;
-    list = PyList_New(0);
-    if (list == NULL)
-        goto done;
     for (i = 0; i < n; i++) {
-        hs_census_object *ci = (hs_census_object *)PySequence_Fast_GET_ITEM(fast, i);
-        for (j = 0; j < ci->nrows; j++) {
-            const hs_census_row *row = &ci->rows[j];
-            PyObject *counts = NULL, *sizes = NULL, *item;
-            int changed = 0;
-            /* A (type, name) pair is reported from the first census that has it. */
-            {
-                Py_ssize_t first = -1;
-                for (k = 0; k < n && first < 0; k++)
-                    if (hs__census_find((hs_census_object *)PySequence_Fast_GET_ITEM(fast, k), &idx[k], row))
-                        first = k;
-                if (first != i)
-                    continue;
-            }
-            counts = PyTuple_New(n);
-            sizes = PyTuple_New(n);
-            if (counts == NULL || sizes == NULL) {
-                Py_XDECREF(counts);
-                Py_XDECREF(sizes);
-                goto done;
-            }
-            for (k = 0; k < n; k++) {
-                const hs_census_row *r =
-                    hs__census_find((hs_census_object *)PySequence_Fast_GET_ITEM(fast, k), &idx[k], row);
-                long long cnt = r ? (long long)r->count : 0, sz = r ? (long long)r->size : 0;
-                PyObject *a = PyLong_FromLongLong(cnt), *b = PyLong_FromLongLong(sz);
-                if (a == NULL || b == NULL) {
-                    Py_XDECREF(a);
-                    Py_XDECREF(b);
-                    Py_DECREF(counts);
-                    Py_DECREF(sizes);
-                    goto done;
-                }
-                PyTuple_SET_ITEM(counts, k, a);
-                PyTuple_SET_ITEM(sizes, k, b);
-                if (cnt != row->count || sz != row->size)
-                    changed = 1;
-            }
-            if (!changed) {
-                Py_DECREF(counts);
-                Py_DECREF(sizes);
-                continue;
-            }
-            item = Py_BuildValue("(sNN)", row->name, counts, sizes);
-            if (item == NULL || PyList_Append(list, item) < 0) {
-                Py_XDECREF(item);
-                goto done;
-            }
-            Py_DECREF(item);
+        const hs_census_object *c = (const hs_census_object *)PySequence_Fast_GET_ITEM(fast, i);
+        entries[i] = PyMem_RawMalloc(((size_t)c->nrows + 1) * sizeof(hs_census_entry));
+        if (entries[i] == NULL) {
+            PyErr_NoMemory();
+            goto done;
         }
+        for (j = 0; j < c->nrows; j++) {
+            entries[i][j].key = c->rows[j].type_addr;
+            entries[i][j].name = c->rows[j].name;
+            entries[i][j].count = c->rows[j].count;
+            entries[i][j].size = c->rows[j].size;
+        }
+        views[i].rows = entries[i];
+        views[i].nrows = (uint32_t)c->nrows;
+    }
+    if (hs_series_build(views, (uint32_t)n, 1, &series) != HS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    list = PyList_New(0);
+    for (t = 0; list != NULL && t < series.ntypes; t++) {
+        PyObject *counts = PyTuple_New(n), *sizes = PyTuple_New(n), *item = NULL;
+        int ok = counts != NULL && sizes != NULL;
+        for (k = 0; ok && k < (uint32_t)n; k++) {
+            PyObject *a = PyLong_FromLongLong(series.counts[(size_t)t * n + k]);
+            PyObject *b = PyLong_FromLongLong(series.sizes[(size_t)t * n + k]);
+            ok = a != NULL && b != NULL;
+            if (!ok) {
+                Py_XDECREF(a);
+                Py_XDECREF(b);
+                break;
+            }
+            PyTuple_SET_ITEM(counts, k, a);
+            PyTuple_SET_ITEM(sizes, k, b);
+        }
+        if (ok)
+            item = Py_BuildValue("(sOO)", series.names[t], counts, sizes);
+        Py_XDECREF(counts);
+        Py_XDECREF(sizes);
+        if (item == NULL || PyList_Append(list, item) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(item);
     }
     result = list;
-    list = NULL;
 done:
-    if (idx != NULL) {
+    hs_series_destroy(&series);
+    if (entries != NULL) {
         for (i = 0; i < n; i++)
-            hs_addrmap_destroy(&idx[i]);
-        PyMem_RawFree(idx);
+            PyMem_RawFree(entries[i]);
+        PyMem_RawFree(entries);
     }
-    Py_XDECREF(list);
+    PyMem_RawFree(views);
     Py_XDECREF(fast);
     return result;
 }
