@@ -50,7 +50,7 @@ int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_i
 
 uint32_t hs_edge_position(const hs_graph *g, uint32_t p, uint32_t v) {
     uint32_t e;
-    if (g->fwd_off[p + 1] - g->fwd_off[p] > 64)
+    if (g->fwd_off[p + 1] - g->fwd_off[p] > HS_EDGE_POSITIONS)
         return HS_NONE;
     for (e = g->fwd_off[p]; e < g->fwd_off[p + 1]; e++)
         if (g->fwd[e] == v)

@@ -47,7 +47,10 @@ int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_i
                   uint32_t *out);
 
 /* The position of the edge p -> v among p's out-edges, when p has at most
- * 64 of them (fixed-layout objects: which field it is); HS_NONE otherwise. */
+ * HS_EDGE_POSITIONS of them (fixed-layout objects: which field it is);
+ * HS_NONE otherwise: an object holding more is a container whose edges are
+ * alike (a C object's list of callbacks), and must not split a story. */
+#define HS_EDGE_POSITIONS 16
 uint32_t hs_edge_position(const hs_graph *g, uint32_t p, uint32_t v);
 
 /*

@@ -179,7 +179,7 @@ def signal_receivers(story: Story) -> Hint | None:
 
 
 def context_var_per_call(story: Story) -> Hint | None:
-    if story.type != "_contextvars.ContextVar":
+    if story.type not in ("_contextvars.ContextVar", "ContextVar"):  # (no module prefix before 3.10)
         return None
     return Hint(
         "context-var-per-call",
@@ -443,6 +443,19 @@ def closure_capture(story: Story) -> Hint | None:
     )
 
 
+def atexit_registration(story: Story) -> Hint | None:
+    """Bound methods registered with atexit (seen through the atexit module before 3.11)."""
+    if story.path.root.name != "atexit" or story.path.root.kind != "module global":
+        return None
+    return Hint(
+        "atexit-registration",
+        f"atexit keeps every function registered with it until the interpreter exits, and each bound "
+        f"method keeps its {_short(story.type)} ({story.count} so far){_where(story)}: call "
+        "atexit.unregister(obj.method) when the object is closed, or register one function for all of them "
+        "that holds weak references.",
+    )
+
+
 def held_by_c(story: Story) -> Hint | None:
     root = story.path.root
     if root.kind != "held by C code":
@@ -500,6 +513,7 @@ RULES: list[Callable[[Story], Hint | None]] = [
     context_var_per_call,
     orm_session,
     weakref_finalize_registry,
+    atexit_registration,  # before bound-method callbacks: atexit's list is the interpreter's
     debug_mode_query_log,  # before thread-locals: Django's connections are thread-local
     thread_local_never_cleared,
     warning_registry_per_message,

@@ -419,6 +419,8 @@ def merge_same_paths(stories: list[Story]) -> list[Story]:
         first.count += st.count
         first.size += st.size
         first.retained_size += st.retained_size
+        if first.sampled is not None and st.sampled is not None:
+            first.sampled += st.sampled
         if first.allocated_at is not None and st.allocated_at is not None:
             merged: dict[tuple[str, int], int] = {}
             for site in first.allocated_at + st.allocated_at:

@@ -65,7 +65,12 @@ def _owner_alive(directory):
         with open(os.path.join(directory, "owner")) as f:
             pid = int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
-        return False
+        # No owner file yet: another worker's attach may have just made the
+        # directory (mkdir comes before the owner file).  Only an old one is left over.
+        try:
+            return time.time() - os.stat(directory).st_mtime < 30
+        except OSError:
+            return False
     return os.path.exists(f"/proc/{pid}")
 
 

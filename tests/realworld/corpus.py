@@ -94,10 +94,9 @@ def run(case: str, timeout: float = 300) -> Score:
             score.notes.append("reported: " + ", ".join(lk["type"] for lk in doc["leaks"]))
         return score
     score.verdict = r.returncode == 1
-    leak = next(
-        (lk for lk in doc["leaks"] if lk["type"] == exp["type"] or lk["type"].endswith("." + exp["type"])),
-        None,
-    )
+    # by the class name (a type's module prefix differs between versions: ContextVar on 3.9)
+    want = exp["type"].rsplit(".", 1)[-1]
+    leak = next((lk for lk in doc["leaks"] if lk["type"].rsplit(".", 1)[-1] == want), None)
     if leak is None:
         score.notes.append("leaks: " + ", ".join(lk["type"] for lk in doc["leaks"]))
         return score
@@ -109,7 +108,7 @@ def run(case: str, timeout: float = 300) -> Score:
     sites = leak.get("allocated_at") or []
     score.line = any(os.path.basename(s["file"]) == case + ".py" and s["line"] == line for s in sites)
     score.found_hint = (leak.get("hint") or {}).get("id")
-    score.hint = score.found_hint == exp["hint"]
+    score.hint = score.found_hint in exp["hint"].split("|")  # "a|b": the hint may differ by version
     if not score.holder:
         score.notes.append("paths: " + " | ".join(texts[:2]))
     if not score.line:
