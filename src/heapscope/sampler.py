@@ -77,14 +77,17 @@ class Ticker(threading.Thread):
         self.every = every
         self.fn = fn
         self._stop_event = threading.Event()
-        self.started = threading.Event()
+        self.started = threading.Event()  # the thread runs (its own objects exist)
+        self.go = threading.Event()  # sample from now on (set by whoever rebases first)
 
     def run(self) -> None:
         self.started.set()
+        self.go.wait()
         while not self._stop_event.wait(self.every):
             self.fn()
 
     def stop(self) -> None:
+        self.go.set()
         self._stop_event.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join()

@@ -65,6 +65,7 @@ class RunCommand:
             ticker.start()
             ticker.started.wait()
             sampler.rebase()  # the thread's own objects are heapscope's, not the script's growth
+            ticker.go.set()  # (no tick may land between the two baselines)
         interrupted = 0  # the signal, when one stopped the script
         try:
             status = run_script()
