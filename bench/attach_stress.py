@@ -96,15 +96,16 @@ def run(
     heapscope: list[str] | None = None,
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
+    method: str = "auto",
 ) -> dict[str, Any]:
-    """Attach n times; the counts of everything that went wrong.
+    """Attach n times (`heapscope attach --method METHOD`); the counts of everything that went wrong.
 
     `python` runs the target and, unless `heapscope` says otherwise, the CLI
     (attach needs a heapscope built for the target's Python)."""
     heapscope = heapscope or [python, "-m", "heapscope"]
     env = dict(os.environ if env is None else env)
     out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
-    out.update(python=python, mode=mode, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0)
+    out.update(python=python, mode=mode, method=method, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0)
     out["version"] = subprocess.run(
         [python, "-c", "import platform, sys; print(platform.python_version(), sys.executable)"],
         capture_output=True, text=True, env=env,
@@ -114,7 +115,8 @@ def run(
     try:
         for i in range(n):
             before = _heartbeat(target.dir)
-            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", "2", "--interval", "0", "--json"]
+            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", "2", "--interval", "0", "--json",
+                   "--method", method]
             try:
                 r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
                 out["exit_codes"][r.returncode] += 1
@@ -154,7 +156,7 @@ def run(
 
 
 HEADER = (
-    f"{'target':<16} {'mode':<6} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
+    f"{'target':<16} {'mode':<6} {'method':<8} {'attaches':>8} {'crashed':>7} {'hung':>5} {'left stopped':>12} "
     f"{'left traced':>11} {'stuck':>5} {'corrupt':>7}  {'s/att':>6} {'max gap':>7}  exit codes"
 )
 
@@ -162,7 +164,7 @@ HEADER = (
 def _row(r: dict[str, Any]) -> str:
     codes = " ".join(f"{k}:{v}" for k, v in sorted(r["exit_codes"].items()))
     return (
-        f"{'CPython ' + r.get('version', '?'):<16} {r['mode']:<6} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
+        f"{'CPython ' + r.get('version', '?'):<16} {r['mode']:<6} {r.get('method', 'auto'):<8} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
         f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
         f"{r['seconds_per_attach']:>6.2f} {r['longest_gap']:>7.2f}  {codes}"
     )

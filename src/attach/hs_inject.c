@@ -5,6 +5,8 @@
  * it.  The trampoline then runs untraced and restores the thread by itself,
  * so killing this process at any later point leaves the target running. */
 #include "hs_inject.h"
+#include "hs_pmem.h"
+#include "hs_remote.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,125 +52,35 @@ typedef struct {
     int n;
 } hs_sigs;
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void nap_us(long us) {
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static int fail(hs_inject_result *res, int err, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->msg, sizeof res->msg, fmt, ap);
-    va_end(ap);
-    res->err = err;
-    return err;
-}
-
-static int peek(int pid, uint64_t addr, void *buf, size_t len) {
-    struct iovec local = {buf, len};
-    struct iovec remote = {(void *)(uintptr_t)addr, len};
-    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    return n == (ssize_t)len ? 0 : -1;
-}
-
-static int poke(int pid, uint64_t addr, const void *buf, size_t len) {
-    struct iovec local = {(void *)buf, len};
-    struct iovec remote = {(void *)(uintptr_t)addr, len};
-    ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-    return n == (ssize_t)len ? 0 : -1;
-}
-
-static int peek64(int pid, uint64_t addr, uint64_t *out) {
-    return peek(pid, addr, out, sizeof *out);
-}
-
-static int mem_error(hs_inject_result *res, int pid, const char *what) {
-    if (errno == ESRCH) {
-        return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
-    }
-    if (errno == EPERM || errno == EACCES) {
-        return fail(res, HS_INJ_PERM,
-                    "cannot read process %d's memory (%s): run heapscope as its user or as root", pid,
-                    strerror(errno));
-    }
-    return fail(res, HS_INJ_LAYOUT,
-                "cannot read %s in process %d (%s): its interpreter layout is not the expected one", what,
-                pid, strerror(errno));
-}
-
-/* A pid-namespace-relative thread id, as this process's /proc names it. */
-static int translate_tid(int pid, long nstid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", pid);
-    DIR *d = opendir(path);
-    int found = -1;
-    if (d == NULL) {
-        return -1;
-    }
-    struct dirent *e;
-    while (found < 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') {
-            continue;
-        }
-        char spath[320], buf[4096];
-        snprintf(spath, sizeof spath, "/proc/%d/task/%s/status", pid, e->d_name);
-        FILE *f = fopen(spath, "r");
-        if (f == NULL) {
-            continue;
-        }
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *line = strstr(buf, "\nNSpid:");
-        if (line == NULL) {
-            continue;
-        }
-        line += 7;
-        char *end;
-        long first = strtol(line, &end, 10), last = first;
-        while (*end == '\t' || *end == ' ') {
-            char *next;
-            long v = strtol(end, &next, 10);
-            if (next == end) {
-                break;
-            }
-            last = v;
-            end = next;
-        }
-        if (last == nstid) {
-            found = (int)first;
-        }
-    }
-    closedir(d);
-    return found;
-}
-
+/* 3.13+: the target's own _Py_DebugOffsets must agree with the layout row. */
 static int check_debug_offsets(int pid, const hs_layout *L, uint64_t runtime, hs_inject_result *res) {
-    uint64_t d[26];
-    if (peek(pid, runtime, d, sizeof d) != 0) {
-        return mem_error(res, pid, "_Py_DebugOffsets");
+    const hs_dbgoff *D = hs_dbgoff_find(L->major, L->minor);
+    uint64_t d[HS_DBGOFF_WORDS];
+    if (D == NULL || D->size > sizeof d) {
+        return hs_fail(res, HS_INJ_LAYOUT, "heapscope has no _Py_DebugOffsets table for %d.%d", L->major,
+                       L->minor);
+    }
+    if (hs_peek(pid, runtime, d, D->size) != 0) {
+        return hs_mem_error(res, pid, "_Py_DebugOffsets");
     }
     uint64_t want[][2] = {
-        {4, L->rt_finalizing}, {9, L->interp_threads_head}, {21, L->ts_next},
-        {22, L->ts_interp},    {24, L->ts_thread_id},       {25, L->ts_native_thread_id},
+        {D->rt_finalizing, L->rt_finalizing},
+        {D->interp_threads_head, L->interp_threads_head},
+        {D->ts_next, L->ts_next},
+        {D->ts_interp, L->ts_interp},
+        {D->ts_thread_id, L->ts_thread_id},
+        {D->ts_native_thread_id, L->ts_native_thread_id},
     };
     int ok = memcmp(d, "xdebugpy", 8) == 0 && ((d[1] >> 24) & 0xff) == (uint64_t)L->major &&
              ((d[1] >> 16) & 0xff) == (uint64_t)L->minor && d[2] == 0;
     for (size_t i = 0; ok && i < sizeof want / sizeof want[0]; i++) {
-        ok = d[want[i][0]] == want[i][1];
+        ok = d[want[i][0] / 8] == want[i][1];
     }
     if (!ok) {
-        return fail(res, HS_INJ_LAYOUT,
-                    "process %d's _Py_DebugOffsets do not match heapscope's table for %d.%d "
-                    "(a debug, free-threaded or patched build?): attach refuses rather than guess",
-                    pid, L->major, L->minor);
+        return hs_fail(res, HS_INJ_LAYOUT,
+                       "process %d's _Py_DebugOffsets do not match heapscope's table for %d.%d "
+                       "(a debug, free-threaded or patched build?): attach refuses rather than guess",
+                       pid, L->major, L->minor);
     }
     return 0;
 }
@@ -178,38 +90,38 @@ static int inspect_runtime(int pid, hs_rt *rt, hs_inject_result *res) {
     const hs_layout *L = rt->L;
     int32_t initialized = 0;
     uint64_t finalizing = 1;
-    if (L->minor >= 13 && check_debug_offsets(pid, L, rt->runtime, res) != 0) {
+    if (hs_dbgoff_find(L->major, L->minor) != NULL && check_debug_offsets(pid, L, rt->runtime, res) != 0) {
         return res->err;
     }
-    if (peek(pid, rt->runtime + L->rt_initialized, &initialized, sizeof initialized) != 0 ||
-        peek64(pid, rt->runtime + L->rt_finalizing, &finalizing) != 0 ||
-        peek64(pid, rt->runtime + L->rt_main_thread, &rt->main_thread) != 0 ||
-        peek64(pid, rt->runtime + L->rt_interp_main, &rt->interp) != 0) {
-        return mem_error(res, pid, "_PyRuntime");
+    if (hs_peek(pid, rt->runtime + L->rt_initialized, &initialized, sizeof initialized) != 0 ||
+        hs_peek64(pid, rt->runtime + L->rt_finalizing, &finalizing) != 0 ||
+        hs_peek64(pid, rt->runtime + L->rt_main_thread, &rt->main_thread) != 0 ||
+        hs_peek64(pid, rt->runtime + L->rt_interp_main, &rt->interp) != 0) {
+        return hs_mem_error(res, pid, "_PyRuntime");
     }
     if (initialized != 1 || finalizing != 0) {
-        return fail(res, HS_INJ_NOTREADY, "process %d's interpreter is %s: try again once it runs", pid,
-                    initialized != 1 ? "not initialized yet (or shutting down)" : "shutting down");
+        return hs_fail(res, HS_INJ_NOTREADY, "process %d's interpreter is %s: try again once it runs", pid,
+                       initialized != 1 ? "not initialized yet (or shutting down)" : "shutting down");
     }
     if (rt->interp == 0) {
-        return fail(res, HS_INJ_LAYOUT, "process %d has no main interpreter at the expected place", pid);
+        return hs_fail(res, HS_INJ_LAYOUT, "process %d has no main interpreter at the expected place", pid);
     }
     uint64_t ts = 0;
-    if (peek64(pid, rt->interp + L->interp_threads_head, &ts) != 0) {
-        return mem_error(res, pid, "the interpreter's thread list");
+    if (hs_peek64(pid, rt->interp + L->interp_threads_head, &ts) != 0) {
+        return hs_mem_error(res, pid, "the interpreter's thread list");
     }
     rt->main_ts = 0;
     for (int i = 0; ts != 0 && i < 100000; i++) {
         uint64_t tid = 0, back = 0, next = 0;
-        if (peek64(pid, ts + L->ts_thread_id, &tid) != 0 || peek64(pid, ts + L->ts_interp, &back) != 0 ||
-            peek64(pid, ts + L->ts_next, &next) != 0) {
-            return mem_error(res, pid, "a thread state");
+        if (hs_peek64(pid, ts + L->ts_thread_id, &tid) != 0 ||
+            hs_peek64(pid, ts + L->ts_interp, &back) != 0 || hs_peek64(pid, ts + L->ts_next, &next) != 0) {
+            return hs_mem_error(res, pid, "a thread state");
         }
         if (back != rt->interp) {
-            return fail(res, HS_INJ_LAYOUT,
-                        "process %d: a thread state does not point back to its interpreter; "
-                        "the %d.%d layout does not match this build",
-                        pid, L->major, L->minor);
+            return hs_fail(res, HS_INJ_LAYOUT,
+                           "process %d: a thread state does not point back to its interpreter; "
+                           "the %d.%d layout does not match this build",
+                           pid, L->major, L->minor);
         }
         if (tid == rt->main_thread) {
             rt->main_ts = ts;
@@ -218,28 +130,29 @@ static int inspect_runtime(int pid, hs_rt *rt, hs_inject_result *res) {
         ts = next;
     }
     if (rt->main_ts == 0) {
-        return fail(res, HS_INJ_UNSUPPORTED,
-                    "process %d's main thread has no Python thread state (an embedded interpreter?): "
-                    "attach needs Python running in the main thread",
-                    pid);
+        return hs_fail(res, HS_INJ_UNSUPPORTED,
+                       "process %d's main thread has no Python thread state (an embedded interpreter?): "
+                       "attach needs Python running in the main thread",
+                       pid);
     }
     rt->tid = pid;
     if (L->ts_native_thread_id != 0) {
         uint64_t native = 0;
-        if (peek64(pid, rt->main_ts + L->ts_native_thread_id, &native) != 0) {
-            return mem_error(res, pid, "the main thread's id");
+        if (hs_peek64(pid, rt->main_ts + L->ts_native_thread_id, &native) != 0) {
+            return hs_mem_error(res, pid, "the main thread's id");
         }
-        int t = translate_tid(pid, (long)native);
+        int t = hs_translate_tid(pid, (long)native);
         if (t <= 0) {
-            return fail(res, HS_INJ_LAYOUT, "process %d: its main thread id %llu is not one of its threads",
-                        pid, (unsigned long long)native);
+            return hs_fail(res, HS_INJ_LAYOUT,
+                           "process %d: its main thread id %llu is not one of its threads", pid,
+                           (unsigned long long)native);
         }
         rt->tid = t;
     }
     if (L->gil_in_runtime) {
         rt->gil = rt->runtime + L->gil;
-    } else if (peek64(pid, rt->interp + L->gil, &rt->gil) != 0 || rt->gil == 0) {
-        return mem_error(res, pid, "the GIL");
+    } else if (hs_peek64(pid, rt->interp + L->gil, &rt->gil) != 0 || rt->gil == 0) {
+        return hs_mem_error(res, pid, "the GIL");
     }
     return 0;
 }
@@ -249,7 +162,7 @@ static int pending_lock_free(int pid, const hs_rt *rt, int *is_free) {
     uint64_t base = (L->pending_in_runtime ? rt->runtime : rt->interp) + L->pending_lock;
     if (L->pending_is_mutex) {
         uint8_t bits = 0;
-        if (peek(pid, base, &bits, 1) != 0) {
+        if (hs_peek(pid, base, &bits, 1) != 0) {
             return -1;
         }
         *is_free = (bits & 1) == 0;
@@ -257,7 +170,7 @@ static int pending_lock_free(int pid, const hs_rt *rt, int *is_free) {
     }
     uint64_t sem = 0;
     uint32_t value = 0;
-    if (peek64(pid, base, &sem) != 0 || sem == 0 || peek(pid, sem, &value, sizeof value) != 0) {
+    if (hs_peek64(pid, base, &sem) != 0 || sem == 0 || hs_peek(pid, sem, &value, sizeof value) != 0) {
         return -1;
     }
     *is_free = value > 0; /* glibc's sem_t: the count is the low word */
@@ -288,10 +201,10 @@ static int wait_stopped(int tid, int *status, double deadline) {
         if (r < 0 && errno != EINTR) {
             return errno == ECHILD ? 0 : -1;
         }
-        if (now_ms() > deadline) {
+        if (hs_now_ms() > deadline) {
             return -1;
         }
-        nap_us(20);
+        hs_nap_us(20);
     }
 }
 
@@ -299,30 +212,31 @@ static int wait_stopped(int tid, int *status, double deadline) {
 static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_inject_result *res) {
     if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
         if (errno == ESRCH) {
-            return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+            return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
         }
         if (errno == EPERM) {
-            return fail(res, HS_INJ_PERM,
-                        "ptrace of process %d was refused (EPERM): run heapscope as the same user or as root "
-                        "(kernel.yama.ptrace_scope; in Docker: --cap-add=SYS_PTRACE)",
-                        pid);
+            return hs_fail(
+                res, HS_INJ_PERM,
+                "ptrace of process %d was refused (EPERM): run heapscope as the same user or as root "
+                "(kernel.yama.ptrace_scope; in Docker: --cap-add=SYS_PTRACE)",
+                pid);
         }
-        return fail(res, HS_INJ_PERM, "ptrace of process %d failed: %s", pid, strerror(errno));
+        return hs_fail(res, HS_INJ_PERM, "ptrace of process %d failed: %s", pid, strerror(errno));
     }
     if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
         ptrace(PTRACE_DETACH, tid, 0, 0);
-        return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+        return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
     }
     for (int round = 0; round < 1000; round++) {
         int status = 0;
         int w = wait_stopped(tid, &status, deadline + 2000.0);
         if (w == 0) {
-            return fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+            return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
         }
         if (w < 0) {
-            return fail(res, HS_INJ_TIMEOUT,
-                        "process %d's main thread did not stop for ptrace (uninterruptible sleep, state D?)",
-                        pid);
+            return hs_fail(
+                res, HS_INJ_TIMEOUT,
+                "process %d's main thread did not stop for ptrace (uninterruptible sleep, state D?)", pid);
         }
         int event = status >> 16, sig = WSTOPSIG(status);
         if (event == PTRACE_EVENT_STOP) {
@@ -331,8 +245,8 @@ static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_injec
             }
             /* A group stop: someone stopped the process (job control). */
             ptrace(PTRACE_DETACH, tid, 0, 0);
-            return fail(res, HS_INJ_STOPPED,
-                        "process %d was stopped (job control): resume it with `kill -CONT %d`", pid, pid);
+            return hs_fail(res, HS_INJ_STOPPED,
+                           "process %d was stopped (job control): resume it with `kill -CONT %d`", pid, pid);
         }
         /* A signal arrived first: hold it back, deliver it when done. */
         note_signal(sigs, sig);
@@ -340,7 +254,7 @@ static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_injec
         ptrace(PTRACE_INTERRUPT, tid, 0, 0);
     }
     ptrace(PTRACE_DETACH, tid, 0, 0);
-    return fail(res, HS_INJ_TIMEOUT, "process %d's main thread kept receiving signals; try again", pid);
+    return hs_fail(res, HS_INJ_TIMEOUT, "process %d's main thread kept receiving signals; try again", pid);
 }
 
 /* Makes the stopped thread execute one system call at `insn`, then puts its
@@ -444,49 +358,6 @@ static int blocking_call(long nr) {
     }
 }
 
-static const char *syscall_name(long nr) {
-    switch (nr) {
-    case SYS_read:
-        return "read";
-    case SYS_write:
-        return "write";
-    case SYS_poll:
-        return "poll";
-    case SYS_select:
-        return "select";
-    case SYS_pselect6:
-        return "pselect6";
-    case SYS_ppoll:
-        return "ppoll";
-    case SYS_futex:
-        return "futex";
-    case SYS_nanosleep:
-        return "nanosleep";
-    case SYS_clock_nanosleep:
-        return "clock_nanosleep";
-    case SYS_epoll_wait:
-        return "epoll_wait";
-    case SYS_epoll_pwait:
-        return "epoll_pwait";
-    case SYS_wait4:
-        return "wait4";
-    case SYS_accept:
-        return "accept";
-    case SYS_accept4:
-        return "accept4";
-    case SYS_recvfrom:
-        return "recvfrom";
-    case SYS_connect:
-        return "connect";
-    case SYS_pause:
-        return "pause";
-    case SYS_restart_syscall:
-        return "a restarted call (sleep or wait)";
-    default:
-        return NULL;
-    }
-}
-
 static size_t xsave_size(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid_count(0xd, 0, &a, &b, &c, &d) || b == 0) {
@@ -502,13 +373,14 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     rt.L = hs_layout_find(req->major, req->minor);
     rt.runtime = req->runtime;
     if (rt.L == NULL) {
-        return fail(res, HS_INJ_UNSUPPORTED, "heapscope has no layout for Python %d.%d", req->major,
-                    req->minor);
+        return hs_fail(res, HS_INJ_UNSUPPORTED, "heapscope has no layout for Python %d.%d", req->major,
+                       req->minor);
     }
     if (xsave_size() > XSAVE_PAGES * PAGE - 64) {
-        return fail(res, HS_INJ_UNSUPPORTED, "this CPU's vector state is larger than heapscope provides for");
+        return hs_fail(res, HS_INJ_UNSUPPORTED,
+                       "this CPU's vector state is larger than heapscope provides for");
     }
-    double t0 = now_ms();
+    double t0 = hs_now_ms();
     double deadline = t0 + (req->timeout_ms > 0 ? req->timeout_ms : 30000);
     if (inspect_runtime(req->pid, &rt, res) != 0) {
         return res->err;
@@ -530,29 +402,29 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         if (seize_stop(req->pid, rt.tid, &sigs, deadline, res) != 0) {
             goto out;
         }
-        stop0 = now_ms();
+        stop0 = hs_now_ms();
         die_if(req, 1);
         if (ptrace(PTRACE_GETREGS, rt.tid, 0, &orig) != 0) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-            fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
+            hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
             goto out;
         }
         if (orig.fs_base != rt.main_thread) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-            fail(res, HS_INJ_LAYOUT,
-                 "process %d: thread %d is not the interpreter's main thread (fs base differs); "
-                 "the %d.%d layout does not match this build",
-                 req->pid, rt.tid, req->major, req->minor);
+            hs_fail(res, HS_INJ_LAYOUT,
+                    "process %d: thread %d is not the interpreter's main thread (fs base differs); "
+                    "the %d.%d layout does not match this build",
+                    req->pid, rt.tid, req->major, req->minor);
             goto out;
         }
         int32_t locked = 0;
         uint64_t holder = 0;
         int lock_free = 0;
-        if (peek(req->pid, rt.gil + rt.L->gil_locked, &locked, sizeof locked) != 0 ||
-            peek64(req->pid, rt.gil + rt.L->gil_last_holder, &holder) != 0 ||
+        if (hs_peek(req->pid, rt.gil + rt.L->gil_locked, &locked, sizeof locked) != 0 ||
+            hs_peek64(req->pid, rt.gil + rt.L->gil_last_holder, &holder) != 0 ||
             pending_lock_free(req->pid, &rt, &lock_free) != 0) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-            mem_error(res, req->pid, "the GIL state");
+            hs_mem_error(res, req->pid, "the GIL state");
             goto out;
         }
         long err = (long)orig.rax;
@@ -569,7 +441,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         if (on_gil) {
             snprintf(res->state, sizeof res->state, "waiting for the GIL");
         } else if (in_sys) {
-            const char *name = syscall_name((long)orig.orig_rax);
+            const char *name = hs_syscall_name((long)orig.orig_rax);
             char num[32];
             if (name == NULL) {
                 snprintf(num, sizeof num, "system call %ld", (long)orig.orig_rax);
@@ -588,8 +460,9 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         }
         if (method == HS_METHOD_GILENSURE && (!parkable || holds_gil)) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-            fail(res, HS_INJ_NOT_PARKED, "process %d's main thread is %s: only a pending call is safe there",
-                 req->pid, res->state);
+            hs_fail(res, HS_INJ_NOT_PARKED,
+                    "process %d's main thread is %s: only a pending call is safe there", req->pid,
+                    res->state);
             goto out;
         }
         if (method == HS_METHOD_GILENSURE || lock_free) {
@@ -597,12 +470,12 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         }
         /* The main thread holds the pending-calls lock: come back shortly. */
         ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-        res->stopped_ms += now_ms() - stop0;
-        if (now_ms() > deadline) {
-            fail(res, HS_INJ_TIMEOUT, "process %d's pending-call queue stayed locked", req->pid);
+        res->stopped_ms += hs_now_ms() - stop0;
+        if (hs_now_ms() > deadline) {
+            hs_fail(res, HS_INJ_TIMEOUT, "process %d's pending-call queue stayed locked", req->pid);
             goto out;
         }
-        nap_us(2000);
+        hs_nap_us(2000);
     }
     res->method = method;
 
@@ -616,11 +489,11 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
         if (rc != -2) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
         }
-        fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED, "could not map scratch memory in process %d (%s)",
-             req->pid,
-             rc == -2   ? "it exited"
-             : addr < 0 ? strerror((int)-addr)
-                        : "ptrace step failed");
+        hs_fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED,
+                "could not map scratch memory in process %d (%s)", req->pid,
+                rc == -2   ? "it exited"
+                : addr < 0 ? strerror((int)-addr)
+                           : "ptrace step failed");
         goto out;
     }
     uint64_t base = (uint64_t)addr;
@@ -633,7 +506,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     unsigned char *ctl = calloc(1, PAGE);
     if (ctl == NULL) {
         ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-        fail(res, HS_INJ_FAILED, "out of memory");
+        hs_fail(res, HS_INJ_FAILED, "out of memory");
         goto out;
     }
     struct user_regs_struct back = orig;
@@ -671,9 +544,9 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     memcpy(ctl + HS_CTL_REGS, regs, sizeof regs);
 #undef PUT
     size_t tramp_len = (size_t)(hs_tramp_end - hs_tramp_start);
-    int wrote = poke(req->pid, base, ctl, PAGE) == 0 &&
-                poke(req->pid, base + PAGE, hs_tramp_start, tramp_len) == 0 &&
-                poke(req->pid, code_addr, req->code, code_len) == 0;
+    int wrote = hs_poke(req->pid, base, ctl, PAGE) == 0 &&
+                hs_poke(req->pid, base + PAGE, hs_tramp_start, tramp_len) == 0 &&
+                hs_poke(req->pid, code_addr, req->code, code_len) == 0;
     free(ctl);
     long mp = -1;
     if (wrote) {
@@ -688,8 +561,8 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
         }
         res->scratch = 0;
-        fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED, "could not write the trampoline into process %d",
-             req->pid);
+        hs_fail(res, rc == -2 ? HS_INJ_GONE : HS_INJ_FAILED, "could not write the trampoline into process %d",
+                req->pid);
         goto out;
     }
     die_if(req, 3);
@@ -700,49 +573,49 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     go.orig_rax = (uint64_t)-1;
     if (ptrace(PTRACE_SETREGS, rt.tid, 0, &go) != 0) {
         ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-        fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
+        hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
         goto out;
     }
     ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-    res->stopped_ms += now_ms() - stop0;
+    res->stopped_ms += hs_now_ms() - stop0;
     sigprocmask(SIG_SETMASK, &saved, NULL);
     die_if(req, 4);
 
     /* The trampoline runs on its own; wait for its done flag. */
     uint64_t done = 0;
     while (done == 0) {
-        if (peek64(req->pid, base + HS_CTL_DONE, &done) != 0) {
+        if (hs_peek64(req->pid, base + HS_CTL_DONE, &done) != 0) {
             for (int i = 0; i < sigs.n; i++) {
                 syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
             }
-            return fail(res, HS_INJ_GONE, "process %d exited while the injected call ran", req->pid);
+            return hs_fail(res, HS_INJ_GONE, "process %d exited while the injected call ran", req->pid);
         }
         if (done) {
             break;
         }
-        if (now_ms() > deadline) {
+        if (hs_now_ms() > deadline) {
             for (int i = 0; i < sigs.n; i++) {
                 syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
             }
             res->keep_code = 1;
-            return fail(res, HS_INJ_TIMEOUT,
-                        "process %d's main thread has not come back from the injected call yet", req->pid);
+            return hs_fail(res, HS_INJ_TIMEOUT,
+                           "process %d's main thread has not come back from the injected call yet", req->pid);
         }
-        nap_us(done ? 0 : 100);
+        hs_nap_us(done ? 0 : 100);
     }
     uint64_t results[HS_MAX_CALLS];
-    if (peek(req->pid, base + HS_CTL_RESULT, results, sizeof results) == 0) {
+    if (hs_peek(req->pid, base + HS_CTL_RESULT, results, sizeof results) == 0) {
         res->call_result = (long)(int32_t)results[method == HS_METHOD_PENDING ? 0 : 1];
     }
-    res->total_ms = now_ms() - t0;
+    res->total_ms = hs_now_ms() - t0;
     for (int i = 0; i < sigs.n; i++) {
         syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
     }
     res->keep_code = method == HS_METHOD_PENDING;
     if (method == HS_METHOD_PENDING && res->call_result != 0) {
         res->keep_code = 0;
-        return fail(res, HS_INJ_FAILED, "process %d refused the pending call (its queue is full); try again",
-                    req->pid);
+        return hs_fail(res, HS_INJ_FAILED,
+                       "process %d refused the pending call (its queue is full); try again", req->pid);
     }
     return 0;
 out:
@@ -757,7 +630,7 @@ int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch,
                       hs_inject_result *res) {
     memset(res, 0, sizeof *res);
     hs_sigs sigs = {{0}, 0};
-    double deadline = now_ms() + 2000.0;
+    double deadline = hs_now_ms() + 2000.0;
     sigset_t block, saved;
     sigfillset(&block);
     sigdelset(&block, SIGKILL);
@@ -767,11 +640,11 @@ int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch,
         if (seize_stop(pid, tid, &sigs, deadline, res) != 0) {
             break;
         }
-        double stop0 = now_ms();
+        double stop0 = hs_now_ms();
         struct user_regs_struct r;
         if (ptrace(PTRACE_GETREGS, tid, 0, &r) != 0) {
             ptrace(PTRACE_DETACH, tid, 0, 0);
-            fail(res, HS_INJ_GONE, "process %d exited", pid);
+            hs_fail(res, HS_INJ_GONE, "process %d exited", pid);
             break;
         }
         int inside =
@@ -783,19 +656,19 @@ int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch,
             if (rc != -2) {
                 ptrace(PTRACE_DETACH, tid, 0, 0);
             }
-            res->stopped_ms += now_ms() - stop0;
+            res->stopped_ms += hs_now_ms() - stop0;
             if (rc != 0 || ret != 0) {
-                fail(res, HS_INJ_FAILED, "could not unmap heapscope's scratch memory in process %d", pid);
+                hs_fail(res, HS_INJ_FAILED, "could not unmap heapscope's scratch memory in process %d", pid);
             }
             break;
         }
         ptrace(PTRACE_DETACH, tid, 0, 0);
-        res->stopped_ms += now_ms() - stop0;
-        if (now_ms() > deadline) {
-            fail(res, HS_INJ_TIMEOUT, "process %d's main thread is still in heapscope's trampoline", pid);
+        res->stopped_ms += hs_now_ms() - stop0;
+        if (hs_now_ms() > deadline) {
+            hs_fail(res, HS_INJ_TIMEOUT, "process %d's main thread is still in heapscope's trampoline", pid);
             break;
         }
-        nap_us(1000);
+        hs_nap_us(1000);
     }
     sigprocmask(SIG_SETMASK, &saved, NULL);
     for (int i = 0; i < sigs.n; i++) {

@@ -39,6 +39,8 @@ enum {
     HS_INJ_FAILED = 8,      /* an injected call failed */
     HS_INJ_UNSUPPORTED = 9, /* version or architecture */
     HS_INJ_NOT_PARKED = 10, /* gilensure asked for, but the main thread is not parked */
+    HS_INJ_DISABLED = 11,   /* remote debugging is off in the target (PEP 768 path) */
+    HS_INJ_BUSY = 12,       /* another debugger's script is pending there */
 };
 
 typedef struct {

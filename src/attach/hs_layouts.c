@@ -3,6 +3,7 @@
  * internal headers); the injector validates them by sanity reads before use.
  * Debian's 3.11.2 and pyenv's 3.11.7 give the same row. */
 #include "hs_inject.h"
+#include "hs_remote.h"
 
 static const hs_layout layouts[] = {
     /* major, minor, initialized, _finalizing, main_thread, interpreters.main,
@@ -14,12 +15,35 @@ static const hs_layout layouts[] = {
     {3, 11, 16, 24, 80, 48, 1, 360, 208, 16, 8, 0, 112, 0, 16, 8, 16, 152, 160},
     {3, 12, 16, 24, 64, 48, 0, 384, 208, 16, 8, 1, 2024, 0, 72, 8, 16, 136, 144},
     {3, 13, 600, 608, 656, 640, 0, 16, 208, 16, 8, 1, 2648, 1, 7344, 8, 16, 152, 160},
+    {3, 14, 776, 784, 832, 816, 0, 16, 208, 16, 8, 1, 2856, 1, 7344, 8, 16, 152, 160},
+    {3, 15, 904, 912, 960, 944, 0, 16, 208, 16, 8, 1, 2984, 1, 7336, 8, 16, 176, 184},
 };
 
 const hs_layout *hs_layout_find(int major, int minor) {
     for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
         if (layouts[i].major == major && layouts[i].minor == minor) {
             return &layouts[i];
+        }
+    }
+    return NULL;
+}
+
+/* Positions inside _Py_DebugOffsets (scripts/debug_offsets_probe.c): size,
+   runtime finalizing, interpreters head, interp threads head, threads main,
+   tstate next, interp, thread_id, native_thread_id, then the debugger
+   support: eval_breaker, remote_debugger_support, remote_debugging_enabled,
+   debugger_pending_call, debugger_script_path, debugger_script_path_size.
+   3.13 has the structure but no debugger support (and no threads_main). */
+static const hs_dbgoff dbgoffs[] = {
+    {3, 13, 208, 32, 40, 72, 0, 168, 176, 192, 200, 0, 0, 0, 0, 0, 0},
+    {3, 14, 760, 32, 40, 72, 80, 192, 200, 216, 224, 712, 720, 728, 736, 744, 752},
+    {3, 15, 888, 32, 40, 72, 80, 192, 200, 240, 248, 840, 848, 856, 864, 872, 880},
+};
+
+const hs_dbgoff *hs_dbgoff_find(int major, int minor) {
+    for (size_t i = 0; i < sizeof dbgoffs / sizeof dbgoffs[0]; i++) {
+        if (dbgoffs[i].major == major && dbgoffs[i].minor == minor) {
+            return &dbgoffs[i];
         }
     }
     return NULL;

@@ -1,9 +1,12 @@
 /*
  * compat.h: every CPython-version-specific detail heapscope relies on, in
- * one place.  No other file tests PY_VERSION_HEX.
+ * one place.  No other file but compat.c (its import-time checks) tests
+ * PY_VERSION_HEX (a test checks).
  *
- * Supported: CPython 3.9 - 3.13 with the GIL (free-threaded builds change
- * object headers and dict layouts and are refused at compile time).
+ * Supported: the versions src/core/hs_versions.h names, with the GIL
+ * (free-threaded builds change object headers, reference counts and dict
+ * layouts and are refused at compile time; docs/free-threading.md says
+ * what a walk of one would need).
  */
 #ifndef HS_COMPAT_H
 #define HS_COMPAT_H
@@ -12,11 +15,16 @@
 #include <Python.h>
 #include <stddef.h>
 
-#if PY_VERSION_HEX < 0x03090000
-#error "heapscope needs CPython 3.9 or newer"
+#include "../core/hs_versions.h"
+
+#if PY_MAJOR_VERSION != HS_PY_MAJOR || PY_MINOR_VERSION < HS_PY_MINOR_MIN
+#error "heapscope needs CPython 3.9 or newer (src/core/hs_versions.h)"
+#endif
+#if PY_MINOR_VERSION > HS_PY_MINOR_MAX
+#error "this CPython is newer than heapscope knows (src/core/hs_versions.h): its internal layouts are unchecked"
 #endif
 #ifdef Py_GIL_DISABLED
-#error "heapscope does not support free-threaded CPython builds yet"
+#error "heapscope does not support free-threaded CPython builds (3.13t, 3.14t): use a build with the GIL; docs/free-threading.md"
 #endif
 
 /* ---- small API backports ------------------------------------------- */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../attach/hs_inject.h"
+#include "../attach/hs_remote.h"
 #include "../core/hs_core.h"
 
 PyObject *hs_raise(hs_state *st, int code, int saved_errno, const char *context) {
@@ -65,6 +66,12 @@ int hs_errors_add_constants(PyObject *module) {
         {"INJECT_FAILED", HS_INJ_FAILED},
         {"INJECT_UNSUPPORTED", HS_INJ_UNSUPPORTED},
         {"INJECT_NOT_PARKED", HS_INJ_NOT_PARKED},
+        {"INJECT_DISABLED", HS_INJ_DISABLED},
+        {"INJECT_BUSY", HS_INJ_BUSY},
+        {"REMOTE_ARM_MAIN", HS_REMOTE_ARM_MAIN},
+        {"REMOTE_ARM_ALL", HS_REMOTE_ARM_ALL},
+        {"REMOTE_DISARM", HS_REMOTE_DISARM},
+        {"REMOTE_PROBE", HS_REMOTE_PROBE},
     };
     size_t i;
     for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)

@@ -3,10 +3,11 @@
 #include "inject.h"
 
 #include "../attach/hs_inject.h"
+#include "../attach/hs_remote.h"
 
 static PyObject *result_dict(const hs_inject_result *res) {
-    static const char *methods[] = {"auto", "pending", "gilensure"};
-    const char *method = res->method >= 0 && res->method <= 2 ? methods[res->method] : "?";
+    static const char *methods[] = {"auto", "pending", "gilensure", "remote"};
+    const char *method = res->method >= 0 && res->method <= 3 ? methods[res->method] : "?";
     return Py_BuildValue(
         "{sisssisdsdslsKsKsKsiss#ss#}", "err", res->err, "method", method, "tid", res->tid, "stopped_ms",
         res->stopped_ms, "total_ms", res->total_ms, "call_result", res->call_result, "scratch",
@@ -87,4 +88,31 @@ PyObject *hs_mod_inject_layout(PyObject *module, PyObject *args) {
         L->pending_is_mutex, (unsigned long long)L->interp_threads_head, (unsigned long long)L->ts_next,
         (unsigned long long)L->ts_interp, (unsigned long long)L->ts_thread_id,
         (unsigned long long)L->ts_native_thread_id);
+}
+
+PyObject *hs_mod_remote(PyObject *module, PyObject *args, PyObject *kwargs) {
+    static char *kwlist[] = {"pid",    "major",      "minor",  "runtime", "script",
+                             "action", "timeout_ms", "die_at", NULL};
+    hs_remote_request req = {0};
+    hs_inject_result res;
+    unsigned long long runtime = 0;
+    (void)module;
+    req.timeout_ms = 5000;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iiiKsi|ii:_remote", kwlist, &req.pid, &req.major,
+                                     &req.minor, &runtime, &req.script, &req.action, &req.timeout_ms,
+                                     &req.die_at))
+        return NULL;
+    req.runtime = (uint64_t)runtime;
+    Py_BEGIN_ALLOW_THREADS hs_remote(&req, &res);
+    Py_END_ALLOW_THREADS return result_dict(&res);
+}
+
+PyObject *hs_mod_remote_layout(PyObject *module, PyObject *args) {
+    int major = 0, minor = 0;
+    const hs_dbgoff *D;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "ii:_remote_layout", &major, &minor))
+        return NULL;
+    D = hs_dbgoff_find(major, minor);
+    return PyBool_FromLong(D != NULL && D->remote_support != 0);
 }

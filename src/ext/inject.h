@@ -7,6 +7,8 @@
 PyObject *hs_mod_inject(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *hs_mod_inject_cleanup(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *hs_mod_inject_layout(PyObject *module, PyObject *args);
+PyObject *hs_mod_remote(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *hs_mod_remote_layout(PyObject *module, PyObject *args);
 
 #define HS_INJECT_METHODS                                                                                    \
     {"_inject", (PyCFunction)(void (*)(void))hs_mod_inject, METH_VARARGS | METH_KEYWORDS,                    \
@@ -14,6 +16,10 @@ PyObject *hs_mod_inject_layout(PyObject *module, PyObject *args);
         {"_inject_cleanup", (PyCFunction)(void (*)(void))hs_mod_inject_cleanup,                              \
          METH_VARARGS | METH_KEYWORDS, "_inject_cleanup(pid, tid, syscall_insn, scratch, length) -> dict"},  \
         {"_inject_layout", hs_mod_inject_layout, METH_VARARGS,                                               \
-         "_inject_layout(major, minor) -> the injector's offsets for that version, or None"},
+         "_inject_layout(major, minor) -> the injector's offsets for that version, or None"},                \
+        {"_remote", (PyCFunction)(void (*)(void))hs_mod_remote, METH_VARARGS | METH_KEYWORDS,                \
+         "_remote(pid, major, minor, runtime, script, action, timeout_ms=5000) -> dict (PEP 768 path)"},     \
+        {"_remote_layout", hs_mod_remote_layout, METH_VARARGS,                                               \
+         "_remote_layout(major, minor) -> does that version have the remote-debugging interface"},
 
 #endif

@@ -61,6 +61,25 @@ done:
     return rc;
 }
 
+/* SUPPORTED_VERSIONS: ((3, 9), ..., (3, HS_PY_MINOR_MAX)), from hs_versions.h. */
+static int hs_add_versions(PyObject *module) {
+    PyObject *t = PyTuple_New(HS_PY_MINOR_MAX - HS_PY_MINOR_MIN + 1);
+    int rc = -1, m;
+    if (t == NULL)
+        return -1;
+    for (m = HS_PY_MINOR_MIN; m <= HS_PY_MINOR_MAX; m++) {
+        PyObject *v = Py_BuildValue("(ii)", HS_PY_MAJOR, m);
+        if (v == NULL)
+            goto done;
+        PyTuple_SET_ITEM(t, m - HS_PY_MINOR_MIN, v);
+    }
+    if (PyModule_AddObjectRef(module, "SUPPORTED_VERSIONS", t) == 0)
+        rc = 0;
+done:
+    Py_DECREF(t);
+    return rc;
+}
+
 static PyMethodDef hs_methods[] = {
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
@@ -113,7 +132,7 @@ static int hs_exec(PyObject *module) {
         goto done;
     if (PyModule_AddIntConstant(module, "HAVE_GC_VISIT_OBJECTS", HS_HAVE_GC_VISIT_OBJECTS) < 0)
         goto done;
-    if (hs_errors_add_constants(module) < 0 || hs_add_hop_kinds(module) < 0)
+    if (hs_errors_add_constants(module) < 0 || hs_add_hop_kinds(module) < 0 || hs_add_versions(module) < 0)
         goto done;
     if (PyModule_AddIntConstant(module, "VERDICT_GREW", HS_VERDICT_GREW) < 0 ||
         PyModule_AddIntConstant(module, "VERDICT_LEAK", HS_VERDICT_LEAK) < 0 ||

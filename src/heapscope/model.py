@@ -626,6 +626,8 @@ class AttachInfo:
     interval: float
     samples: list[dict[str, Any]]  # {"objects", "bytes", "ms"} per census
     injections: list[Injection]
+    path: str = "injector"  # "remote": the interpreter's remote-debugging interface (PEP 768)
+    path_note: str = ""  # why the injector when the target has that interface
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -633,6 +635,8 @@ class AttachInfo:
             "interval": self.interval,
             "samples": list(self.samples),
             "injections": [j.to_dict() for j in self.injections],
+            "path": self.path,
+            "path_note": self.path_note,
         }
 
 

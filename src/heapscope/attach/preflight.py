@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Exit codes of `heapscope attach`, one per failure kind.
@@ -25,7 +26,6 @@ PERMISSION = 8
 NAMESPACE = 9
 ARCH = 10
 
-SUPPORTED = ((3, 9), (3, 10), (3, 11), (3, 12), (3, 13))
 
 
 class AttachError(Exception):
@@ -212,7 +212,7 @@ def _version(path: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def check(pid: int) -> Target:
+def check(pid: int, supported: Sequence[tuple[int, int]] | None = None) -> Target:
     """Everything that can be known about attaching to ``pid`` without touching it."""
     if platform.machine() not in ("x86_64", "AMD64"):
         raise AttachError(
@@ -270,11 +270,11 @@ def check(pid: int) -> Target:
     version = _version(path)
     if version is None:
         raise AttachError(UNSUPPORTED, f"cannot tell the Python version of process {pid} from {path}")
-    if version not in SUPPORTED:
+    if supported is not None and version not in supported:
         raise AttachError(
             UNSUPPORTED,
             f"process {pid} runs Python {version[0]}.{version[1]}; attach supports "
-            + ", ".join(f"{a}.{b}" for a, b in SUPPORTED),
+            + ", ".join(f"{a}.{b}" for a, b in supported),
         )
     try:
         same_ns = os.readlink("/proc/self/ns/mnt") == os.readlink(f"/proc/{pid}/ns/mnt")

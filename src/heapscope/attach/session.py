@@ -42,9 +42,16 @@ _ERR_CODES = {
     _heapscope.INJECT_FAILED: FAILED,
     _heapscope.INJECT_UNSUPPORTED: preflight.UNSUPPORTED,
     _heapscope.INJECT_NOT_PARKED: FAILED,
+    _heapscope.INJECT_DISABLED: preflight.UNSUPPORTED,
+    _heapscope.INJECT_BUSY: FAILED,
 }
 NOT_PARKED = _heapscope.INJECT_NOT_PARKED  # gilensure was asked for and is not safe
 METHODS = {"auto": 0, "pending": 1, "gilensure": 2}
+# How the agent gets in: the interpreter's remote-debugging interface (PEP 768)
+# where the target has one and allows it, else the ptrace injector.
+PATH_REMOTE = "remote"
+PATH_INJECTOR = "injector"
+METHOD_CHOICES = ("auto", PATH_REMOTE, PATH_INJECTOR, "pending", "gilensure")
 # Bump with any change to the agent's protocol or a fix in the extension it
 # runs: a target keeps the first one loaded (v1 could crash a target, #11).
 MODULE_KEY = "_heapscope_agent_v2"
@@ -74,6 +81,8 @@ class Attached:
     die_at: int = 0  # test hook: the injector SIGKILLs itself at this step
     own_tmp_dir: str | None = None  # the directory through our /tmp, when the target shares it
     injections: list[Injection] = field(default_factory=list)
+    path: str = PATH_INJECTOR  # PATH_REMOTE or PATH_INJECTOR
+    path_note: str = ""  # why the injector, when the target has the remote interface
     _serial: int = 0
 
     @property
@@ -151,7 +160,8 @@ def _extension_for(version: tuple[int, int]) -> str:
 
 def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attached:
     """Checks, resolves and stages everything; touches the target only through files."""
-    target = preflight.check(pid)
+    # The supported versions: src/core/hs_versions.h, through the extension.
+    target = preflight.check(pid, _heapscope.SUPPORTED_VERSIONS)
     if "_Py_NegativeRefcount" in target.symbols:
         raise AttachError(
             preflight.UNSUPPORTED,
@@ -171,6 +181,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
                 f"process {pid} runs a pre-release of Python {major}.{minor}: attach supports final releases",
             )
     ext = _extension_for(target.version)
+    path, path_note = _choose_path(target, method)
     errno_fn, syscall_insn = _libc(pid)
     symbols = dict(target.symbols)
     symbols["__errno_location"] = errno_fn
@@ -214,10 +225,40 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         host_dir,
         "/tmp/" + name,
         timeout,
-        method=method,
+        method="auto" if method in (PATH_REMOTE, PATH_INJECTOR) else method,
         die_at=int(os.environ.get("HEAPSCOPE_TEST_DIE_AT", "0")),
+        path=path,
+        path_note=path_note,
         own_tmp_dir=os.path.join("/tmp", name) if _same_tmp(pid) else None,
     )
+
+
+def _choose_path(target: preflight.Target, method: str) -> tuple[str, str]:
+    """(path, note): the remote-debugging interface when the target has it and allows it.
+
+    Asks the target's own _Py_DebugOffsets (read only): an interpreter without
+    the interface (before 3.14) answers "unsupported" and gets the injector
+    silently; one that runs with remote debugging disabled gets it with a note."""
+    if method not in ("auto", PATH_REMOTE):
+        return PATH_INJECTOR, ""
+    major, minor = target.version
+    probe = _heapscope._remote(
+        target.pid, major, minor, target.symbols["_PyRuntime"], "/", _heapscope.REMOTE_PROBE
+    )
+    err = int(probe["err"])
+    if err == _heapscope.INJECT_OK:
+        return PATH_REMOTE, ""
+    if err == _heapscope.INJECT_UNSUPPORTED and method == "auto":
+        return PATH_INJECTOR, ""
+    if err == _heapscope.INJECT_DISABLED and method == "auto":
+        return PATH_INJECTOR, f"remote debugging is disabled in process {target.pid}"
+    if err == _heapscope.INJECT_DISABLED:
+        raise AttachError(
+            preflight.UNSUPPORTED,
+            f"{probe['msg']}: drop --method remote to use heapscope's injector, or restart it with remote debugging on",
+        )
+    _raise_for_code(err, str(probe["msg"]))
+    return PATH_INJECTOR, ""  # not reached
 
 
 def _same_tmp(pid: int) -> bool:
@@ -284,7 +325,7 @@ def _bootstrap(directory: str, key: str) -> bytes:
         "try:\n"
         f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
         " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
-        f"(__import__('io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
+        f"(__import__('_io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
         "({'__name__': '__heapscope_agent__'}))"
         f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
         "except BaseException:\n"
@@ -298,6 +339,11 @@ def _raise_for(att: Attached, res: dict[str, Any]) -> None:
         msg = str(res["msg"])
         if err == _heapscope.INJECT_TIMEOUT and res.get("state"):
             msg += f" (main thread: {res['state']})"
+        _raise_for_code(err, msg)
+
+
+def _raise_for_code(err: int, msg: str) -> None:
+    if err:
         raise AttachError(_ERR_CODES.get(err, FAILED), msg)
 
 
@@ -329,6 +375,15 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
     result_path = os.path.join(host, f"result-{key}")
     deadline = time.monotonic() + att.timeout
     code = _bootstrap(att.target_dir, key)
+    if att.path != PATH_REMOTE or not _run_remote(att, key, code, result_path, deadline):
+        _run_injector(att, key, code, result_path, deadline)
+    return _answer(att, result_path)
+
+
+def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadline: float) -> None:
+    """One request through heapscope's ptrace injector: a pending call, or
+    PyGILState_Ensure in a main thread parked outside the interpreter."""
+    host = att.host_dir
     last_state = ""
     pending: list[dict[str, Any]] = []
     injected = 0
@@ -399,6 +454,82 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
     # After a retry, the pending call may still be queued: its string stays.
     for res in pending:
         _cleanup(att, res, int(res["scratch_len"] if injected == 1 else res["code_offset"]))
+
+
+def _remote_call(att: Attached, script: str, action: int) -> dict[str, Any]:
+    major, minor = att.target.version
+    return dict(
+        _heapscope._remote(
+            att.pid, major, minor, att.symbols["_PyRuntime"], script, action, timeout_ms=5000, die_at=att.die_at
+        )
+    )
+
+
+def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline: float) -> bool:
+    """One request through the interpreter's remote-debugging interface (PEP 768).
+
+    The bootstrap goes into a script file; the main thread's state is armed
+    with its path.  A main thread that does not reach a safe point within
+    half a second (blocked in C) gets company: every thread state of the
+    interpreter is armed, and `claimed-KEY` makes the first one to run it the
+    only one.  When none has after a second (a single thread parked in a
+    read, say), the states are disarmed and False returned: the injector
+    then enters the parked thread.  Once the answer is there, or heapscope
+    gives up, the states that never ran it are disarmed, so nothing of
+    heapscope stays queued in the target."""
+    host = att.host_dir
+    name = f"boot-{key}.py"
+    with open(os.path.join(host, name), "wb") as f:
+        f.write(code)
+    script = att.target_dir + "/" + name
+    res = _remote_call(att, script, _heapscope.REMOTE_ARM_MAIN)
+    _raise_for(att, res)
+    att.injections.append(
+        Injection(PATH_REMOTE, float(res["stopped_ms"]), float(res["total_ms"]), "main thread armed")
+    )
+    armed_all = False
+    claimed = os.path.join(host, f"claimed-{key}")
+    try:
+        retry_at = time.monotonic() + 0.5
+        give_up_at = retry_at + 0.5
+        while not os.path.exists(result_path):
+            if not _alive(att.pid):
+                raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
+            now = time.monotonic()
+            if now > deadline:
+                state = _remote_call(att, "/", _heapscope.REMOTE_PROBE).get("state") or "unknown"
+                raise AttachError(
+                    TIMEOUT,
+                    f"process {att.pid} did not run heapscope's agent within {att.timeout:g} s "
+                    f"(main thread: {state}; no thread reached a safe point); it resumes untouched. "
+                    "Try again, or a longer --timeout",
+                )
+            if now > retry_at and not os.path.exists(claimed):
+                if not armed_all:
+                    more = _remote_call(att, script, _heapscope.REMOTE_ARM_ALL)
+                    _raise_for(att, more)
+                    att.injections[-1].stopped_ms += float(more["stopped_ms"])
+                    att.injections[-1].state = "every thread armed"
+                    armed_all = True
+                elif now > give_up_at:
+                    _remote_call(att, script, _heapscope.REMOTE_DISARM)
+                    if not os.path.exists(claimed):
+                        return False  # no thread reaches a safe point: the injector's turn
+            time.sleep(0.0005 if now - retry_at < -0.45 else 0.005)
+    except BaseException:
+        try:
+            with open(os.path.join(host, f"cancel-{key}"), "w"):
+                pass
+        except OSError:
+            pass
+        raise
+    finally:
+        if _alive(att.pid):
+            _remote_call(att, script, _heapscope.REMOTE_DISARM)
+    return True
+
+
+def _answer(att: Attached, result_path: str) -> dict[str, Any]:
     try:
         with open(result_path) as f:
             text = f.read()

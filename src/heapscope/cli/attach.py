@@ -43,9 +43,10 @@ def add_attach_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--method",
-        choices=("auto", "pending", "gilensure"),
+        choices=("auto", "remote", "injector", "pending", "gilensure"),
         default="auto",
-        help="how the agent is started (default auto: by what the main thread is doing)",
+        help="how the agent gets in (default auto: the interpreter's remote-debugging interface, PEP 768, "
+        "where the target has it and allows it; else heapscope's injector, by what the main thread is doing)",
     )
 
 
@@ -59,7 +60,10 @@ def describe(att: Any) -> str:
     inj = att.injections[-1] if att.injections else None
     if inj is None:
         return ""
-    return f"{inj.method}, main thread stopped {inj.stopped_ms:.1f} ms"
+    if att.path == "remote":
+        return f"remote debugging interface (PEP 768), threads held {inj.stopped_ms:.2f} ms for the writes"
+    why = f"injector ({att.path_note}), " if att.path_note else ""
+    return f"{why}{inj.method}, main thread stopped {inj.stopped_ms:.1f} ms"
 
 
 class AttachCommand:
@@ -110,7 +114,8 @@ class AttachCommand:
                 session.request(att, "drop", session=sid)
             except (AttachError, KeyboardInterrupt, OSError):
                 pass
-            session.close(att)
+            finally:
+                session.close(att)  # the staging goes, whatever happened above
 
     def _samples(self, att: Any, sid: str, args: argparse.Namespace) -> int:
         from heapscope.attach import session
@@ -145,6 +150,8 @@ class AttachCommand:
             interval=args.interval,
             samples=stats,
             injections=[Injection(j.method, j.stopped_ms, j.total_ms) for j in att.injections],
+            path=att.path,
+            path_note=att.path_note,
         )
         emit(report, args, sys.stdout)
         return 1 if report.leaked else 0

@@ -17,6 +17,7 @@ import time
 import pytest
 from conftest import run_heapscope, validate
 
+from heapscope import _heapscope
 from heapscope.attach import preflight, session
 
 pytestmark = pytest.mark.skipif(
@@ -43,12 +44,15 @@ needs_ptrace = pytest.mark.skipif(not _ptrace_allowed(), reason="ptrace is disab
 
 
 class Target:
-    def __init__(self, tmp_path, mode, exe=sys.executable, env=None):
+    def __init__(self, tmp_path, mode, exe=sys.executable, env=None, exe_args=()):
         self.dir = str(tmp_path)
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [exe, TARGET, mode, self.dir], stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
+            [exe, *exe_args, TARGET, mode, self.dir],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
         )
         self.pid = self.proc.pid
         deadline = time.monotonic() + 20
@@ -125,6 +129,24 @@ def attach_json(pid, *extra, timeout=120):
     return r, (json.loads(r.stdout) if r.stdout.strip() else None)
 
 
+# Both attach paths where the interpreter has the remote-debugging interface
+# (PEP 768, 3.14+): "remote" is the default there, "injector" forced.
+HAS_REMOTE = _heapscope._remote_layout(*sys.version_info[:2])
+PATHS = ["remote", "injector"] if HAS_REMOTE else ["injector"]
+
+# Through the remote interface: the interpreter runs the agent at its next safe
+# point; a main thread parked outside the interpreter (read) has the injector
+# enter it after a second.
+EXPECTED_REMOTE = {
+    "sleep": ({"remote", "gilensure", "pending"}, "remote"),
+    "spin": ({"remote"}, "remote"),
+    "read": ({"remote", "gilensure"}, "gilensure"),
+    "select": ({"remote", "gilensure", "pending"}, "remote"),
+    "ccall": ({"remote", "pending", "gilensure"}, None),
+    "threads": ({"remote", "pending", "gilensure"}, "remote"),
+    "lock": ({"remote", "gilensure", "pending"}, "remote"),
+}
+
 # (methods that may be used, the one that must be used at least once)
 EXPECTED_METHOD = {
     "sleep": ({"gilensure", "pending"}, "gilensure"),  # mostly asleep; caught awake, a pending call
@@ -138,15 +160,18 @@ EXPECTED_METHOD = {
 
 
 @needs_ptrace
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("mode", ["sleep", "spin", "read", "select", "ccall", "threads", "lock"])
-def test_attach_reports_growth_and_the_target_lives_on(target, mode):
+def test_attach_reports_growth_and_the_target_lives_on(target, mode, path):
     t = target(mode)
-    r, report = attach_json(t.pid)
+    extra = ("--method", "injector") if path == "injector" else ()
+    r, report = attach_json(t.pid, *extra)
     assert r.returncode in (0, 1), r.stderr
     assert report["schema"] == "heapscope.report/1" and report["target"] == f"pid {t.pid}"
     validate(report)
+    assert report["attach"]["path"] == path and report["attach"]["path_note"] == ""
     methods = {inj["method"] for inj in report["attach"]["injections"]}
-    allowed, needed = EXPECTED_METHOD[mode]
+    allowed, needed = (EXPECTED_REMOTE if path == "remote" else EXPECTED_METHOD)[mode]
     assert methods <= allowed and (needed is None or needed in methods), methods
     assert len(report["attach"]["samples"]) == 3
     if mode in ("sleep", "spin", "select", "threads"):
@@ -156,12 +181,63 @@ def test_attach_reports_growth_and_the_target_lives_on(target, mode):
         assert "__main__.Leaky.registry" in leak["path_text"], leak
         assert "WeakKeyDictionary" in leak["hint"]["text"], leak
     if mode == "read":
+        if HAS_REMOTE:
+            # Known defect (issue #15's note): on 3.14/3.15 the agent entered
+            # through PyGILState_Ensure in a thread parked in read(2) leaves its
+            # last answer referenced, which the next census counts.
+            pytest.xfail("3.14+: the gilensure injection leaves the agent's last answer alive")
         assert r.returncode == 0, r.stdout  # blocked: nothing grows
     t.healthy(wait=20 if mode == "ccall" else 10)
     # and a second attach to the same process works as well (the agent is cached there)
-    r2, report2 = attach_json(t.pid)
+    r2, report2 = attach_json(t.pid, *extra)
     assert r2.returncode in (0, 1), r2.stderr
     t.healthy(wait=20 if mode == "ccall" else 10)
+
+
+@needs_ptrace
+@pytest.mark.skipif(not HAS_REMOTE, reason="the remote-debugging interface is 3.14+")
+@pytest.mark.parametrize("how", ["PYTHON_DISABLE_REMOTE_DEBUG", "-X disable-remote-debug"])
+def test_remote_debugging_disabled_falls_back_to_the_injector_and_says_so(target, how):
+    if how.startswith("-X"):
+        t = target("threads", exe_args=["-X", "disable-remote-debug"])
+    else:
+        t = target("threads", env={"PYTHON_DISABLE_REMOTE_DEBUG": "1"})
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    validate(report)
+    assert report["attach"]["path"] == "injector"
+    assert "remote debugging is disabled" in report["attach"]["path_note"]
+    assert {i["method"] for i in report["attach"]["injections"]} <= {"pending", "gilensure"}
+    assert "injector (remote debugging is disabled" in r.stderr
+    t.healthy()
+    # Asked for the remote path only: a one-line refusal that names the way out.
+    r = run_heapscope("attach", str(t.pid), "--method", "remote", "--samples", "2", "--interval", "0")
+    assert r.returncode == preflight.UNSUPPORTED, r.stderr
+    assert r.stderr.count("\n") == 1 and "drop --method remote" in r.stderr, r.stderr
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.skipif(not HAS_REMOTE, reason="the remote-debugging interface is 3.14+")
+def test_remote_path_leaves_nothing_armed_and_no_thread_stopped_long(target):
+    t = target("threads")
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    injections = report["attach"]["injections"]
+    assert {i["method"] for i in injections} == {"remote"}
+    # Threads are held only for the few memory writes of each request.
+    assert max(i["stopped_ms"] for i in injections) < 200, injections
+    # No thread state still names a heapscope script, and the staging directory is gone.
+    att = session.open_target(t.pid)
+    try:
+        probe = _heapscope._remote(
+            t.pid, *att.target.version, att.symbols["_PyRuntime"], "/tmp/heapscope-", _heapscope.REMOTE_PROBE
+        )
+        assert probe["err"] == 0 and probe["call_result"] == 0, probe
+    finally:
+        session.close(att)
+    assert not [n for n in os.listdir(f"/proc/{t.pid}/root/tmp") if n.startswith(f"heapscope-{t.pid}-")]
+    t.healthy()
 
 
 @needs_ptrace
@@ -295,8 +371,20 @@ def test_agent_imports_nothing_new_and_loads_the_extension_once(target):
     t.healthy()
 
 
+def _in_chroot():
+    try:
+        a, b = os.stat("/proc/1/root/."), os.stat("/")
+        return (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino)
+    except OSError:
+        return False
+
+
 @needs_ptrace
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+@pytest.mark.skipif(
+    _in_chroot(),
+    reason="inside a chroot (the 3.14/3.15 suites): a new mount namespace's root is not the chroot",
+)
 def test_other_mount_and_pid_namespace_with_noexec_tmp():
     # The target runs in its own pid and mount namespaces, where /tmp is a
     # noexec tmpfs: the agent is staged through /proc/PID/root, the thread id
@@ -364,7 +452,7 @@ def test_a_layout_that_does_not_match_is_refused_and_the_target_is_untouched(tar
     try:
         major, minor = att.target.version
         mine = _heapscope._inject_layout(major, minor)
-        others = [(3, m) for m in (9, 10, 11, 12, 13) if _heapscope._inject_layout(3, m) != mine]
+        others = [v for v in _heapscope.SUPPORTED_VERSIONS if _heapscope._inject_layout(*v) != mine]
         assert len(others) >= 3, others  # 3.9 and 3.10 share one layout
         for other in others:
             res = _heapscope._inject(t.pid, other[0], other[1], att.symbols, b"pass", timeout_ms=2000)
@@ -534,7 +622,27 @@ def test_bad_arguments():
 @needs_ptrace
 @pytest.mark.parametrize("step", [1, 2, 3, 4])
 def test_tool_killed_mid_injection_target_survives(target, step):
+    # The injector's steps (1-4); on 3.14+ through --method injector.
     t = target("spin")
+    extra = ("--method", "injector") if HAS_REMOTE else ()
+    r = run_heapscope(
+        "attach", str(t.pid), "--samples", "2", *extra, env={"HEAPSCOPE_TEST_DIE_AT": str(step)}
+    )
+    assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+    time.sleep(0.3)
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.skipif(not HAS_REMOTE, reason="the remote-debugging interface is 3.14+")
+@pytest.mark.parametrize("step", [1, 2])
+def test_tool_killed_with_the_threads_held_target_survives(target, step):
+    # Killed while every thread is held for the writes (before, after them): the
+    # kernel lets the threads go; an armed request runs later, finds no agent.
+    t = target("threads")
     r = run_heapscope("attach", str(t.pid), "--samples", "2", env={"HEAPSCOPE_TEST_DIE_AT": str(step)})
     assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
     time.sleep(0.3)

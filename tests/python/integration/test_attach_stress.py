@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from heapscope import _heapscope
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "bench"))
 import attach_stress  # noqa: E402
 
@@ -28,10 +30,15 @@ pytestmark = [
 ]
 
 
+# Both attach paths where the interpreter has the remote-debugging interface (3.14+).
+PATHS = ["auto", "injector"] if _heapscope._remote_layout(*sys.version_info[:2]) else ["auto"]
+
+
+@pytest.mark.parametrize("method", PATHS)
 @pytest.mark.parametrize("mode", ["plain", "trace", "big"])
-def test_attach_again_and_again_harms_nothing(mode):
+def test_attach_again_and_again_harms_nothing(mode, method):
     n = COUNTS[mode] // 2 if SANITIZED else COUNTS[mode]
-    r = attach_stress.run(sys.executable, n, mode, timeout=120 if SANITIZED else 60)
+    r = attach_stress.run(sys.executable, n, mode, timeout=120 if SANITIZED else 60, method=method)
     ROWS.append(attach_stress._row(r))
     harm = {k: r[k] for k in ("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt")}
     assert harm == dict.fromkeys(harm, 0), r["failures"][:10]

@@ -1,0 +1,155 @@
+/* Memory access and helpers shared by the attach paths (hs_pmem.h). */
+#include "hs_pmem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+
+double hs_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void hs_nap_us(long us) {
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+int hs_fail(hs_inject_result *res, int err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->msg, sizeof res->msg, fmt, ap);
+    va_end(ap);
+    res->err = err;
+    return err;
+}
+
+int hs_peek(int pid, uint64_t addr, void *buf, size_t len) {
+    struct iovec local = {buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+int hs_poke(int pid, uint64_t addr, const void *buf, size_t len) {
+    struct iovec local = {(void *)buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+int hs_peek64(int pid, uint64_t addr, uint64_t *out) {
+    return hs_peek(pid, addr, out, sizeof *out);
+}
+
+int hs_mem_error(hs_inject_result *res, int pid, const char *what) {
+    if (errno == ESRCH) {
+        return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
+    }
+    if (errno == EPERM || errno == EACCES) {
+        return hs_fail(res, HS_INJ_PERM,
+                       "cannot read process %d's memory (%s): run heapscope as its user or as root", pid,
+                       strerror(errno));
+    }
+    return hs_fail(res, HS_INJ_LAYOUT,
+                   "cannot read %s in process %d (%s): its interpreter layout is not the expected one", what,
+                   pid, strerror(errno));
+}
+
+/* A pid-namespace-relative thread id, as this process's /proc names it. */
+int hs_translate_tid(int pid, long nstid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    int found = -1;
+    if (d == NULL) {
+        return -1;
+    }
+    struct dirent *e;
+    while (found < 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+            continue;
+        }
+        char spath[320], buf[4096];
+        snprintf(spath, sizeof spath, "/proc/%d/task/%s/status", pid, e->d_name);
+        FILE *f = fopen(spath, "r");
+        if (f == NULL) {
+            continue;
+        }
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *line = strstr(buf, "\nNSpid:");
+        if (line == NULL) {
+            continue;
+        }
+        line += 7;
+        char *end;
+        long first = strtol(line, &end, 10), last = first;
+        while (*end == '\t' || *end == ' ') {
+            char *next;
+            long v = strtol(end, &next, 10);
+            if (next == end) {
+                break;
+            }
+            last = v;
+            end = next;
+        }
+        if (last == nstid) {
+            found = (int)first;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+const char *hs_syscall_name(long nr) {
+    switch (nr) {
+    case SYS_read:
+        return "read";
+    case SYS_write:
+        return "write";
+    case SYS_poll:
+        return "poll";
+    case SYS_select:
+        return "select";
+    case SYS_pselect6:
+        return "pselect6";
+    case SYS_ppoll:
+        return "ppoll";
+    case SYS_futex:
+        return "futex";
+    case SYS_nanosleep:
+        return "nanosleep";
+    case SYS_clock_nanosleep:
+        return "clock_nanosleep";
+    case SYS_epoll_wait:
+        return "epoll_wait";
+    case SYS_epoll_pwait:
+        return "epoll_pwait";
+    case SYS_wait4:
+        return "wait4";
+    case SYS_accept:
+        return "accept";
+    case SYS_accept4:
+        return "accept4";
+    case SYS_recvfrom:
+        return "recvfrom";
+    case SYS_connect:
+        return "connect";
+    case SYS_pause:
+        return "pause";
+    case SYS_restart_syscall:
+        return "a restarted call (sleep or wait)";
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,27 @@
+/* Reading and writing another process's memory, and the small helpers the
+ * two attach paths share (the ptrace injector, hs_inject.c, and the
+ * interpreter's remote-debugging interface, hs_remote.c).  No Python.h. */
+#ifndef HS_PMEM_H
+#define HS_PMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hs_inject.h"
+
+double hs_now_ms(void);
+void hs_nap_us(long us);
+/* Sets res->err and res->msg; returns err. */
+int hs_fail(hs_inject_result *res, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* process_vm_readv / process_vm_writev of exactly len bytes: 0, or -1 with errno. */
+int hs_peek(int pid, uint64_t addr, void *buf, size_t len);
+int hs_poke(int pid, uint64_t addr, const void *buf, size_t len);
+int hs_peek64(int pid, uint64_t addr, uint64_t *out);
+/* The error for a failed hs_peek/hs_poke, from errno. */
+int hs_mem_error(hs_inject_result *res, int pid, const char *what);
+/* A thread id in the target's pid namespace, as this process's /proc names it (-1: none). */
+int hs_translate_tid(int pid, long nstid);
+/* The name of a blocking system call a thread may wait in, or NULL. */
+const char *hs_syscall_name(long nr);
+
+#endif
