@@ -8,7 +8,10 @@
 #   4. the Python tests again with the extension built under ASan + UBSan
 #      (PYTHONMALLOC=malloc);
 #   5. the Python tests on Debian's system Python, when it is another build;
-#   6. the Python tests on every other CPython 3.9+ the machine has (pyenv's).
+#   6. the Python tests on every other CPython 3.9+ the machine has (pyenv's);
+#   7. the Python tests on CPython 3.14 and 3.15 from Debian sid, in a chroot
+#      made by debootstrap (cached in build/test-all/sid between runs; needs
+#      root: scripts/sid-chroot.sh).
 # The main interpreter's run includes the leak corpus (tests/realworld/: real libraries,
 # pinned in tests/realworld/requirements.txt, used as public bug reports describe).
 # The Python tests include the attach stress (tests/python/integration/
@@ -102,5 +105,20 @@ for other in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3; do
     step "Python tests on $("$other" --version) ($other)"
     suite "py$v" "$other"
 done
+
+# CPython 3.14 and 3.15 (Debian sid), in a chroot: the whole suite on each,
+# attach through both paths (PEP 768 and the injector) included.
+if [ "$(id -u)" = 0 ]; then
+    step "Debian sid chroot for CPython 3.14 and 3.15"
+    SID=$WORK/sid
+    bash scripts/sid-chroot.sh setup "$SID" "$ROOT"
+    trap 'bash scripts/sid-chroot.sh unmount "$SID" "$ROOT"' EXIT
+    for v in 3.14 3.15; do
+        step "Python tests on CPython $v (Debian sid chroot)"
+        bash scripts/sid-chroot.sh suite "$SID" "$ROOT" "$v"
+    done
+else
+    step "skipped: CPython 3.14/3.15 need root for their chroot (scripts/sid-chroot.sh)"
+fi
 
 step "all tests passed"

@@ -581,6 +581,17 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     sigprocmask(SIG_SETMASK, &saved, NULL);
     die_if(req, 4);
 
+    if (req->no_wait && method == HS_METHOD_GILENSURE) {
+        /* The trampoline runs the whole request; the caller waits for its
+           answer instead, and unmaps the scratch once it is done. */
+        for (int i = 0; i < sigs.n; i++) {
+            syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
+        }
+        res->in_flight = 1;
+        res->total_ms = hs_now_ms() - t0;
+        return 0;
+    }
+
     /* The trampoline runs on its own; wait for its done flag. */
     uint64_t done = 0;
     while (done == 0) {

@@ -57,6 +57,8 @@ typedef struct {
     int method;            /* HS_METHOD_* */
     int timeout_ms;        /* the whole injection, until the trampoline is done */
     int die_at;            /* test hook: SIGKILL ourselves at this step (0: never) */
+    int no_wait;           /* gilensure: return once the thread runs the trampoline, not when it is
+                              done (a long request: exec); res->in_flight says so */
 } hs_inject_request;
 
 typedef struct {
@@ -69,8 +71,9 @@ typedef struct {
     uint64_t scratch;                  /* where the scratch mapping is (0: none left) */
     uint64_t scratch_len, code_offset; /* its length; where the code string starts in it */
     int keep_code;                     /* the code page stays mapped (a pending call may still read it) */
-    char state[160];                   /* what the main thread was doing */
-    char msg[256];                     /* the error, one sentence */
+    int in_flight;   /* no_wait: the trampoline still runs; hs_inject_cleanup waits for it */
+    char state[160]; /* what the main thread was doing */
+    char msg[256];   /* the error, one sentence */
 } hs_inject_result;
 
 /* Runs req->code in the target; blocks until the trampoline is done or the

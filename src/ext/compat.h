@@ -21,10 +21,12 @@
 #error "heapscope needs CPython 3.9 or newer (src/core/hs_versions.h)"
 #endif
 #if PY_MINOR_VERSION > HS_PY_MINOR_MAX
-#error "this CPython is newer than heapscope knows (src/core/hs_versions.h): its internal layouts are unchecked"
+/* Its internal layouts are unchecked: raise HS_PY_MINOR_MAX after review. */
+#error "this CPython is newer than heapscope knows (src/core/hs_versions.h)"
 #endif
 #ifdef Py_GIL_DISABLED
-#error "heapscope does not support free-threaded CPython builds (3.13t, 3.14t): use a build with the GIL; docs/free-threading.md"
+/* docs/free-threading.md says what a walk of one would need. */
+#error "heapscope does not support free-threaded CPython builds (3.13t, 3.14t): use one with the GIL"
 #endif
 
 /* ---- small API backports ------------------------------------------- */

@@ -9,11 +9,11 @@ static PyObject *result_dict(const hs_inject_result *res) {
     static const char *methods[] = {"auto", "pending", "gilensure", "remote"};
     const char *method = res->method >= 0 && res->method <= 3 ? methods[res->method] : "?";
     return Py_BuildValue(
-        "{sisssisdsdslsKsKsKsiss#ss#}", "err", res->err, "method", method, "tid", res->tid, "stopped_ms",
+        "{sisssisdsdslsKsKsKsisiss#ss#}", "err", res->err, "method", method, "tid", res->tid, "stopped_ms",
         res->stopped_ms, "total_ms", res->total_ms, "call_result", res->call_result, "scratch",
         (unsigned long long)res->scratch, "scratch_len", (unsigned long long)res->scratch_len, "code_offset",
-        (unsigned long long)res->code_offset, "keep_code", res->keep_code, "state", res->state,
-        (Py_ssize_t)strlen(res->state), "msg", res->msg, (Py_ssize_t)strlen(res->msg));
+        (unsigned long long)res->code_offset, "keep_code", res->keep_code, "in_flight", res->in_flight,
+        "state", res->state, (Py_ssize_t)strlen(res->state), "msg", res->msg, (Py_ssize_t)strlen(res->msg));
 }
 
 static int get_address(PyObject *symbols, const char *name, uint64_t *out) {
@@ -37,14 +37,14 @@ done:
 
 PyObject *hs_mod_inject(PyObject *module, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"pid",    "major",      "minor",  "symbols", "code",
-                             "method", "timeout_ms", "die_at", NULL};
+                             "method", "timeout_ms", "die_at", "no_wait", NULL};
     hs_inject_request req = {0};
     hs_inject_result res;
     PyObject *symbols = NULL;
     (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iiiOy|iii:_inject", kwlist, &req.pid, &req.major,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iiiOy|iiii:_inject", kwlist, &req.pid, &req.major,
                                      &req.minor, &symbols, &req.code, &req.method, &req.timeout_ms,
-                                     &req.die_at))
+                                     &req.die_at, &req.no_wait))
         return NULL;
     if (get_address(symbols, "_PyRuntime", &req.runtime) < 0 ||
         get_address(symbols, "Py_AddPendingCall", &req.add_pending) < 0 ||

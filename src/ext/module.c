@@ -80,7 +80,14 @@ done:
     return rc;
 }
 
+/* _is_immortal(obj): the walk's immortality test (compat.h), for the tests. */
+static PyObject *hs_mod_is_immortal(PyObject *module, PyObject *obj) {
+    (void)module;
+    return PyBool_FromLong(HS_IS_IMMORTAL(obj));
+}
+
 static PyMethodDef hs_methods[] = {
+    {"_is_immortal", hs_mod_is_immortal, METH_O, "_is_immortal(obj) -> the walk's immortality test (tests)."},
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
     {"series", hs_mod_series, METH_O,

@@ -7,7 +7,7 @@ the GIL, in the target's main thread.  It must not disturb the target:
 * it imports nothing the target has not imported already (it reaches
   ``posix``, ``_imp`` and ``_frozen_importlib`` through ``sys.modules``),
   except heapscope's own extension, which it loads once and keeps in
-  ``sys.modules['_heapscope_agent_v2']``;
+  ``sys.modules['_heapscope_agent_v3']``;
 * it binds no names in ``__main__`` (it runs in private globals);
 * it never raises: errors go to the result file.
 
@@ -18,7 +18,7 @@ and without ``repr()`` of containers (which would create the thread's
 ``Py_Repr`` list on first use).
 """
 
-MODULE_KEY = "_heapscope_agent_v2"
+MODULE_KEY = "_heapscope_agent_v3"
 
 
 def _load(sys, px, path):
@@ -162,6 +162,8 @@ def _work(sys, px, directory, req, own_globals):
             )
             out["results"] = snap.results()
         out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
+    elif op == "exec":
+        out.update(_exec(sys, px, directory, req))
     elif op == "drop":
         sessions.pop(req["session"], None)
     elif op == "snapshot":
@@ -218,6 +220,72 @@ def _run(directory, key):
     else:
         _write_file(px, tmp, data)
         px.replace(tmp, final)
+
+
+def _exec(sys, px, directory, req):
+    """`heapscope exec`: the user's script, here, with its output going to files.
+
+    Only writes from this thread go to DIR/stdout-KEY and DIR/stderr-KEY
+    (line-buffered: the tool shows them as they come); other threads keep
+    writing to the target's own streams.  Its globals are private and
+    cleared afterwards."""
+    io = sys.modules["_io"]
+    ident = (sys.modules.get("_thread") or __import__("_thread")).get_ident
+    me = ident()
+    key = req["key"]
+    files = [
+        io.open(directory + "/" + name + "-" + key, "w", buffering=1, errors="backslashreplace")
+        for name in ("stdout", "stderr")
+    ]
+
+    class Route:
+        def __init__(self, mine, other) -> None:
+            self._mine, self._other = mine, other
+
+        def write(self, text):
+            target = self._mine if ident() == me else self._other
+            return target.write(text) if target is not None else len(text)
+
+        def flush(self):
+            target = self._mine if ident() == me else self._other
+            if target is not None:
+                target.flush()
+
+        def __getattr__(self, name):  # noqa: ANN204
+            return getattr(self._other if self._other is not None else self._mine, name)
+
+    saved = sys.stdout, sys.stderr
+    routes = Route(files[0], saved[0]), Route(files[1], saved[1])
+    sys.stdout, sys.stderr = routes
+    status = 0
+    g = {"__name__": "__heapscope_exec__", "__file__": req["name"], "__builtins__": sys.modules["builtins"]}
+    try:
+        source = _read_file(px, req["script"])
+        exec(compile(source, req["name"], "exec"), g)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = code
+        else:
+            files[1].write(str(code) + "\n")
+            status = 1
+    except BaseException as exc:
+        status = 1
+        tb = __import__("traceback")
+        # The script's own frames only: the first is this function's.
+        files[1].write("".join(tb.format_exception(type(exc), exc, exc.__traceback__.tb_next)))
+    finally:
+        # Put the streams back unless the script replaced them itself.
+        if sys.stdout is routes[0]:
+            sys.stdout = saved[0]
+        if sys.stderr is routes[1]:
+            sys.stderr = saved[1]
+        for f in files:
+            f.close()
+        g.clear()
+    return {"exit": status}
 
 
 def _claim(px, path):

@@ -17,7 +17,7 @@ import shutil
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from heapscope import _heapscope
 from heapscope.attach import preflight
@@ -54,7 +54,7 @@ PATH_INJECTOR = "injector"
 METHOD_CHOICES = ("auto", PATH_REMOTE, PATH_INJECTOR, "pending", "gilensure")
 # Bump with any change to the agent's protocol or a fix in the extension it
 # runs: a target keeps the first one loaded (v1 could crash a target, #11).
-MODULE_KEY = "_heapscope_agent_v2"
+MODULE_KEY = "_heapscope_agent_v3"
 AGENT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
 
 
@@ -80,6 +80,10 @@ class Attached:
     method: str = "auto"
     die_at: int = 0  # test hook: the injector SIGKILLs itself at this step
     own_tmp_dir: str | None = None  # the directory through our /tmp, when the target shares it
+    # While a request waits: called every few milliseconds (exec streams output with it).
+    on_wait: Callable[[], None] | None = None
+    # Once the agent has claimed a request, wait for it without the deadline (exec).
+    unbounded: bool = False
     injections: list[Injection] = field(default_factory=list)
     path: str = PATH_INJECTOR  # PATH_REMOTE or PATH_INJECTOR
     path_note: str = ""  # why the injector, when the target has the remote interface
@@ -386,6 +390,9 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
     host = att.host_dir
     last_state = ""
     pending: list[dict[str, Any]] = []
+    # gilensure runs the request inside the trampoline: an unbounded one (exec)
+    # may run for long, so its scratch is unmapped once the answer is there.
+    inside: list[dict[str, Any]] = []
     injected = 0
     method = METHODS[att.method]
     try:
@@ -400,6 +407,7 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
                 method=method,
                 timeout_ms=remaining_ms,
                 die_at=att.die_at,
+                no_wait=1 if att.unbounded else 0,
             )
             if pending and res["err"] == NOT_PARKED:
                 # A retry: still not parked, and one pending call is queued already.
@@ -416,6 +424,8 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
                 )
             if res["keep_code"]:
                 pending.append(res)
+            elif res["scratch"] and res.get("in_flight"):
+                inside.append(res)
             elif res["scratch"]:
                 _cleanup(att, res, int(res["scratch_len"]))
             # Wait for the answer; a pending call not claimed within a second is retried
@@ -425,7 +435,9 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
                 if not _alive(att.pid):
                     raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
                 now = time.monotonic()
-                if now > deadline:
+                if att.on_wait is not None:
+                    att.on_wait()
+                if now > deadline and not _running_unbounded(att, key):
                     raise AttachError(
                         TIMEOUT,
                         f"process {att.pid} did not run heapscope's agent within {att.timeout:g} s "
@@ -448,12 +460,69 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
             pass
         for res in pending:
             _cleanup(att, res, int(res["code_offset"]))
+        for res in inside:
+            if _in_trampoline_still(att, res):
+                _cleanup_when_done(att, res)
+            else:
+                _cleanup(att, res, int(res["scratch_len"]))
         raise
+    for res in inside:
+        _cleanup(att, res, int(res["scratch_len"]))
     # When the one injection of this request was a pending call, that call is
     # what answered: it compiled its string long ago, so all of it can go.
     # After a retry, the pending call may still be queued: its string stays.
     for res in pending:
         _cleanup(att, res, int(res["scratch_len"] if injected == 1 else res["code_offset"]))
+
+
+def _in_trampoline_still(att: Attached, res: dict[str, Any]) -> bool:
+    """Is an unbounded request (exec) still running inside the trampoline?  Then
+    its scratch mapping cannot go yet: it stays until the target exits."""
+    return _running_unbounded(att, att_key(att)) and not os.path.exists(
+        os.path.join(att.host_dir, f"result-{att_key(att)}")
+    )
+
+
+def _cleanup_when_done(att: Attached, res: dict[str, Any]) -> None:
+    """The caller stops waiting while its request still runs in the trampoline
+    (Ctrl-C during a long exec): a detached helper watches the trampoline's
+    done flag (reads only, every 50 ms) and unmaps the scratch once the
+    thread has left it, so nothing stays in the target."""
+    scratch, length, tid = int(res["scratch"]), int(res["scratch_len"]), int(res["tid"])
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            while _alive(att.pid):
+                try:
+                    if struct.unpack("<Q", _read_mem(att.pid, scratch, 8))[0]:
+                        _heapscope._inject_cleanup(att.pid, tid, att.symbols["syscall"], scratch, length)
+                        break
+                except OSError:
+                    break
+                time.sleep(0.05)
+    finally:
+        os._exit(0)
+
+
+def att_key(att: Attached) -> str:
+    return str(att._serial)
+
+
+def _running_unbounded(att: Attached, key: str) -> bool:
+    """An unbounded request the agent has started: no deadline applies any more."""
+    return att.unbounded and os.path.exists(os.path.join(att.host_dir, f"claimed-{key}"))
+
+
+def claimed(att: Attached) -> bool:
+    """Has the agent started the latest request?"""
+    return os.path.exists(os.path.join(att.host_dir, f"claimed-{att._serial}"))
 
 
 def _remote_call(att: Attached, script: str, action: int) -> dict[str, Any]:
@@ -496,7 +565,9 @@ def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline
             if not _alive(att.pid):
                 raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
             now = time.monotonic()
-            if now > deadline:
+            if att.on_wait is not None:
+                att.on_wait()
+            if now > deadline and not _running_unbounded(att, key):
                 state = _remote_call(att, "/", _heapscope.REMOTE_PROBE).get("state") or "unknown"
                 raise AttachError(
                     TIMEOUT,

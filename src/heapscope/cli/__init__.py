@@ -3,7 +3,7 @@
 Each command has ``prepare_parser(parser)`` and ``run(args) -> exit code``.
 Exit codes: 0 no leak / success, 1 leak found, 2 bad usage or bad input,
 3-14 attach failures (docs/attach.md), 130 interrupted (Ctrl-C), 143
-terminated (SIGTERM); `run` and `snapshot` exit with their script's status.
+terminated (SIGTERM); `run`, `snapshot` and `exec` exit with their script's status.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def _commands() -> list[Command]:
     from heapscope.cli.attach import AttachCommand
     from heapscope.cli.check import CheckCommand
     from heapscope.cli.diff import DiffCommand
+    from heapscope.cli.exec_ import ExecCommand
     from heapscope.cli.report import ReportCommand
     from heapscope.cli.run import RunCommand
     from heapscope.cli.snapshot import SnapshotCommand
@@ -38,6 +39,7 @@ def _commands() -> list[Command]:
         CheckCommand(),
         RunCommand(),
         AttachCommand(),
+        ExecCommand(),
         SnapshotCommand(),
         DiffCommand(),
         ReportCommand(),

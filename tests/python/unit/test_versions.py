@@ -64,3 +64,20 @@ def test_no_source_file_but_compat_h_tests_the_version():
         if re.search(r"PY_VERSION_HEX|PY_MINOR_VERSION", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_immortality_is_cpython_s_own_rule_on_this_version():
+    import sys
+
+    objs = [None, True, False, 0, 1, 255, 256, 10**30, "", "a", "heapscope", (), object(), [1], sys, int]
+    for o in objs:
+        if hasattr(sys, "_is_immortal"):  # 3.14+: the interpreter says
+            expected = sys._is_immortal(o)
+        elif sys.version_info >= (3, 12):  # 3.12/3.13, 64-bit: the low 32 bits, as signed, below 0
+            expected = (sys.getrefcount(o) & 0xFFFFFFFF) >= 2**31
+        else:
+            expected = False
+        assert _heapscope._is_immortal(o) == expected, (o, sys.getrefcount(o))
+    assert not _heapscope._is_immortal(object())
+    if sys.version_info >= (3, 12):
+        assert _heapscope._is_immortal(None)
