@@ -36,7 +36,7 @@ suite)
     v=$4
     venv=/opt/venv$v
     chroot "$DIR" env -i PATH="$venv/bin:/usr/bin:/bin" HOME=/root LANG=C.UTF-8 \
-        PIP_CERT="${PIP_CERT:-}" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-60}" \
+        PIP_CERT="${PIP_CERT:-}" PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-60}" \
         sh -euc "
         [ -x $venv/bin/python ] || python$v -m venv $venv
         pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis

@@ -29,7 +29,8 @@ def test_untracked_objects_are_counted():
     # tracked list makes the untracked objects above reachable.
     holder = [floats, keys, tuples, arrays]
     gc.collect()
-    assert not gc.is_tracked(keys)
+    # The keys are never tracked (the dict itself is up to 3.13 untracked too; 3.14 tracks it).
+    assert not any(gc.is_tracked(k) for k in list(keys)[:100])
     after = heapscope.census()
     diff = {row[0]: row[2] for row in after.diff(before)}
     assert 990 <= diff["float"] <= 1010
