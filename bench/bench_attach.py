@@ -162,6 +162,31 @@ def bench_gdb(pid: int, repeat: int, tmp: str) -> list[float]:
     return out
 
 
+def bench_remote_exec(pid: int, repeat: int, tmp: str) -> list[float]:
+    """3.14+: CPython's own sys.remote_exec (PEP 768) running the same census
+    script as the gdb recipe; call to result file."""
+    result = os.path.join(tmp, "remote-result")
+    script = os.path.join(tmp, "census.py")
+    with open(script, "w") as f:
+        f.write(
+            "import gc\n"
+            "c = {}\n"
+            "for o in gc.get_objects(): c[type(o).__name__] = c.get(type(o).__name__, 0) + 1\n"
+            f"open({result!r} + '.tmp', 'w').write(str(len(c)))\n"
+            f"__import__('os').replace({result!r} + '.tmp', {result!r})\n"
+        )
+    out = []
+    for _ in range(repeat):
+        if os.path.exists(result):
+            os.unlink(result)
+        t0 = time.perf_counter()
+        sys.remote_exec(pid, script)  # type: ignore[attr-defined]
+        while not os.path.exists(result):
+            time.sleep(0.0002)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--objects", type=int, default=100_000)
@@ -195,6 +220,14 @@ def main() -> None:
             )
         else:
             print("gdb: not installed, peer not measured")
+        if hasattr(sys, "remote_exec"):
+            rx = bench_remote_exec(proc.pid, args.repeat, tmp)
+            what = "sys.remote_exec, the same census script"
+            print(f"{what:<48} {med(rx):>8.1f} ms {min(rx):>7.1f} ms")
+            print(
+                f"ratio, one sample: sys.remote_exec / heapscope = {med(rx) / med(walls):.1f}x "
+                "(heapscope's sample also sizes every object and keeps the census for the diff)"
+            )
         spinner = start(args.objects // 2, tmp, spin=True)
         try:
             swalls, sstops, _ = bench_heapscope(spinner.pid, args.repeat)

@@ -184,6 +184,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset(&tacc, 0, sizeof(tacc));
     memset(&samples, 0, sizeof(samples));
     L.sysmodules = HS_NONE;
+    L.atexit_list = HS_NONE;
+    L.atexit_count = -1;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOnpnzOO!OOp:analyze", kwlist, &objects, &types,
                                      &baseline, &max_stories, &dominators, &top, &tool_dir, &tb_fn,
                                      &PyTuple_Type, &site_exclude, &subjects, &own, &labels))
@@ -229,6 +231,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     memset((char *)s + sizeof(PyObject), 0, sizeof(hs_snapshot_object) - sizeof(PyObject));
     L.s = s;
     L.tool_dir = tool_dir;
+    L.atexit_count = hs_compat_atexit_count(); /* a call: before the window */
 
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)

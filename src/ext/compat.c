@@ -1,6 +1,6 @@
 #include "compat.h"
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+#if PY_VERSION_HEX >= 0x030B0000
 int hs_compat_frame_layout_ok = 0;
 #endif
 
@@ -31,11 +31,33 @@ int hs_compat_init(void) {
 #if PY_VERSION_HEX < 0x030B0000
     return hs__find_general_lookup();
 #else
-#if PY_VERSION_HEX < 0x030E0000
     /* The frame running this import (borrowed; NULL when imported from C). */
     PyFrameObject *f = PyEval_GetFrame();
     hs_compat_frame_layout_ok = f != NULL && hs_compat_frame_layout_matches(f);
-#endif
     return 0;
+#endif
+}
+
+Py_ssize_t hs_compat_atexit_count(void) {
+#if HS_ATEXIT_CALLBACKS_LIST
+    PyObject *name = PyUnicode_FromString("atexit"), *mod = NULL, *n = NULL;
+    Py_ssize_t count = -1;
+    if (name == NULL)
+        goto done;
+    mod = PyImport_GetModule(name); /* never imports */
+    if (mod == NULL)
+        goto done;
+    n = PyObject_CallMethod(mod, "_ncallbacks", NULL);
+    if (n != NULL && PyLong_CheckExact(n))
+        count = PyLong_AsSsize_t(n);
+done:
+    Py_XDECREF(n);
+    Py_XDECREF(mod);
+    Py_XDECREF(name);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    return count < 0 ? -1 : count;
+#else
+    return -1;
 #endif
 }

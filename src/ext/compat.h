@@ -250,9 +250,9 @@ static inline int hs_compat_dict_traverse_visits_keys(PyObject *op) {
  * (the graph shows them), and nothing is visited. */
 typedef int (*hs_local_fn)(PyObject *name, PyObject *value, void *arg);
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+#if PY_VERSION_HEX >= 0x030B0000
 /*
- * 3.11-3.13: the locals live in the _PyInterpreterFrame the frame object
+ * 3.11+: the locals live in the _PyInterpreterFrame the frame object
  * points to, read in place.  Public API is no substitute: f_locals copies
  * them into a dict the frame keeps (3.11/3.12), and PyFrame_GetVar() (3.12+)
  * raises NameError for an unbound local, formatting the message with %R,
@@ -271,7 +271,7 @@ typedef struct {
     char is_entry, owner;
     PyObject *localsplus[1];
 } hs_compat_iframe;
-#else /* 3.12 (f_code) and 3.13 (f_executable) share the layout */
+#elif PY_VERSION_HEX < 0x030E0000 /* 3.12 (f_code) and 3.13 (f_executable) share the layout */
 typedef struct {
     PyObject *f_code, *previous, *f_funcobj, *f_globals, *f_builtins, *f_locals, *frame_obj;
     void *instr;
@@ -280,6 +280,35 @@ typedef struct {
     char owner;
     PyObject *localsplus[1];
 } hs_compat_iframe;
+#else
+/* 3.14, 3.15: the code object and the locals are _PyStackRef words
+ * (Include/internal/pycore_stackref.h, GIL build): the low bit tags a
+ * borrowed or immortal reference, both low bits a tagged int, and the NULL
+ * reference is the word 1. */
+typedef struct {
+    uintptr_t f_executable;
+    void *previous;
+    uintptr_t f_funcobj;
+    PyObject *f_globals, *f_builtins, *f_locals, *frame_obj;
+    void *instr_ptr, *stackpointer;
+    uint16_t return_offset;
+    char owner;
+    uint8_t visited;
+    uintptr_t localsplus[1];
+} hs_compat_iframe;
+#define HS_IFRAME_STACKREFS 1
+#endif
+#ifdef HS_IFRAME_STACKREFS
+static inline PyObject *hs_compat_stackref(uintptr_t bits) {
+    if (bits == 1 || (bits & 3) == 3)
+        return NULL; /* NULL, or a tagged int (no object) */
+    return (PyObject *)(bits & ~(uintptr_t)1);
+}
+#define HS_IFRAME_CODE(fr) hs_compat_stackref((fr)->f_executable)
+#define HS_IFRAME_LOCAL(fr, i) hs_compat_stackref((fr)->localsplus[i])
+#else
+#define HS_IFRAME_CODE(fr) ((fr)->f_code)
+#define HS_IFRAME_LOCAL(fr, i) ((fr)->localsplus[i])
 #endif
 typedef struct {
     PyObject_HEAD PyObject *f_back;
@@ -292,7 +321,7 @@ extern int hs_compat_frame_layout_ok;
 static inline int hs_compat_frame_layout_matches(PyFrameObject *f) {
     hs_compat_iframe *fr = ((hs_compat_frameobj *)f)->f_frame;
     PyCodeObject *co = PyFrame_GetCode(f);
-    int ok = fr != NULL && fr->frame_obj == (PyObject *)f && fr->f_code == (PyObject *)co;
+    int ok = fr != NULL && fr->frame_obj == (PyObject *)f && HS_IFRAME_CODE(fr) == (PyObject *)co;
     Py_DECREF(co);
     return ok;
 }
@@ -306,7 +335,7 @@ static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn,
         return 0;
     }
     for (i = 0; i < co->co_nlocalsplus && rc == 0; i++) {
-        PyObject *v = fr->localsplus[i];
+        PyObject *v = HS_IFRAME_LOCAL(fr, i);
         if (v != NULL)
             rc = fn(PyTuple_GET_ITEM(co->co_localsplusnames, i), v, arg);
     }
@@ -370,6 +399,34 @@ static inline PyObject *hs_compat_type_dict(PyTypeObject *tp) {
     return d;
 #endif
 }
+
+/* ---- bytearray's size ----------------------------------------------------
+ * 3.15 keeps a bytearray's bytes in a bytes object it owns
+ * (ob_bytes_object; not a referent the walk sees), and __sizeof__ counts
+ * that object's header; an empty one counts none. */
+static inline Py_ssize_t hs_compat_bytearray_size(PyObject *op) {
+    Py_ssize_t alloc = ((PyByteArrayObject *)op)->ob_alloc;
+#if PY_VERSION_HEX >= 0x030F0000
+    if (alloc > 0)
+        alloc += (Py_ssize_t)offsetof(PyBytesObject, ob_sval) + 1;
+#endif
+    return Py_TYPE(op)->tp_basicsize + alloc;
+}
+
+/* ---- atexit's callbacks ------------------------------------------------
+ * 3.14+ keep them in a list the interpreter owns (entries (func, args,
+ * kwargs)): the collector sees it, no object refers to it.  Up to 3.13 they
+ * sit in a C array (a registered bound method is itself held by C code).
+ * hs_compat_atexit_count() asks the atexit module, if the program imported
+ * it, how many there are (before the raw-pointer window: it is a call);
+ * the walk then tells that list apart by its length and shape.  -1: not
+ * applicable or unknown (no exception). */
+#if PY_VERSION_HEX >= 0x030E0000
+#define HS_ATEXIT_CALLBACKS_LIST 1
+#else
+#define HS_ATEXIT_CALLBACKS_LIST 0
+#endif
+Py_ssize_t hs_compat_atexit_count(void);
 
 /* ---- slot members ------------------------------------------------------
  * The member type of __slots__ entries (Py_T_OBJECT_EX since 3.12). */

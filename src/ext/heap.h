@@ -64,8 +64,10 @@ typedef struct {
     PyObject *stackinfo;  /* dict: node (int) -> frame info dict */
     uint32_t *root_cells; /* cells that are roots: a running frame's cell variables */
     uint32_t nroot_cells;
-    uint32_t sysmodules;  /* node of the sys.modules dict, or HS_NONE */
-    const char *tool_dir; /* heapscope's package directory, or NULL */
+    uint32_t sysmodules;     /* node of the sys.modules dict, or HS_NONE */
+    uint32_t atexit_list;    /* node of atexit's callback list (3.14+), or HS_NONE */
+    Py_ssize_t atexit_count; /* its length, asked before the window (-1: unknown) */
+    const char *tool_dir;    /* heapscope's package directory, or NULL */
 } hs_live;
 
 /* Node of an object address, or HS_NONE. */

@@ -330,6 +330,11 @@ static int hs__live_root(hs_live *L, const uint32_t *nodes, PyObject **root, PyO
             *first = PyUnicode_FromFormat("<frame %U>", PyDict_GetItemString(frame, "function"));
         *root = *first ? Py_BuildValue("{sssOsO}", "kind", kind, "name", *first, "frame", frame) : NULL;
     } else {
+        if (r == L->atexit_list) { /* 3.14+: the interpreter's list of atexit callbacks */
+            *first = PyUnicode_FromString("atexit's callbacks");
+            *root = *first ? Py_BuildValue("{ssss}", "kind", kind, "name", "atexit") : NULL;
+            return *first != NULL && *root != NULL ? 0 : -1;
+        }
         *first = r == L->sysmodules ? PyUnicode_FromString("sys.modules") : hs__root_name(L->objs[r]);
         *root = *first ? Py_BuildValue("{sssO}", "kind", r == L->sysmodules ? "interpreter" : kind, "name",
                                        *first)

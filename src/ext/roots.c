@@ -168,6 +168,37 @@ void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj) {
     s->tier[v] = HS_TIER_TOOL;
 }
 
+/* 3.14+: atexit's callback list (compat.h): among the objects only C code
+ * holds and no object refers to, a list of the length the atexit module
+ * gave, of (callable, tuple, dict or None) entries.  Inside the window:
+ * reads only (PyCallable_Check reads tp_call). */
+static void hs__find_atexit_list(hs_live *L) {
+    uint32_t v;
+    L->atexit_list = HS_NONE;
+    if (!HS_ATEXIT_CALLBACKS_LIST || L->atexit_count <= 0)
+        return;
+    for (v = 0; v < L->s->n; v++) {
+        PyObject *o = L->objs[v];
+        Py_ssize_t i, n;
+        /* Only C code holds it: no object of the graph refers to it. */
+        if (L->s->tier[v] != HS_TIER_C || !PyList_CheckExact(o) || PyList_GET_SIZE(o) != L->atexit_count ||
+            L->s->graph.rev_off[v] != L->s->graph.rev_off[v + 1])
+            continue;
+        n = PyList_GET_SIZE(o);
+        for (i = 0; i < n; i++) {
+            PyObject *e = PyList_GET_ITEM(o, i);
+            if (!PyTuple_CheckExact(e) || PyTuple_GET_SIZE(e) != 3 ||
+                !PyCallable_Check(PyTuple_GET_ITEM(e, 0)) || !PyTuple_CheckExact(PyTuple_GET_ITEM(e, 1)) ||
+                !(PyTuple_GET_ITEM(e, 2) == Py_None || PyDict_CheckExact(PyTuple_GET_ITEM(e, 2))))
+                break;
+        }
+        if (i == n) {
+            L->atexit_list = v;
+            return;
+        }
+    }
+}
+
 /* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
 int hs_roots_stacks(hs_live *L) {
     PyInterpreterState *interp = PyInterpreterState_Get();
@@ -231,6 +262,7 @@ int hs_roots_stacks(hs_live *L) {
              (PyCode_Check(L->objs[v]) && hs__is_tool_code(L, (PyCodeObject *)L->objs[v]))))
             L->s->tier[v] = HS_TIER_TOOL;
     }
+    hs__find_atexit_list(L);
     for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
         PyFrameObject *f = PyThreadState_GetFrame(ts);
         unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */

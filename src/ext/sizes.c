@@ -117,7 +117,7 @@ Py_ssize_t hs_object_size_by(PyObject *op, PyCFunction c_sizeof) {
         if (s->table != s->smalltable)
             size += (s->mask + 1) * (Py_ssize_t)sizeof(setentry);
     } else if (PyByteArray_Check(op))
-        size = tp->tp_basicsize + ((PyByteArrayObject *)op)->ob_alloc;
+        size = hs_compat_bytearray_size(op);
     else if (tp->tp_itemsize != 0 &&
              (PyTuple_Check(op) || PyBytes_Check(op) || PyType_Check(op) || PyCode_Check(op))) {
         /* Only these are known to start with PyObject_VAR_HEAD; other types

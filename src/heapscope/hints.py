@@ -444,8 +444,9 @@ def closure_capture(story: Story) -> Hint | None:
 
 
 def atexit_registration(story: Story) -> Hint | None:
-    """Bound methods registered with atexit (seen through the atexit module before 3.11)."""
-    if story.path.root.name != "atexit" or story.path.root.kind != "module global":
+    """Bound methods registered with atexit: seen through the atexit module on 3.9, through
+    the interpreter's own callback list on 3.14+ (3.10-3.13 keep them in C: held_by_c)."""
+    if story.path.root.name != "atexit" or story.path.root.kind not in ("module global", "held by C code"):
         return None
     return Hint(
         "atexit-registration",

@@ -103,7 +103,8 @@ def run(case: str, timeout: float = 300) -> Score:
     score.type = True
     stories = leak.get("stories") or []
     texts = [s["path_text"] + " " + s["root"]["name"] for s in stories]
-    score.holder = bool(stories) and any(exp["holder"] in t for t in texts)
+    # "a|b": the holder may be named either way (by version: atexit's list on 3.14+)
+    score.holder = bool(stories) and any(h in t for t in texts for h in exp["holder"].split("|"))
     line = alloc_line(case)
     sites = leak.get("allocated_at") or []
     score.line = any(os.path.basename(s["file"]) == case + ".py" and s["line"] == line for s in sites)
