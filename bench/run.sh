@@ -14,6 +14,10 @@ if [ "${1:-}" = stress ]; then
     shift
     exec "$VENV/bin/python" bench/attach_stress.py "$@"  # attach again and again; harm per Python
 fi
+if [ "${1:-}" = why-kept ]; then
+    shift
+    exec "$VENV/bin/python" bench/bench_why_kept.py "$@"  # a second question on a kept snapshot
+fi
 if [ "${1:-}" = attach ]; then
     shift
     exec "$VENV/bin/python" bench/bench_attach.py "$@"  # gdb, when installed, is the peer

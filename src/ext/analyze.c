@@ -363,7 +363,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         Py_CLEAR(item);
     }
     s->names = hs_roots_node_names(&L);
-    if (s->names == NULL)
+    if (s->names == NULL || (s->stack_names = hs_roots_stack_names(&L)) == NULL)
         goto done;
     /* For a snapshot file: every path edge's label, so offline paths read as live ones. */
     if (labels && hs_edge_labels(&L) < 0)

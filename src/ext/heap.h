@@ -44,12 +44,13 @@ typedef struct {
     hs_addrmap index; /* address -> node */
     char **type_names;
     uintptr_t *type_addr;
-    double seconds[4];    /* walk, roots and paths, dominators, stories */
-    int from_file;        /* arrays were malloc'ed by the core's file reader */
-    PyObject *results;    /* dict of the answers computed while the heap was live */
-    PyObject *names;      /* dict: node -> name of modules, their dicts and classes (for files) */
-    uint8_t *label_kind;  /* n or NULL: HS_LBL_* of each node's path edge (malloc'ed) */
-    uint32_t *label_name; /* n or NULL: its name's index in label_strs (or the index) */
+    double seconds[4];     /* walk, roots and paths, dominators, stories */
+    int from_file;         /* arrays were malloc'ed by the core's file reader */
+    PyObject *results;     /* dict of the answers computed while the heap was live */
+    PyObject *names;       /* dict: node -> name of modules, their dicts and classes (for files) */
+    PyObject *stack_names; /* dict: node -> name of running frames' locals that are roots, or NULL */
+    uint8_t *label_kind;   /* n or NULL: HS_LBL_* of each node's path edge (malloc'ed) */
+    uint32_t *label_name;  /* n or NULL: its name's index in label_strs (or the index) */
     char **label_strs;
     uint32_t nlabel_strs;
 } hs_snapshot_object;
@@ -89,6 +90,8 @@ void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
 uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);
+PyObject *hs_roots_stack_names(hs_live *L); /* locals that are roots, by name (kept snapshots) */
+PyObject *hs_roots_stack_names(hs_live *L);
 
 /* edgelabels.c: label_* for every node's path edge, for snapshot files
  * (inside the window); 0, or -1 with an exception. */
@@ -98,6 +101,8 @@ int hs_edge_labels(hs_live *L);
  * snapshot without live objects (a file). */
 PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v);
 /* The n nodes retaining most, with their paths (live when L is given). */
+PyObject *hs_path_why(hs_snapshot_object *s, uint32_t v);   /* a kept snapshot's why-alive answer */
+PyObject *hs_path_types(hs_snapshot_object *s, uint32_t v); /* [(type, address)] from its root */
 PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t top);
 /* The nodes root -> v, root first; NULL with *len 0 when unreachable. */
 uint32_t *hs_path_nodes(const hs_snapshot_object *s, uint32_t v, uint32_t *len);

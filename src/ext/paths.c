@@ -348,6 +348,19 @@ static int hs__file_root(const hs_snapshot_object *s, const uint32_t *nodes, PyO
                          PyObject **first) {
     uint32_t r = nodes[0];
     const char *kind = hs_tier_kind[s->tier[r] < HS_NTIERS ? s->tier[r] : 0];
+    PyObject *known = NULL; /* a running frame's local, by its name (a kept snapshot) */
+    if (s->stack_names != NULL) {
+        PyObject *key = PyLong_FromUnsignedLong(r);
+        known = key ? PyDict_GetItemWithError(s->stack_names, key) : NULL; /* borrowed */
+        Py_XDECREF(key);
+        if (known == NULL && PyErr_Occurred())
+            return -1;
+    }
+    if (known != NULL) {
+        *first = Py_NewRef(known);
+        *root = Py_BuildValue("{sssO}", "kind", kind, "name", known);
+        return *root ? 0 : -1;
+    }
     *first = PyUnicode_FromFormat("<%s>", s->type_names[s->type_id[r]]);
     if (*first == NULL)
         return -1;
@@ -532,5 +545,39 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
 done:
     PyMem_RawFree(best);
     PyMem_RawFree(eligible);
+    return list;
+}
+
+/* A kept snapshot's answer for node v: its shortest path from a root as the
+ * snapshot saw it (rendered offline: labels where it kept them), its size
+ * and retained size, shaped like analyze()'s answer for one object. */
+PyObject *hs_path_why(hs_snapshot_object *s, uint32_t v) {
+    PyObject *path = hs_path_render(NULL, s, v);
+    if (path == NULL)
+        return NULL;
+    return Py_BuildValue(
+        "{sNsssKsKsN}", "object",
+        PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]], (void *)(uintptr_t)s->addr[v]),
+        "type", s->type_names[s->type_id[v]], "size", (unsigned long long)s->size[v], "retained_size",
+        (unsigned long long)(s->retained ? s->retained[v] : s->size[v]), "path", path);
+}
+
+/* [(type, address)] from the root to the object at `address`. */
+PyObject *hs_path_types(hs_snapshot_object *s, uint32_t v) {
+    uint32_t len, i, *nodes;
+    PyObject *list;
+    nodes = hs_path_nodes(s, v, &len);
+    if (nodes == NULL && len == 0)
+        return PyErr_Occurred() ? NULL : PyList_New(0);
+    list = PyList_New(len);
+    for (i = 0; list != NULL && i < len; i++) {
+        PyObject *t =
+            Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
+        if (t == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, t);
+    }
+    PyMem_RawFree(nodes);
     return list;
 }

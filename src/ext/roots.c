@@ -343,3 +343,28 @@ error:
     Py_DECREF(names);
     return NULL;
 }
+
+/* The running frames' locals that are roots, by name (node -> str): a kept
+ * snapshot's paths then start at `holder`, not `<dict>`.  Not saved in
+ * files (their names section is for anchors: modules, their dicts, classes). */
+PyObject *hs_roots_stack_names(hs_live *L) {
+    hs_snapshot_object *s = L->s;
+    PyObject *names = PyDict_New(), *key, *info;
+    Py_ssize_t pos = 0;
+    if (names == NULL || L->stackinfo == NULL)
+        return names;
+    while (PyDict_Next(L->stackinfo, &pos, &key, &info)) { /* exact int keys, dict values */
+        PyObject *local = PyDict_GetItemString(info, "local");
+        unsigned long node = PyLong_AsUnsignedLong(key);
+        if (node == (unsigned long)-1 && PyErr_Occurred())
+            goto error;
+        if (local == NULL || !PyUnicode_Check(local) || node >= s->n || s->tier[node] != HS_TIER_STACK)
+            continue;
+        if (PyDict_SetDefault(names, key, local) == NULL)
+            goto error;
+    }
+    return names;
+error:
+    Py_DECREF(names);
+    return NULL;
+}

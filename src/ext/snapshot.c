@@ -37,6 +37,7 @@ static void snapshot_dealloc(PyObject *self) {
     PyMem_RawFree(s->type_addr);
     Py_CLEAR(s->results);
     Py_CLEAR(s->names);
+    Py_CLEAR(s->stack_names);
     free(s->label_kind); /* malloc'ed by edgelabels.c or by the core's reader */
     free(s->label_name);
     if (s->label_strs != NULL)
@@ -175,27 +176,21 @@ static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
     return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : s->size[v]);
 }
 
-/* [(type, address)] from the root to the object at `address`. */
-static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
+/* why(address): the object's path as the snapshot saw it (paths.c). */
+static PyObject *snapshot_why(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
-    uint32_t v, len, i, *nodes;
-    PyObject *list;
-    if (hs__addr_arg(s, arg, &v) < 0)
+    uint32_t v;
+    if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
         return NULL;
-    nodes = hs_path_nodes(s, v, &len);
-    if (nodes == NULL && len == 0)
-        return PyErr_Occurred() ? NULL : PyList_New(0);
-    list = PyList_New(len);
-    for (i = 0; list != NULL && i < len; i++) {
-        PyObject *t =
-            Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
-        if (t == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, i, t);
-    }
-    PyMem_RawFree(nodes);
-    return list;
+    return hs_path_why(s, v);
+}
+
+/* [(type, address)] from the root to the object at `address` (paths.c). */
+static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
+    uint32_t v;
+    if (hs__addr_arg((hs_snapshot_object *)self, arg, &v) < 0)
+        return NULL;
+    return hs_path_types((hs_snapshot_object *)self, v);
 }
 
 static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
@@ -559,6 +554,9 @@ static PyMethodDef snapshot_methods[] = {
      "The JSON text of the answers a snapshot file stored, or None."},
     {"retained_size", snapshot_retained_size, METH_O, "retained_size(address) -> bytes kept alive by it."},
     {"path_types", snapshot_path_types, METH_O, "path_types(address) -> [(type, address)] from its root."},
+    {"why", snapshot_why, METH_O,
+     "why(address) -> {object, type, size, retained_size, path}: why it was alive when the snapshot was "
+     "taken."},
     {"idom", snapshot_idom, METH_O, "idom(address) -> address of its immediate dominator, or None."},
     {"stats", snapshot_stats, METH_NOARGS, "Counts and timings of the analysis."},
     {"save", snapshot_save, METH_VARARGS,

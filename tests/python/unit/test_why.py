@@ -251,3 +251,18 @@ def test_hops_say_how_each_object_is_held():
         assert shown[:-6] == [("root", None), ("frame local", "holder")], w.path.hops
     bound = heapscope.why(holder.bound[0].__self__)
     assert [h.kind for h in bound.path.hops][-3:] == ["attribute", "index", "bound self"], bound.path.hops
+
+
+def test_why_on_a_kept_snapshot_reads_as_the_live_answer():
+    holder = {"registry": [Node() for _ in range(3)]}
+    live = heapscope.why(holder["registry"][1])
+    snap = heapscope.snapshot()
+    kept = heapscope.why(holder["registry"][1], snapshot=snap)
+    assert kept.path.text == live.path.text  # the frame (function, line) only a live answer has
+    assert (kept.path.root.kind, kept.path.root.name) == (live.path.root.kind, live.path.root.name)
+    assert kept.type == live.type and kept.retained_size == live.retained_size
+    # The snapshot's answer is as of when it was taken: a later object is not in it.
+    later = Node()
+    with pytest.raises(heapscope.HeapscopeError, match="not in this snapshot"):
+        heapscope.why(later, snapshot=snap)
+    del holder, later
