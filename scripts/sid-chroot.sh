@@ -35,8 +35,14 @@ setup)
 suite)
     v=$4
     venv=/opt/venv$v
-    chroot "$DIR" env -i PATH="$venv/bin:/usr/bin:/bin" HOME=/root LANG=C.UTF-8 \
-        PIP_CERT="${PIP_CERT:-}" PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-60}" \
+    # A clean environment, but for pip's settings and a proxy, as outside.
+    pass=()
+    for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY PIP_INDEX_URL \
+        PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_DEFAULT_TIMEOUT PIP_CERT; do
+        if [ -n "${!name:-}" ]; then pass+=("$name=${!name}"); fi
+    done
+    chroot "$DIR" env -i PATH="$venv/bin:/usr/bin:/bin" HOME=/root LANG=C.UTF-8 "${pass[@]}" \
+        PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" \
         sh -euc "
         [ -x $venv/bin/python ] || python$v -m venv $venv
         pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
