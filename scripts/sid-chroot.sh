@@ -42,7 +42,7 @@ suite)
         if [ -n "${!name:-}" ]; then pass+=("$name=${!name}"); fi
     done
     chroot "$DIR" env -i PATH="$venv/bin:/usr/bin:/bin" HOME=/root LANG=C.UTF-8 "${pass[@]}" \
-        PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" \
+        PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" HEAPSCOPE_IN_CHROOT=1 \
         sh -euc "
         [ -x $venv/bin/python ] || python$v -m venv $venv
         pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
