@@ -318,10 +318,13 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_roots_mark_own(s, own);
     for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
         hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
+    hs_progress_phase(&hs_progress_now, "finding why objects are alive");
     if (hs_snapshot_search_paths(s, exclude, L.skip) < 0)
         goto done;
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
+    if (dominators)
+        hs_progress_phase(&hs_progress_now, "computing retained sizes");
     if (dominators && hs_snapshot_compute_dominators(s) < 0)
         goto done;
     s->seconds[2] = hs__now() - t1;
@@ -396,6 +399,7 @@ done:
     if (in_window)
         hs_window_leave();
     hs_samples_clear(&samples);
+    hs_progress_end(&hs_progress_now);
     hs_walk_clear(&w);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)
         Py_CLEAR(result);

@@ -169,6 +169,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
 done:
     if (in_window)
         hs_window_leave();
+    hs_progress_end(&hs_progress_now);
     hs_walk_clear(&w);
     hs_addrmap_destroy(&acc.slots);
     if (gc_was >= 0 && hs_gc_resume(st, gc_was) < 0)

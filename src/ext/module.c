@@ -12,6 +12,7 @@
 #include "instances.h"
 #include "jsonw.h"
 #include "sizes.h"
+#include "walk.h"
 #include "state.h"
 #include "window.h"
 
@@ -80,6 +81,18 @@ done:
     return rc;
 }
 
+/* set_progress(fd): a progress line for long walks, analyses and snapshot
+ * files on that file descriptor (the CLI passes stderr's when it is a
+ * terminal); -1 turns it off. */
+static PyObject *hs_mod_set_progress(PyObject *module, PyObject *arg) {
+    long fd = PyLong_AsLong(arg);
+    (void)module;
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    hs_progress_now.fd = fd < 0 ? -1 : (int)fd;
+    Py_RETURN_NONE;
+}
+
 /* _is_immortal(obj): the walk's immortality test (compat.h), for the tests. */
 static PyObject *hs_mod_is_immortal(PyObject *module, PyObject *obj) {
     (void)module;
@@ -88,6 +101,8 @@ static PyObject *hs_mod_is_immortal(PyObject *module, PyObject *obj) {
 
 static PyMethodDef hs_methods[] = {
     {"_is_immortal", hs_mod_is_immortal, METH_O, "_is_immortal(obj) -> the walk's immortality test (tests)."},
+    {"set_progress", hs_mod_set_progress, METH_O,
+     "set_progress(fd): a progress line for long work on that file descriptor (-1: off)."},
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
     {"series", hs_mod_series, METH_O,

@@ -15,6 +15,7 @@
 #include "jsonw.h"
 #include "analyze.h"
 #include "heap.h"
+#include "walk.h"
 
 static void snapshot_dealloc(PyObject *self) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
@@ -385,9 +386,11 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     d.label_name = s->label_name;
     d.label_strs = s->label_strs;
     d.nlabel_strs = s->nlabel_strs;
+    hs_progress_show(&hs_progress_now, "writing the snapshot file", s->n >= HS_PROGRESS_BIG);
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
     saved_errno = errno; /* as the failing call left it, before anything else runs */
-    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+    Py_END_ALLOW_THREADS hs_progress_end(&hs_progress_now);
+    if (rc != HS_OK) {
         hs_raise(get_heapscope_state(PyType_GetModule(Py_TYPE(self))), rc, saved_errno, path);
         goto done;
     }
@@ -457,8 +460,10 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     if (!PyUnicode_FSConverter(arg, &bytes))
         return NULL;
     err[0] = '\0';
+    hs_progress_show(&hs_progress_now, "reading the snapshot file", 1);
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_read_file(PyBytes_AS_STRING(bytes), &d, err, sizeof(err));
-    Py_END_ALLOW_THREADS if (rc != HS_OK) {
+    Py_END_ALLOW_THREADS hs_progress_end(&hs_progress_now);
+    if (rc != HS_OK) {
         if (rc == HS_ENOMEM)
             PyErr_NoMemory();
         else

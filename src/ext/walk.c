@@ -201,6 +201,8 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
     return 0;
 }
 
+hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0};
+
 int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     uint32_t i;
     int rc;
@@ -234,7 +236,10 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
         PyErr_NoMemory();
         return -1;
     }
+    hs_progress_phase(&hs_progress_now, "walking the heap");
     for (i = 0; i < w->n; i++) {
+        if ((i & 0xFFFF) == 0)
+            hs_progress_tick(&hs_progress_now, i); /* write(2) only: no Python */
         /* The objects are scattered in memory: fetch ahead of the traversal. */
         if (i + 8 < w->n)
             __builtin_prefetch((const char *)w->objs[i + 8] - 2 * sizeof(void *));

@@ -21,7 +21,13 @@
 
 #include "../core/hs_addrmap.h"
 #include "../core/hs_graph.h"
+#include "../core/hs_progress.h"
 #include "state.h"
+
+/* Progress of walks, analyses and snapshot files on stderr, when the CLI
+ * turned it on (set_progress: stderr is a terminal, no --quiet); off (fd -1)
+ * otherwise, and always in an attached target. */
+extern hs_progress hs_progress_now;
 
 #define HS_WALK_MAX_SKIP_TYPES 4
 

@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     for cmd in _commands():
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.prepare_parser(p)
+        p.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress line on stderr (shown only on a terminal, for work over a second)",
+        )
         p.set_defaults(_command=cmd)
     return parser
 
@@ -78,6 +83,19 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated(signum)
 
 
+def _progress(args: argparse.Namespace) -> None:
+    """Long walks, analyses and snapshot files show a progress line on stderr
+    when it is a terminal, unless --quiet."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if tty and not getattr(args, "quiet", False):
+        from heapscope import _heapscope
+
+        _heapscope.set_progress(sys.stderr.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -87,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
+    _progress(args)
     try:
         return cmd.run(args)
     except (KeyboardInterrupt, Terminated) as exc:
