@@ -96,6 +96,7 @@ static PyObject *hs_mod_set_progress(PyObject *module, PyObject *arg) {
 /* _is_immortal(obj): the walk's immortality test (compat.h), for the tests. */
 static PyObject *hs_mod_is_immortal(PyObject *module, PyObject *obj) {
     (void)module;
+    (void)obj; /* HS_IS_IMMORTAL is 0 before 3.12 */
     return PyBool_FromLong(HS_IS_IMMORTAL(obj));
 }
 
