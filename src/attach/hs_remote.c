@@ -66,66 +66,94 @@ static int wait_held(int tid, int *sig, double deadline) {
     }
 }
 
-/* Seizes and interrupts every thread of pid, again until no new one shows
- * up.  0, or an HS_INJ_* error with everything released. */
+/* Seizes every thread of pid, then interrupts them all, then waits for each
+ * to stop (so that the first is not held while the last is being seized),
+ * again until no new one shows up.  0, or an HS_INJ_* error with everything
+ * released. */
 static int hold_all(int pid, hs_held *h, double deadline, hs_inject_result *res) {
+    static int fresh[HS_MAX_THREADS];
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", pid);
     for (int round = 0; round < 8; round++) {
         DIR *d = opendir(path);
-        int added = 0;
+        int nfresh = 0, err = 0;
         if (d == NULL) {
             release_all(h);
             return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
         }
         struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
+        while (err == 0 && (e = readdir(d)) != NULL) {
             int tid = atoi(e->d_name);
-            if (tid <= 0 || held_has(h, tid)) {
+            int known = tid <= 0 || held_has(h, tid);
+            for (int i = 0; !known && i < nfresh; i++) {
+                known = fresh[i] == tid;
+            }
+            if (known) {
                 continue;
             }
-            if (h->n == HS_MAX_THREADS) {
-                closedir(d);
-                release_all(h);
+            if (h->n + nfresh == HS_MAX_THREADS) {
+                err = -1;
+                break;
+            }
+            if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
+                if (errno != ESRCH) { /* ESRCH: the thread ended */
+                    err = errno;
+                }
+                continue;
+            }
+            fresh[nfresh++] = tid;
+        }
+        closedir(d);
+        if (err != 0) {
+            for (int i = 0; i < nfresh; i++) {
+                ptrace(PTRACE_DETACH, fresh[i], 0, 0);
+            }
+            release_all(h);
+            if (err == -1) {
                 return hs_fail(res, HS_INJ_UNSUPPORTED, "process %d has more than %d threads", pid,
                                HS_MAX_THREADS);
             }
-            if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
-                if (errno == ESRCH) {
-                    continue; /* the thread ended */
-                }
-                int err = errno;
-                closedir(d);
-                release_all(h);
-                if (err == EPERM) {
-                    return hs_fail(res, HS_INJ_PERM,
-                                   "ptrace of process %d was refused (EPERM): run heapscope as the same user "
-                                   "or as root (kernel.yama.ptrace_scope; in Docker: --cap-add=SYS_PTRACE)",
-                                   pid);
-                }
-                return hs_fail(res, HS_INJ_PERM, "ptrace of process %d failed: %s", pid, strerror(err));
+            if (err == EPERM) {
+                return hs_fail(res, HS_INJ_PERM,
+                               "ptrace of process %d was refused (EPERM): run heapscope as the same user "
+                               "or as root (kernel.yama.ptrace_scope; in Docker: --cap-add=SYS_PTRACE)",
+                               pid);
             }
-            int sig = 0;
-            if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 || wait_held(tid, &sig, deadline) != 1) {
-                ptrace(PTRACE_DETACH, tid, 0, 0);
-                if (hs_now_ms() > deadline) {
-                    closedir(d);
-                    release_all(h);
-                    return hs_fail(res, HS_INJ_TIMEOUT,
-                                   "a thread of process %d did not stop for ptrace (uninterruptible sleep, "
-                                   "state D?); it resumes untouched",
-                                   pid);
-                }
-                continue; /* it ended */
-            }
-            h->tid[h->n] = tid;
-            h->sig[h->n] = sig;
-            h->n++;
-            added++;
+            return hs_fail(res, HS_INJ_PERM, "ptrace of process %d failed: %s", pid, strerror(err));
         }
-        closedir(d);
-        if (added == 0) {
+        if (nfresh == 0) {
             return 0;
+        }
+        for (int i = 0; i < nfresh; i++) {
+            ptrace(PTRACE_INTERRUPT, fresh[i], 0, 0);
+        }
+        int late = 0;
+        for (int i = 0; i < nfresh; i++) {
+            int sig = 0, w = wait_held(fresh[i], &sig, deadline);
+            if (w == 1) {
+                h->tid[h->n] = fresh[i];
+                h->sig[h->n] = sig;
+                h->n++;
+            } else if (w == 0) {
+                continue; /* it ended */
+            } else {
+                /* Not stopped by the deadline (uninterruptible sleep): a seized
+                 * thread can only be let go once it stops, so wait for that
+                 * (Ctrl-C, or heapscope's death, lets the kernel detach it). */
+                int status = 0;
+                while (waitpid(fresh[i], &status, __WALL) < 0 && errno == EINTR) {
+                }
+                int pass = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
+                ptrace(PTRACE_DETACH, fresh[i], 0, (void *)(long)(WIFSTOPPED(status) ? pass : 0));
+                late = 1;
+            }
+        }
+        if (late) {
+            release_all(h);
+            return hs_fail(res, HS_INJ_TIMEOUT,
+                           "a thread of process %d did not stop for ptrace (uninterruptible sleep, "
+                           "state D?); it resumes untouched",
+                           pid);
         }
     }
     release_all(h);
