@@ -188,26 +188,6 @@ static void note_signal(hs_sigs *s, int sig) {
     }
 }
 
-/* Waits for a ptrace stop of tid.  1: stopped, 0: gone, -1: timeout/error. */
-static int wait_stopped(int tid, int *status, double deadline) {
-    for (;;) {
-        int r = waitpid(tid, status, __WALL | WNOHANG);
-        if (r == tid) {
-            if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
-                return 0;
-            }
-            return 1;
-        }
-        if (r < 0 && errno != EINTR) {
-            return errno == ECHILD ? 0 : -1;
-        }
-        if (hs_now_ms() > deadline) {
-            return -1;
-        }
-        hs_nap_us(20);
-    }
-}
-
 /* PTRACE_SEIZE + PTRACE_INTERRUPT; returns once the thread is in its interrupt stop. */
 static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_inject_result *res) {
     if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
@@ -229,7 +209,7 @@ static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_injec
     }
     for (int round = 0; round < 1000; round++) {
         int status = 0;
-        int w = wait_stopped(tid, &status, deadline + 2000.0);
+        int w = hs_wait_stopped(tid, &status, deadline + 2000.0);
         if (w == 0) {
             return hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", pid);
         }
@@ -284,7 +264,7 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
             break;
         }
         int status = 0;
-        int w = wait_stopped(tid, &status, deadline + 2000.0);
+        int w = hs_wait_stopped(tid, &status, deadline + 2000.0);
         if (w <= 0) {
             return w == 0 ? -2 : -1;
         }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -151,5 +152,25 @@ const char *hs_syscall_name(long nr) {
         return "a restarted call (sleep or wait)";
     default:
         return NULL;
+    }
+}
+
+/* Waits for a ptrace stop of tid.  1: stopped, 0: gone, -1: timeout/error. */
+int hs_wait_stopped(int tid, int *status, double deadline) {
+    for (;;) {
+        int r = waitpid(tid, status, __WALL | WNOHANG);
+        if (r == tid) {
+            if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+                return 0;
+            }
+            return 1;
+        }
+        if (r < 0 && errno != EINTR) {
+            return errno == ECHILD ? 0 : -1;
+        }
+        if (hs_now_ms() > deadline) {
+            return -1;
+        }
+        hs_nap_us(20);
     }
 }

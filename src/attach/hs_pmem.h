@@ -21,6 +21,10 @@ int hs_peek64(int pid, uint64_t addr, uint64_t *out);
 int hs_mem_error(hs_inject_result *res, int pid, const char *what);
 /* A thread id in the target's pid namespace, as this process's /proc names it (-1: none). */
 int hs_translate_tid(int pid, long nstid);
+/* Waits for a ptrace stop of tid (status as waitpid gives it).  1: stopped,
+ * 0: gone, -1: the deadline (hs_now_ms) passed or an error. */
+int hs_wait_stopped(int tid, int *status, double deadline);
+
 /* The name of a blocking system call a thread may wait in, or NULL. */
 const char *hs_syscall_name(long nr);
 

@@ -43,27 +43,13 @@ static void release_all(hs_held *h) {
 /* Waits for tid's first stop after PTRACE_INTERRUPT.  1: stopped (sig set
  * to a signal to pass on), 0: gone, -1: deadline. */
 static int wait_held(int tid, int *sig, double deadline) {
-    for (;;) {
-        int status = 0;
-        int r = waitpid(tid, &status, __WALL | WNOHANG);
-        if (r == tid) {
-            if (WIFEXITED(status) || WIFSIGNALED(status)) {
-                return 0;
-            }
-            int event = status >> 16, s = WSTOPSIG(status);
-            /* An interrupt or group stop passes nothing on; a signal-delivery
-             * stop holds a signal the thread must still get. */
-            *sig = event == PTRACE_EVENT_STOP ? 0 : s;
-            return 1;
-        }
-        if (r < 0 && errno != EINTR) {
-            return errno == ECHILD ? 0 : -1;
-        }
-        if (hs_now_ms() > deadline) {
-            return -1;
-        }
-        hs_nap_us(20);
+    int status = 0, w = hs_wait_stopped(tid, &status, deadline);
+    /* An interrupt or group stop passes nothing on; a signal-delivery stop
+     * holds a signal the thread must still get. */
+    if (w == 1) {
+        *sig = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
     }
+    return w;
 }
 
 /* Seizes every thread of pid, then interrupts them all, then waits for each

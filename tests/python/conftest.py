@@ -85,3 +85,22 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(attach_stress.HEADER)
     for row in stress.ROWS:
         terminalreporter.write_line(row)
+
+
+@pytest.fixture
+def target(tmp_path):
+    """make(mode, **kw): an attach target (integration/attach_target.py in that mode), closed afterwards."""
+    from test_attach import Target
+
+    made = []
+
+    def make(mode, **kw):
+        d = tmp_path / f"t{len(made)}"
+        d.mkdir()
+        t = Target(d, mode, **kw)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.close()

@@ -106,20 +106,6 @@ class Target:
                 stream.close()
 
 
-@pytest.fixture
-def target(tmp_path):
-    made = []
-
-    def make(mode, **kw):
-        d = tmp_path / f"t{len(made)}"
-        d.mkdir()
-        t = Target(d, mode, **kw)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.close()
 
 
 def attach_json(pid, *extra, timeout=120):

@@ -10,27 +10,11 @@ import time
 
 import pytest
 from conftest import run_heapscope
-from test_attach import PATHS, Target, needs_ptrace
+from test_attach import PATHS, needs_ptrace
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux" or os.uname().machine != "x86_64", reason="attach is built for Linux x86_64"
 )
-
-
-@pytest.fixture
-def target(tmp_path):
-    made = []
-
-    def make(mode, **kw):
-        d = tmp_path / f"t{len(made)}"
-        d.mkdir()
-        t = Target(d, mode, **kw)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.close()
 
 
 def _script(tmp_path, name, text):
