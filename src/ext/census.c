@@ -112,7 +112,7 @@ static int hs__census_names(hs_census_object *c) {
     return 0;
 }
 
-PyObject *hs_census_take(PyObject *module, int keep_addresses) {
+PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_args, PyObject *own_kwargs) {
     hs_state *st = get_heapscope_state(module);
     hs_walk w;
     hs_census_object *c = NULL;
@@ -138,6 +138,9 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses) {
     hs_window_enter(); /* window.h: until the type names are read */
     in_window = 1;
     w.index_all = keep_addresses;
+    /* (the empty tuple is shared: the interpreter's, not the call's) */
+    w.skip_objs[w.nskip_objs++] = own_args != NULL && PyTuple_GET_SIZE(own_args) > 0 ? own_args : NULL;
+    w.skip_objs[w.nskip_objs++] = own_kwargs;
     acc.c = c;
     acc.cap = 256;
     c->rows = PyMem_RawCalloc((size_t)acc.cap, sizeof(hs_census_row));

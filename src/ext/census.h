@@ -9,7 +9,7 @@
 extern PyType_Spec hs_census_spec;
 
 /* heapscope._heapscope.census(keep_addresses=False) */
-PyObject *hs_census_take(PyObject *module, int keep_addresses);
+PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_args, PyObject *own_kwargs);
 /* heapscope._heapscope.series(censuses) */
 PyObject *hs_census_series(PyObject *module, PyObject *seq);
 /* heapscope._heapscope.verdict(counts, sizes) */

@@ -21,7 +21,9 @@ static PyObject *hs_mod_census(PyObject *module, PyObject *args, PyObject *kwarg
     int keep = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p:census", kwlist, &keep))
         return NULL;
-    return hs_census_take(module, keep);
+    /* The call's own argument tuple and keyword dict are heapscope's: not
+     * counted (3.14+ tracks a dict of atoms, so the walk would list it). */
+    return hs_census_take(module, keep, args, kwargs);
 }
 
 static PyObject *hs_mod_series(PyObject *module, PyObject *seq) {

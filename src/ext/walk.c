@@ -19,6 +19,9 @@ static int hs__walk_skipped(const hs_walk *w, PyObject *o) {
     for (i = 0; i < w->nskip; i++)
         if (tp == w->skip_types[i])
             return 1;
+    for (i = 0; i < w->nskip_objs; i++)
+        if (o == w->skip_objs[i])
+            return 1;
     return 0;
 }
 

@@ -48,6 +48,10 @@ typedef struct hs_walk {
     hs_graph graph;
     PyObject *gc_list; /* strong, < 3.12 */
     PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];
+    /* Set by the caller: objects of its own the walk leaves out (a call's
+     * argument tuple and keyword dict); NULL entries are ignored. */
+    PyObject *skip_objs[HS_WALK_MAX_SKIP_TYPES];
+    int nskip_objs;
     int nskip;
     int error;                             /* HS_E* code from inside a visit callback */
     double seconds_list, seconds_traverse; /* where the time went */
