@@ -2,7 +2,8 @@
 # CPython 3.14 and 3.15 for heapscope's tests: Debian sid in a chroot.
 #   sid-chroot.sh setup DIR SRC      make (or reuse) the chroot, mount /proc and SRC
 #   sid-chroot.sh suite DIR SRC VER  a venv for python$VER inside, heapscope built
-#                                    with -Werror, the Python tests
+#                                    with -Werror, the leak corpus's libraries, the
+#                                    Python tests
 #   sid-chroot.sh unmount DIR SRC
 # Needs root (debootstrap, chroot, mount).  SRC is mounted at the same path
 # inside, so the tests' paths are the same as outside.
@@ -47,6 +48,7 @@ suite)
         [ -x $venv/bin/python ] || python$v -m venv $venv
         pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
         pip install -q --no-build-isolation -Cbuild-dir=/tmp/heapscope-ext$v -Csetup-args=-Dwerror=true '$SRC[test]'
+        pip install -q -r '$SRC/tests/realworld/requirements.txt'
         python -c 'import heapscope._heapscope'
         cd /tmp && python -m pytest -q -p no:cacheprovider '$SRC/tests/python'
         "

@@ -12,8 +12,9 @@
 #   7. the Python tests on CPython 3.14 and 3.15 from Debian sid, in a chroot
 #      made by debootstrap (cached in build/test-all/sid between runs; needs
 #      root: scripts/sid-chroot.sh).
-# The main interpreter's run includes the leak corpus (tests/realworld/: real libraries,
-# pinned in tests/realworld/requirements.txt, used as public bug reports describe).
+# The main interpreter's run and the 3.14/3.15 runs include the leak corpus
+# (tests/realworld/: real libraries, pinned in tests/realworld/requirements.txt,
+# used as public bug reports describe).
 # The Python tests include the attach stress (tests/python/integration/
 # test_attach_stress.py: 200 attaches, 50 with tracemalloc, 20 on a 1M-object
 # heap; halved under ASan, a quarter on the other interpreters; on 3.14+ once
