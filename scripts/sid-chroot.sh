@@ -25,6 +25,9 @@ setup)
     mountpoint -q "$DIR" || mount --bind "$DIR" "$DIR"
     mkdir -p "$DIR/proc" "$DIR$SRC" "$DIR/etc/xdg"
     mountpoint -q "$DIR/proc" || mount -t proc proc "$DIR/proc"
+    # Pseudo-terminals (the progress test runs heapscope on one).
+    mkdir -p "$DIR/dev/pts"
+    mountpoint -q "$DIR/dev/pts" || mount --bind /dev/pts "$DIR/dev/pts"
     mountpoint -q "$DIR$SRC" || mount --bind "$SRC" "$DIR$SRC"
     # pip's configuration and the certificate it trusts, as outside.
     [ -f /etc/pip.conf ] && cp /etc/pip.conf "$DIR/etc/"
@@ -54,7 +57,7 @@ suite)
         "
     ;;
 unmount)
-    for m in "$DIR$SRC" "$DIR/proc" "$DIR"; do
+    for m in "$DIR$SRC" "$DIR/dev/pts" "$DIR/proc" "$DIR"; do
         mountpoint -q "$m" && umount -l "$m" || true
     done
     ;;
