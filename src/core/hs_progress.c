@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HS_PROGRESS_AFTER 1.0  /* seconds of work before anything is shown */
+#define HS_PROGRESS_AFTER 1.0  /* seconds of work before anything is shown (p->after: 0) */
 #define HS_PROGRESS_EVERY 0.25 /* seconds between two writes */
 
 double hs_progress_clock(void) {
@@ -72,7 +72,8 @@ void hs_progress_tick(hs_progress *p, uint64_t done) {
         p->shown = 1;
         return;
     }
-    if (t - p->start < HS_PROGRESS_AFTER || (p->last != 0 && t - p->last < HS_PROGRESS_EVERY))
+    if (t - p->start < (p->after > 0 ? p->after : HS_PROGRESS_AFTER) ||
+        (p->last != 0 && t - p->last < HS_PROGRESS_EVERY))
         return;
     p->last = t;
     if (done > 0) {

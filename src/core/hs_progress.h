@@ -16,6 +16,7 @@ typedef struct {
     int shown;           /* a line is on the terminal */
     int started;         /* the clock runs (a phase began since the last end) */
     int force;           /* hs_progress_show: write the phase's name now */
+    double after;        /* seconds of work before a line is shown; 0: one second */
 } hs_progress;
 
 /* Begin a phase of work (the first phase starts the clock). */

@@ -86,12 +86,14 @@ done:
 /* set_progress(fd): a progress line for long walks, analyses and snapshot
  * files on that file descriptor (the CLI passes stderr's when it is a
  * terminal); -1 turns it off. */
-static PyObject *hs_mod_set_progress(PyObject *module, PyObject *arg) {
-    long fd = PyLong_AsLong(arg);
+static PyObject *hs_mod_set_progress(PyObject *module, PyObject *args) {
+    int fd = -1;
+    double after = 0;
     (void)module;
-    if (fd == -1 && PyErr_Occurred())
+    if (!PyArg_ParseTuple(args, "i|d:set_progress", &fd, &after))
         return NULL;
-    hs_progress_now.fd = fd < 0 ? -1 : (int)fd;
+    hs_progress_now.fd = fd < 0 ? -1 : fd;
+    hs_progress_now.after = after > 0 ? after : 0;
     Py_RETURN_NONE;
 }
 
@@ -104,8 +106,8 @@ static PyObject *hs_mod_is_immortal(PyObject *module, PyObject *obj) {
 
 static PyMethodDef hs_methods[] = {
     {"_is_immortal", hs_mod_is_immortal, METH_O, "_is_immortal(obj) -> the walk's immortality test (tests)."},
-    {"set_progress", hs_mod_set_progress, METH_O,
-     "set_progress(fd): a progress line for long work on that file descriptor (-1: off)."},
+    {"set_progress", hs_mod_set_progress, METH_VARARGS,
+     "set_progress(fd, after=1.0): a progress line for work past `after` seconds on fd (-1: off)."},
     {"census", (PyCFunction)(void (*)(void))hs_mod_census, METH_VARARGS | METH_KEYWORDS,
      "census(keep_addresses=False) -> Census of every live object."},
     {"series", hs_mod_series, METH_O,

@@ -204,7 +204,7 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
     return 0;
 }
 
-hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0};
+hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0, 0};
 
 int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     uint32_t i;

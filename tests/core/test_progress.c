@@ -22,7 +22,7 @@ int main(void) {
     int fds[2];
     char buf[4096];
     CHECK(pipe(fds) == 0);
-    hs_progress p = {fds[1], fake_now, 0, 0, NULL, 0, 0, 0};
+    hs_progress p = {fds[1], fake_now, 0, 0, NULL, 0, 0, 0, 0};
     hs_progress_phase(&p, "walking the heap");
     hs_progress_tick(&p, 1000);
     fake_t += 0.5;
@@ -55,7 +55,7 @@ int main(void) {
     CHECK(p.shown == 0);
     hs_progress_end(&p);
     /* Off: nothing is written, whatever the clock says. */
-    hs_progress off = {-1, fake_now, 0, 0, NULL, 0, 0, 0};
+    hs_progress off = {-1, fake_now, 0, 0, NULL, 0, 0, 0, 0};
     hs_progress_phase(&off, "walking the heap");
     fake_t += 10;
     hs_progress_tick(&off, 5);

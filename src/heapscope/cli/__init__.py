@@ -93,7 +93,10 @@ def _progress(args: argparse.Namespace) -> None:
     if tty and not getattr(args, "quiet", False):
         from heapscope import _heapscope
 
-        _heapscope.set_progress(sys.stderr.fileno())
+        # HEAPSCOPE_PROGRESS_AFTER (seconds; the tests set it small) moves the
+        # one-second threshold.
+        after = float(os.environ.get("HEAPSCOPE_PROGRESS_AFTER", "1") or 1)
+        _heapscope.set_progress(sys.stderr.fileno(), after)
 
 
 def main(argv: list[str] | None = None) -> int:

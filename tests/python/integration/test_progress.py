@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-pytestmark = pytest.mark.slow
-
-SCRIPT = "keep = [(i, str(i), [i]) for i in range(1_500_000)]\n"  # about 6M objects: a walk of seconds
+SCRIPT = "keep = [(i, str(i), [i]) for i in range(100_000)]\n"  # about 400k objects
+# The line shows after 10 ms of work here (a second by default): the test needs no
+# heap of millions.
+ENV = {**os.environ, "HEAPSCOPE_PROGRESS_AFTER": "0.01"}
 
 
 def _run_on_a_terminal(tmp_path, *extra):
@@ -34,6 +33,7 @@ def _run_on_a_terminal(tmp_path, *extra):
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=slave,
+        env=ENV,
     )
     os.close(slave)
     out = b""
@@ -68,6 +68,7 @@ def test_no_progress_with_quiet_or_off_a_terminal(tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
+        env=ENV,
     )
     assert r.returncode == 0, r.stderr
     assert "walking the heap" not in r.stderr and "\x1b[K" not in r.stderr
