@@ -432,11 +432,7 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
             # (the main thread may be parked by now); `claimed-KEY` makes it run once.
             retry_at = time.monotonic() + 1.0
             while not os.path.exists(result_path):
-                if not _alive(att.pid):
-                    raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
-                now = time.monotonic()
-                if att.on_wait is not None:
-                    att.on_wait()
+                now = _still_waiting(att)
                 if now > deadline and not _running_unbounded(att, key):
                     raise AttachError(
                         TIMEOUT,
@@ -515,6 +511,16 @@ def att_key(att: Attached) -> str:
     return str(att._serial)
 
 
+def _still_waiting(att: Attached) -> float:
+    """One turn of a wait for the agent's answer: the target must still run; the
+    caller's on_wait (exec's output) gets its turn.  Returns the time."""
+    if not _alive(att.pid):
+        raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
+    if att.on_wait is not None:
+        att.on_wait()
+    return time.monotonic()
+
+
 def _running_unbounded(att: Attached, key: str) -> bool:
     """An unbounded request the agent has started: no deadline applies any more."""
     return att.unbounded and os.path.exists(os.path.join(att.host_dir, f"claimed-{key}"))
@@ -562,11 +568,7 @@ def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline
         retry_at = time.monotonic() + 0.5
         give_up_at = retry_at + 0.5
         while not os.path.exists(result_path):
-            if not _alive(att.pid):
-                raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached")
-            now = time.monotonic()
-            if att.on_wait is not None:
-                att.on_wait()
+            now = _still_waiting(att)
             if now > deadline and not _running_unbounded(att, key):
                 state = _remote_call(att, "/", _heapscope.REMOTE_PROBE).get("state") or "unknown"
                 raise AttachError(
