@@ -126,6 +126,7 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args);
  */
 int hs_snapshot_search_paths(hs_snapshot_object *s, const uint8_t *exclude, const uint8_t *skip);
 int hs_snapshot_ensure_indexed(hs_snapshot_object *s);
+int hs_snapshot_ensure_paths(hs_snapshot_object *s); /* reverse edges and parents, no address index */
 int hs_snapshot_ensure_index(hs_snapshot_object *s);
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s);
 int hs_snapshot_compute_dominators(hs_snapshot_object *s);

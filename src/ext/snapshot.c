@@ -14,6 +14,7 @@
 #include "../core/hs_snapfile.h"
 #include "jsonw.h"
 #include "analyze.h"
+#include "export.h"
 #include "heap.h"
 #include "walk.h"
 
@@ -136,10 +137,12 @@ int hs_snapshot_ensure_index(hs_snapshot_object *s) {
 
 /* ...and its reverse edges and shortest paths on the first path query. */
 int hs_snapshot_ensure_indexed(hs_snapshot_object *s) {
+    return hs_snapshot_ensure_index(s) < 0 ? -1 : hs_snapshot_ensure_paths(s);
+}
+
+int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
     if (s->parent != NULL)
         return 0;
-    if (hs_snapshot_ensure_index(s) < 0)
-        return -1;
     if (s->graph.rev_off == NULL && hs_graph_build_reverse(&s->graph) != HS_OK) {
         PyErr_NoMemory();
         return -1;
@@ -370,22 +373,10 @@ static PyObject *snapshot_save(PyObject *self, PyObject *args) {
     names_bytes = hs__names_text(s);
     if (names_bytes == NULL)
         goto done;
-    memset(&d, 0, sizeof(d));
-    d.n = s->n;
-    d.ntypes = s->ntypes;
-    d.addr = (uint64_t *)s->addr;
-    d.type_id = s->type_id;
-    d.size = s->size;
-    d.tier = s->tier;
-    d.graph = s->graph;
-    d.type_names = s->type_names;
+    hs_snapshot_view(s, &d);
     d.meta = PyBytes_AS_STRING(meta_bytes);
     d.results = results_bytes ? PyBytes_AS_STRING(results_bytes) : NULL;
     d.names = PyBytes_AS_STRING(names_bytes);
-    d.label_kind = s->label_kind;
-    d.label_name = s->label_name;
-    d.label_strs = s->label_strs;
-    d.nlabel_strs = s->nlabel_strs;
     hs_progress_show(&hs_progress_now, "writing the snapshot file", s->n >= HS_PROGRESS_BIG);
     Py_BEGIN_ALLOW_THREADS rc = hs_snap_write(path, &d);
     saved_errno = errno; /* as the failing call left it, before anything else runs */
@@ -571,6 +562,10 @@ static PyMethodDef snapshot_methods[] = {
      "born_after(older, max_stories=10): stories of the objects the older snapshot did not have."},
     {"top_retainers", snapshot_top_retainers, METH_O,
      "top_retainers(n): largest retained sizes (type paths)."},
+    {"export_heapsnapshot", hs_snapshot_export_heapsnapshot, METH_O,
+     "export_heapsnapshot(path): write the snapshot as a Chrome DevTools .heapsnapshot file."},
+    {"columns", hs_snapshot_columns, METH_NOARGS,
+     "columns() -> {name: bytes}: objects and edges as flat arrays."},
     {NULL, NULL, 0, NULL},
 };
 

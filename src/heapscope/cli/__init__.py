@@ -31,6 +31,7 @@ def _commands() -> list[Command]:
     from heapscope.cli.check import CheckCommand
     from heapscope.cli.diff import DiffCommand
     from heapscope.cli.exec_ import ExecCommand
+    from heapscope.cli.export import ExportCommand
     from heapscope.cli.report import ReportCommand
     from heapscope.cli.run import RunCommand
     from heapscope.cli.snapshot import SnapshotCommand
@@ -43,6 +44,7 @@ def _commands() -> list[Command]:
         SnapshotCommand(),
         DiffCommand(),
         ReportCommand(),
+        ExportCommand(),
     ]
 
 
@@ -101,8 +103,12 @@ def _progress(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     cmd = getattr(args, "_command", None)
+    if extra:
+        if not getattr(cmd, "takes_more_positionals", False) or any(a.startswith("-") for a in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.more = extra
     if cmd is None:
         parser.print_help(sys.stderr)
         return 2
