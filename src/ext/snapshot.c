@@ -165,7 +165,7 @@ int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s) {
     if (s->retained != NULL)
         return 0;
-    if (hs_snapshot_ensure_indexed(s) < 0)
+    if (hs_snapshot_ensure_paths(s) < 0)
         return -1;
     PyMem_RawFree(s->idom);
     s->idom = NULL;

@@ -123,7 +123,7 @@ def _tables(
         bitmap = pa.py_buffer(cols[valid]) if valid else None
         return pa.Array.from_buffers(typ, count, [bitmap, pa.py_buffer(cols[key])])
 
-    address = arr("address", pa.uint64(), n)
+    address = arr("address", pa.int64(), n)
     type_names = pa.array(cols["type_names"], pa.string())
     types = pa.DictionaryArray.from_arrays(arr("type_id", pa.uint32(), n), type_names)
     tier = arr("tier", pa.uint8(), n)
@@ -145,8 +145,8 @@ def _tables(
             {
                 "id": address,
                 "type": types,
-                "size": arr("size", pa.uint64(), n),
-                "retained_size": arr("retained", pa.uint64(), n),
+                "size": arr("size", pa.int64(), n),
+                "retained_size": arr("retained", pa.int64(), n),
                 "root_kind": root_kind,
                 "reached": reached,
             },
@@ -161,8 +161,8 @@ def _tables(
         "edges",
         tagged(
             {
-                "from": arr("edge_from", pa.uint64(), m),
-                "to": arr("edge_to", pa.uint64(), m),
+                "from": arr("edge_from", pa.int64(), m),
+                "to": arr("edge_to", pa.int64(), m),
                 "kind": pa.DictionaryArray.from_arrays(
                     pc.take(kind_index, arr("edge_kind", pa.uint8(), m)), pa.array(kind_names, pa.string())
                 ),
@@ -181,8 +181,8 @@ def _tables(
         tagged(
             {
                 "type": pa.array([t for t, _, _ in census], pa.string()),
-                "count": pa.array([c for _, c, _ in census], pa.uint64()),
-                "size": pa.array([s for _, _, s in census], pa.uint64()),
+                "count": pa.array([c for _, c, _ in census], pa.int64()),
+                "size": pa.array([s for _, _, s in census], pa.int64()),
             },
             len(census),
         ),
@@ -208,11 +208,11 @@ def _tables(
         "retainers",
         tagged(
             {
-                "rank": pa.array(range(1, len(retainers) + 1), pa.uint32()),
-                "id": pa.array([r["address"] for r in retainers], pa.uint64()),
+                "rank": pa.array(range(1, len(retainers) + 1), pa.int32()),
+                "id": pa.array([r["address"] for r in retainers], pa.int64()),
                 "type": pa.array([r["type"] for r in retainers], pa.string()),
-                "size": pa.array([r["size"] for r in retainers], pa.uint64()),
-                "retained_size": pa.array([r["retained_size"] for r in retainers], pa.uint64()),
+                "size": pa.array([r["size"] for r in retainers], pa.int64()),
+                "retained_size": pa.array([r["retained_size"] for r in retainers], pa.int64()),
                 "root_kind": pa.array([r["path"]["root"]["kind"] for r in retainers], pa.string()),
                 "path": pa.array([_path_text(r["path"]) for r in retainers], pa.string()),
             },
@@ -225,11 +225,11 @@ def _tables(
         "stories",
         tagged(
             {
-                "rank": pa.array(range(1, len(stories) + 1), pa.uint32()),
+                "rank": pa.array(range(1, len(stories) + 1), pa.int32()),
                 "type": pa.array([st.type for st in stories], pa.string()),
-                "count": pa.array([st.count for st in stories], pa.uint64()),
-                "size": pa.array([st.size for st in stories], pa.uint64()),
-                "retained_size": pa.array([st.retained_size for st in stories], pa.uint64()),
+                "count": pa.array([st.count for st in stories], pa.int64()),
+                "size": pa.array([st.size for st in stories], pa.int64()),
+                "retained_size": pa.array([st.retained_size for st in stories], pa.int64()),
                 "root_kind": pa.array([st.path.root.kind for st in stories], pa.string()),
                 "path": pa.array([st.path.text for st in stories], pa.string()),
                 "hint": pa.array([st.hint.text if st.hint else None for st in stories], pa.string()),
@@ -260,7 +260,7 @@ def _tag(pa: Any, loaded: LoadedSnapshot, seq: int) -> dict[str, Any]:
         pass
     return {
         "snapshot": pa.scalar(os.path.basename(loaded.path), pa.string()),
-        "seq": pa.scalar(seq, pa.uint32()),
+        "seq": pa.scalar(seq, pa.int32()),
         "pid": pa.scalar(int(pid) if pid.isdigit() else None, pa.int64()),
         "time": pa.scalar(when, pa.timestamp("s", tz="UTC")),
     }

@@ -253,3 +253,52 @@ def test_parquet_without_pyarrow_says_how_to_get_it(snap, tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "pip install 'heapscope[parquet]'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_spark_reads_the_tables(series, tables):
+    """docs/export.md's Spark example, on the same directory: the growth by type
+    that `heapscope diff` reports for the first and last files."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("pyspark needs Java (17), which is not installed")
+    script = textwrap.dedent(
+        f"""
+        import json
+        from pyspark.sql import SparkSession, functions as F
+        spark = (SparkSession.builder.master("local[1]").appName("heaps")
+                 .config("spark.ui.enabled", "false").getOrCreate())
+        types = spark.read.parquet({str(tables / "types.parquet")!r})
+        first, last = types.agg(F.min("seq"), F.max("seq")).first()
+        growth = (
+            types.where(F.col("seq").isin(first, last))
+            .groupBy("pid", "type")
+            .agg(F.sum(F.when(F.col("seq") == last, F.col("count"))
+                       .otherwise(-F.col("count"))).alias("growth"))
+            .where("growth != 0")
+        )
+        print(json.dumps({{r["type"]: r["growth"] for r in growth.collect()}}))
+        objects = spark.read.parquet({str(tables / "objects.parquet")!r})
+        print(json.dumps({{"id": str(objects.schema["id"].dataType)}}))
+        spark.stop()
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    growth_line, schema_line = proc.stdout.strip().splitlines()[-2:]
+    diff = json.loads(heapscope("diff", str(series[0]), str(series[2]), "--json", check=False).stdout)
+    assert json.loads(growth_line) == {g["type"]: g["delta"] for g in diff["growth"] if g["delta"]}
+    assert json.loads(schema_line) == {"id": "LongType()"}  # ids are plain 64-bit integers in Spark
+
+
+def test_the_docs_queries_run(tables):
+    """docs/export.md's DuckDB queries run on real tables and return rows."""
+    duckdb = pytest.importorskip("duckdb")
+    import re
+
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "export.md")).read()
+    (block,) = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
+    queries = [q for q in block.replace("'tables/", f"'{tables}/").split(";") if q.strip()]
+    assert len(queries) == 3
+    db = duckdb.connect()
+    for q in queries:
+        assert db.execute(q).fetchall(), q
