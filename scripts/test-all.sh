@@ -31,7 +31,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "system packages"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     need=()
-    for p in gcc python3-dev python3-venv graphviz nodejs; do
+    for p in gcc python3-dev python3-venv graphviz nodejs prometheus; do
         dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
     done
     if [ ${#need[@]} -gt 0 ]; then
@@ -79,8 +79,8 @@ step "package: build with -Werror, install, Python tests ($($PY --version))"
 python -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext" -Csetup-args=-Dwerror=true ".[test]"
 # The real libraries of the leak corpus (tests/realworld/), for this interpreter's run.
 python -m pip install -q -r tests/realworld/requirements.txt
-# The Parquet export's pyarrow and DuckDB, which its tests query the tables with.
-python -m pip install -q -r tests/requirements-export.txt
+# The optional extras (Parquet, OTLP) and the engines their tests use.
+python -m pip install -q -r tests/requirements-optional.txt
 (cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
 
 step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"

@@ -139,9 +139,31 @@ def _work(sys, px, directory, req, own_globals):
         census = mod.census(keep_addresses=not session and req.get("addresses", "1") == "1")
         out.update(count=census.count, size=census.size, seconds=census.seconds, types=census.ntypes)
         out["diff"] = census.diff(session[-1]) if session else []
+        if req.get("rows") == "1":
+            out["rows"] = census.rows()  # every type's count and bytes (--metrics)
         if req.get("keep_last") == "1":
-            del session[:]  # --watch: only the previous sample is needed
+            del session[1:]  # --watch: the first sample (the baseline) and the previous one
         session.append(census)
+    elif op == "explain":
+        # --watch --metrics: the retained bytes of the suspect types' objects born
+        # since the session's first sample, as their stories count them.
+        session = sessions.get(req["session"]) or []
+        types = [t for t in req.get("types", "").split("\t") if t]
+        retained = 0
+        if types and session:
+            kw = _analyze_args(sys, mod, directory)
+            snap = mod.analyze(
+                types=types,
+                baseline=session[0],
+                max_stories=int(req.get("stories", "50")),
+                tool_dir=kw["tool_dir"],
+                traceback_fn=None,
+                site_exclude=kw["site_exclude"],
+                own=(req, out, kw, session, sessions, own_globals),
+            )
+            stories = (snap.results().get("leaks") or {}).get("stories") or []
+            retained = sum(st["retained_size"] for st in stories)
+        out["retained"] = retained
     elif op == "finish":
         session = sessions.pop(req["session"], [])
         series = mod.series(session) if len(session) > 1 else []

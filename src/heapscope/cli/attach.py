@@ -66,6 +66,45 @@ def describe(att: Any) -> str:
     return f"{why}{inj.method}, main thread stopped {inj.stopped_ms:.1f} ms"
 
 
+def add_metrics_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve per-type metrics of each sample for Prometheus at http://HOST:PORT/metrics",
+    )
+    parser.add_argument(
+        "--otlp",
+        metavar="URL",
+        help="push the same metrics through OTLP/HTTP, e.g. http://127.0.0.1:4318/v1/metrics "
+        "(pip install 'heapscope[otlp]')",
+    )
+    parser.add_argument(
+        "--metrics-types",
+        type=positive,
+        default=50,
+        metavar="N",
+        help="types with their own series: the top N by bytes, the rest as type=other (default 50)",
+    )
+    parser.add_argument(
+        "--metrics-window",
+        type=positive,
+        default=5,
+        metavar="K",
+        help="a leak suspect grew in each of the last K intervals (default 5; at least 2)",
+    )
+
+
+def start_metrics(args: argparse.Namespace, info: dict[str, str]) -> Any:
+    """The metrics of --metrics and --otlp (MetricsError when they cannot start)."""
+    from heapscope import __version__
+    from heapscope.metrics import Metrics
+
+    info = {**info, "heapscope": __version__}
+    sink = Metrics(args.metrics, args.otlp, args.metrics_types, args.metrics_window, info)
+    print(f"heapscope: serving metrics at {sink.where}", file=sys.stderr)
+    return sink
+
+
 class AttachCommand:
     name = "attach"
     help = "Attach to a running Python process by PID: what grows, why it is alive, what to change."
@@ -85,24 +124,37 @@ class AttachCommand:
         parser.add_argument(
             "--top", type=positive, default=15, help="rows per interval with --watch (default 15)"
         )
+        add_metrics_options(parser)
         add_attach_options(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         from heapscope.attach import session
         from heapscope.attach.preflight import AttachError
 
+        if (args.metrics or args.otlp) and not args.watch:
+            return attach_error(ValueError("--metrics and --otlp send the samples of --watch: add --watch"))
         if not args.watch and args.samples < 2:
             return attach_error(
                 ValueError(f"--samples must be at least 2 (got {args.samples}): growth needs two samples")
             )
+        server = None
+        if args.metrics or args.otlp:
+            from heapscope.metrics import MetricsError
+
+            try:
+                server = start_metrics(args, {"pid": str(args.pid)})
+            except MetricsError as exc:
+                return attach_error(exc)
         try:
             att = session.open_target(args.pid, timeout=args.timeout, method=args.method)
         except AttachError as exc:
+            if server is not None:
+                server.close()
             return attach_error(exc)
         sid = secrets.token_hex(4)
         try:
             if args.watch:
-                return self._watch(att, sid, args)
+                return self._watch(att, sid, args, server)
             return self._samples(att, sid, args)
         except AttachError as exc:
             return attach_error(exc)
@@ -116,6 +168,8 @@ class AttachCommand:
                 pass
             finally:
                 session.close(att)  # the staging goes, whatever happened above
+                if server is not None:
+                    server.close()
 
     def _samples(self, att: Any, sid: str, args: argparse.Namespace) -> int:
         from heapscope.attach import session
@@ -156,13 +210,27 @@ class AttachCommand:
         emit(report, args, sys.stdout)
         return 1 if report.leaked else 0
 
-    def _watch(self, att: Any, sid: str, args: argparse.Namespace) -> int:
+    def _watch(self, att: Any, sid: str, args: argparse.Namespace, server: Any = None) -> int:
         from heapscope.attach import session
         from heapscope.model import GrowthRow, GrowthTick, sort_growth
 
         n = 0
         while True:
-            out = session.request(att, "census", session=sid, addresses="0", keep_last="1")
+            t0 = time.perf_counter()
+            metrics = {"rows": "1", "addresses": "1"} if server is not None else {"addresses": "0"}
+            out = session.request(att, "census", session=sid, keep_last="1", **metrics)
+            if server is not None:
+                from heapscope.metrics import Sample
+
+                rows = [(t, c, b) for t, c, b in out["rows"]]
+                stopped = sum(j.stopped_ms for j in att.injections[-1:]) / 1000
+                suspects = server.suspects(rows)
+                retained = 0
+                if suspects:  # what the suspects' new objects keep alive, by their stories
+                    ex = session.request(att, "explain", session=sid, types="\t".join(suspects))
+                    retained = int(ex.get("retained", 0))
+                    stopped += sum(j.stopped_ms for j in att.injections[-1:]) / 1000
+                server.publish(Sample(rows, time.perf_counter() - t0, stopped, suspects, retained))
             grew = [
                 GrowthRow(*row) for row in out.get("diff") or [] if row[2] > 0 or (row[2] == 0 and row[4] > 0)
             ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
+from typing import Any
 
 from heapscope.cli import Terminated, add_report_options, emit, error
 from heapscope.cli.script import ScriptError, prepare
@@ -23,6 +25,24 @@ def seconds(text: str) -> float:
     return v
 
 
+def publish(server: Any, sampler: Any, t0: float) -> None:
+    """The last sample's metrics: every type's counts, the suspects and what
+    their objects born since the baseline retain.  The census holds the GIL,
+    so the script's threads were paused for the whole sample."""
+    from heapscope.graph import analyze
+    from heapscope.metrics import Sample
+
+    suspects = server.suspects(sampler.samples[-1].rows())
+    retained = 0
+    if suspects:
+        snap = analyze(types=suspects, baseline=sampler.samples[0], max_stories=50, sites=False)
+        stories = (snap.results().get("leaks") or {}).get("stories") or []
+        retained = sum(st["retained_size"] for st in stories)
+        del snap
+    took = time.perf_counter() - t0
+    server.publish(Sample(sampler.samples[-1].rows(), took, took, suspects, retained))
+
+
 class RunCommand:
     name = "run"
     exit_by_signal = True  # interrupted, it reports, then dies of the signal as the script would
@@ -37,6 +57,9 @@ class RunCommand:
             help="also report growth every SECONDS while the script runs",
         )
         add_report_options(parser)
+        from heapscope.cli.attach import add_metrics_options
+
+        add_metrics_options(parser)
         parser.add_argument("script", help="the Python script to run")
         parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
@@ -47,18 +70,32 @@ class RunCommand:
             run_script = prepare(args.script, args.args)
         except ScriptError as exc:
             return error(str(exc))
+        server = None
+        if args.metrics or args.otlp:
+            from heapscope.cli.attach import start_metrics
+            from heapscope.metrics import MetricsError
+
+            if args.every is None:
+                args.every = 10.0  # metrics need samples while the script runs
+            try:
+                server = start_metrics(args, {"pid": str(os.getpid()), "script": args.script})
+            except MetricsError as exc:
+                return error(str(exc))
         if not args.no_trace:
             import tracemalloc
 
             tracemalloc.start(max(1, args.frames))
-        sampler = Sampler()
+        sampler = Sampler()  # after the metrics server: its thread and socket are in the baseline
         started = time.monotonic()
 
         def tick() -> None:
+            t0 = time.perf_counter()
             rows = sampler.sample()
             t = time.monotonic() - started
             tick = GrowthTick(f"[heapscope] t={t:.1f}s, sample {len(sampler.samples) - 1}", None, None, rows)
             print(text.render(tick), file=sys.stderr)
+            if server is not None:
+                publish(server, sampler, t0)
 
         ticker = Ticker(args.every, tick) if args.every else None
         if ticker:
@@ -76,6 +113,8 @@ class RunCommand:
         finally:
             if ticker:
                 ticker.stop()
+            if server is not None:
+                server.close()
         sampler.sample()
         report = sampler.report(args.every)
         report.target = args.script
