@@ -31,7 +31,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "system packages"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     need=()
-    for p in gcc python3-dev python3-venv graphviz nodejs prometheus; do
+    for p in gcc python3-dev python3-venv graphviz nodejs prometheus chromium; do
         dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
     done
     if [ ${#need[@]} -gt 0 ]; then

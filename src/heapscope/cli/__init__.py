@@ -140,11 +140,18 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dot", metavar="FILE", help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)"
     )
+    add_html_option(parser)
     parser.add_argument(
         "--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)"
     )
     parser.add_argument(
         "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
+    )
+
+
+def add_html_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write the report as one self-contained HTML page (docs/html.md)"
     )
 
 
@@ -156,6 +163,10 @@ def emit(obj: object, args: argparse.Namespace, text_stream: TextIO) -> None:
         from heapscope.reporters.dot import write
 
         print(f"heapscope: {write(reporters.get('dot').render(obj), args.dot)}", file=sys.stderr)
+    if getattr(args, "html", None):
+        from heapscope.reporters import html
+
+        print(f"heapscope: {html.write(html.render(obj), args.html)}", file=sys.stderr)
     if getattr(args, "json", False):
         sys.stdout.write(reporters.get("json").render(obj))
     else:

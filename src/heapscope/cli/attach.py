@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from heapscope.cli import emit
+from heapscope.cli import add_html_option, emit
 from heapscope.cli.check import positive
 
 
@@ -118,6 +118,7 @@ class AttachCommand:
             "--interval", type=seconds, default=5.0, help="seconds between samples (default 5)"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+        add_html_option(parser)
         parser.add_argument(
             "--watch", action="store_true", help="print the growth of every interval until Ctrl-C"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from heapscope.cli import emit, error
+from heapscope.cli import add_html_option, emit, error
 
 
 class DiffCommand:
@@ -22,6 +22,7 @@ class DiffCommand:
             help="later files still (snapshot FILE.1, FILE.2, ...): the verdict is check's rule over all",
         )
         parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+        add_html_option(parser)
         parser.add_argument("--stories", type=int, default=10, help="stories to show (default 10)")
 
     def run(self, args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from heapscope.cli import emit, error
+from heapscope.cli import add_html_option, emit, error
 
 
 class ReportCommand:
@@ -15,6 +15,7 @@ class ReportCommand:
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", metavar="FILE", help="a snapshot file written by `heapscope snapshot`")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        add_html_option(parser)
         parser.add_argument("--dot", metavar="FILE", help="draw the top retainers' paths (Graphviz)")
         parser.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
 

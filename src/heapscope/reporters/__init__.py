@@ -2,7 +2,7 @@
 
 A reporter has a ``name`` and ``render(obj) -> str`` for the model objects it
 knows (heapscope.model: Report, Why, Retainer, SnapshotDiff, SnapshotSummary,
-GrowthTick, LeakFailure).  ``get(name)`` returns one: "text", "json", "dot".
+GrowthTick, LeakFailure).  ``get(name)`` returns one: "text", "json", "dot", "html".
 The model never imports a reporter; reporters import the model.
 """
 
@@ -18,7 +18,7 @@ class Reporter(Protocol):
     def render(self, obj: object) -> str: ...
 
 
-NAMES = ("text", "json", "dot")
+NAMES = ("text", "json", "dot", "html")
 
 
 def get(name: str) -> Reporter:
