@@ -44,6 +44,7 @@ def main() -> None:
             [sys.executable, "-m", "heapscope", "report", snap, "--html", page, "--quiet"],
             check=True,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         t_report = time.perf_counter() - t0
         t0 = time.perf_counter()

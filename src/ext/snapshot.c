@@ -210,7 +210,7 @@ static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t counts[HS_NTIERS] = {0}, v, unreachable = 0;
-    if (hs_snapshot_ensure_indexed(s) < 0)
+    if (hs_snapshot_ensure_paths(s) < 0)
         return NULL;
     for (v = 0; v < s->n; v++) {
         counts[s->tier[v] < HS_NTIERS ? s->tier[v] : 0]++;
