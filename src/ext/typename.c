@@ -39,6 +39,23 @@ char *hs_type_name(PyTypeObject *tp) {
             PyErr_Clear();
         else if (strcmp(mod, "builtins") == 0)
             mod = NULL;
+        if (mod == NULL && strrchr(tp->tp_name, '.') != NULL) {
+            /* No str __module__ in the dict (Cython's function type keeps a
+             * member descriptor there): the module is tp_name's prefix, as
+             * Python itself says. */
+            const char *dot = strrchr(tp->tp_name, '.');
+            lm = (size_t)(dot - tp->tp_name);
+            lq = strlen(qual);
+            out = PyMem_RawMalloc(lm + lq + 2);
+            if (out == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
+            memcpy(out, tp->tp_name, lm);
+            out[lm] = '.';
+            memcpy(out + lm + 1, qual, lq + 1);
+            return out;
+        }
     }
     lm = mod ? strlen(mod) : 0;
     lq = strlen(qual);

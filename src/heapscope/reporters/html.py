@@ -20,18 +20,26 @@ KINDS = ("Report", "SnapshotDiff", "SnapshotSummary")
 
 def render(obj: object) -> str:
     """The page for a Report (check, run, attach), a SnapshotDiff or a SnapshotSummary."""
-    from heapscope import __version__
-
     kind = type(obj).__name__
     if kind not in KINDS:
         raise TypeError(f"the HTML reporter draws {', '.join(KINDS)}, not {kind}")
-    data = {"kind": kind, "version": __version__, "doc": obj.to_dict()}  # type: ignore[attr-defined]
+    data = {"kind": kind, "version": _version(), "doc": obj.to_dict()}  # type: ignore[attr-defined]
     # Inside <script>, "</script" would end the element and "<!--" open a
     # comment: "<", ">" and "&" appear only inside JSON strings, as \u escapes.
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     with open(_TEMPLATE, encoding="utf-8") as f:
         return f.read().replace(_SLOT, text, 1)
+
+
+def _version() -> str:
+    """heapscope's version, from the installed distribution (reporters import only the model)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("heapscope")
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def write(page: str, path: str) -> str:

@@ -244,3 +244,16 @@ def test_a_census_does_not_count_its_own_call_s_arguments():
     again = _heapscope.census(keep_addresses=False)
     assert {r[0]: r[2] for r in plain.diff(with_kwargs)}.get("dict", 0) == 0
     assert {r[0]: r[2] for r in again.diff(plain)}.get("dict", 0) == 0
+
+
+def test_names_a_cython_type_as_python_does():
+    """Cython's function type keeps a member descriptor as __module__ in its
+    dict; its module is then tp_name's prefix, as type.__module__ says."""
+    pytest = __import__("pytest")
+    pytest.importorskip("pyarrow")  # Cython-built, with its cython_function_or_method type
+    import gc
+
+    fn = next(o for o in gc.get_objects() if type(o).__name__ == "cython_function_or_method")
+    tp = type(fn)
+    names = {name for name, _, _ in heapscope.census().rows()}
+    assert f"{tp.__module__}.{tp.__qualname__}" in names
