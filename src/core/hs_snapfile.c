@@ -41,7 +41,7 @@ static size_t hs__pad8(size_t x) {
 }
 
 int hs_snap_write(const char *path, const hs_snapdata *d) {
-    hs__section sec[11];
+    hs__section sec[12];
     int nsec = 0, i, rc = HS_ENOMEM;
     uint8_t header[HS_SNAP_HEADER_SIZE], *table = NULL;
     size_t names_len = 0, offset, tmp_len;
@@ -178,6 +178,18 @@ int hs_snap_write(const char *path, const hs_snapdata *d) {
         nsec++;
     }
 
+    if (d->retained != NULL) {
+        sec[nsec].id = HS_SEC_RETAINED;
+        sec[nsec].count = d->n;
+        sec[nsec].length = (uint64_t)d->n * 8;
+        sec[nsec].data = malloc((size_t)d->n * 8 + 1);
+        if (sec[nsec].data == NULL)
+            goto done;
+        for (k = 0; k < d->n; k++)
+            hs__put64(sec[nsec].data + (size_t)k * 8, d->retained[k]);
+        nsec++;
+    }
+
     table = calloc((size_t)nsec, 32);
     if (table == NULL)
         goto done;
@@ -271,10 +283,10 @@ static int hs__fail(char *err, size_t errlen, int code, const char *fmt, ...) {
 }
 
 static const char *hs__secname(uint32_t id) {
-    static const char *const names[] = {"?",     "META",       "TYPENAMES",  "OBJECTS",
-                                        "TIERS", "EDGE_OFF",   "EDGES",      "RESULTS",
-                                        "NAMES", "LABELKINDS", "LABELNAMES", "LABELSTRS"};
-    return id < 12 ? names[id] : "unknown";
+    static const char *const names[] = {"?",          "META",      "TYPENAMES", "OBJECTS", "TIERS",
+                                        "EDGE_OFF",   "EDGES",     "RESULTS",   "NAMES",   "LABELKINDS",
+                                        "LABELNAMES", "LABELSTRS", "RETAINED"};
+    return id <= HS_SEC_LAST ? names[id] : "unknown";
 }
 
 void hs_snapdata_destroy(hs_snapdata *d) {
@@ -299,6 +311,7 @@ void hs_snapdata_destroy(hs_snapdata *d) {
         for (k = 0; k < d->nlabel_strs; k++)
             free(d->label_strs[k]);
     free(d->label_strs);
+    free(d->retained);
     memset(d, 0, sizeof(*d));
 }
 
@@ -312,9 +325,9 @@ static char *hs__text(const uint8_t *p, uint64_t len) {
 }
 
 int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *err, size_t errlen) {
-    const uint8_t *sec_ptr[12] = {NULL};
-    uint64_t sec_len[12] = {0};
-    uint32_t sec_count[12] = {0}, nsec, i, version, n, ntypes, m;
+    const uint8_t *sec_ptr[HS_SEC_LAST + 1] = {NULL};
+    uint64_t sec_len[HS_SEC_LAST + 1] = {0};
+    uint32_t sec_count[HS_SEC_LAST + 1] = {0}, nsec, i, version, n, ntypes, m;
     uint64_t file_size;
     int rc;
 
@@ -349,7 +362,7 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         const uint8_t *t = buf + HS_SNAP_HEADER_SIZE + (size_t)i * 32;
         uint32_t id = hs__get32(t);
         uint64_t off = hs__get64(t + 8), l = hs__get64(t + 16);
-        if (id < 1 || id > 11) /* unknown sections are skipped: later versions may add some */
+        if (id < 1 || id > HS_SEC_LAST) /* unknown sections are skipped: later versions may add some */
             continue;
         if (sec_ptr[id] != NULL)
             return hs__fail(err, errlen, HS_EFORMAT, "section %s appears twice", hs__secname(id));
@@ -504,6 +517,19 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         rc = hs_snap_read_labels(sec_ptr, sec_len, sec_count, n, out, err, errlen);
         if (rc != HS_OK)
             goto fail;
+    }
+    if (sec_ptr[HS_SEC_RETAINED] != NULL) {
+        if (sec_len[HS_SEC_RETAINED] != (uint64_t)n * 8 || sec_count[HS_SEC_RETAINED] != n) {
+            rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED: %llu bytes for %u objects",
+                          (unsigned long long)sec_len[HS_SEC_RETAINED], n);
+            goto fail;
+        }
+        rc = HS_ENOMEM;
+        out->retained = malloc((size_t)n * 8 + 1);
+        if (out->retained == NULL)
+            goto fail;
+        for (i = 0; i < n; i++)
+            out->retained[i] = hs__get64(sec_ptr[HS_SEC_RETAINED] + (size_t)i * 8);
     }
     return HS_OK;
 fail:

@@ -34,7 +34,9 @@ enum {
     HS_SEC_LABELKINDS = 9,  /* count = objects bytes: how its path parent holds each (HS_LBL_*) */
     HS_SEC_LABELNAMES = 10, /* count u32: a string index per object whose kind has a name, in order */
     HS_SEC_LABELSTRS = 11,  /* count strings, each NUL-terminated UTF-8 */
+    HS_SEC_RETAINED = 12,   /* optional: count = objects u64 retained sizes (the dominator tree's) */
 };
+#define HS_SEC_LAST HS_SEC_RETAINED
 
 /* How an object's shortest-path parent holds it (the label a file keeps). */
 enum {
@@ -74,6 +76,7 @@ typedef struct hs_snapdata {
     uint32_t *label_name; /* n (expanded: per object) or NULL; HS_NONE when none */
     char **label_strs;    /* nlabel_strs strings */
     uint32_t nlabel_strs;
+    uint64_t *retained; /* n or NULL: retained sizes, when the writer had them */
 } hs_snapdata;
 
 /* Writes `d` to `path` (via a temporary file and rename).  0 or HS_E*. */

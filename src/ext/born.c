@@ -50,6 +50,13 @@ static uint8_t *hs__wanted_types(const hs_snapshot_object *s, PyObject *types) {
     return wanted;
 }
 
+/* Retained sizes count in a diff's stories only with the dominator tree they
+ * came from (a kept live snapshot): a file's stored sizes, summed over born
+ * objects that hold one another, would count the same bytes twice. */
+static int hs__retained_known(const hs_snapshot_object *s) {
+    return s->retained != NULL && s->idom != NULL;
+}
+
 /*
  * born_after(older, max_stories=10, types=None): objects of this snapshot
  * that the older one did not have (by address and type name), or with
@@ -108,7 +115,7 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
         if (rc == HS_OK)
             rc = hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v],
-                                  s->retained ? s->retained[v] : s->size[v]);
+                                  hs__retained_known(s) ? s->retained[v] : s->size[v]);
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping new objects");
             goto done;
@@ -123,11 +130,11 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
             Py_CLEAR(list);
             break;
         }
-        d = Py_BuildValue("{sssKsKsNsKsN}", "type", s->type_names[st->type_id], "count",
-                          (unsigned long long)st->count, "size", (unsigned long long)st->size,
-                          "retained_size",
-                          s->retained ? PyLong_FromUnsignedLongLong(st->retained) : Py_NewRef(Py_None),
-                          "example_address", (unsigned long long)s->addr[st->rep], "path", path);
+        d = Py_BuildValue(
+            "{sssKsKsNsKsN}", "type", s->type_names[st->type_id], "count", (unsigned long long)st->count,
+            "size", (unsigned long long)st->size, "retained_size",
+            hs__retained_known(s) ? PyLong_FromUnsignedLongLong(st->retained) : Py_NewRef(Py_None),
+            "example_address", (unsigned long long)s->addr[st->rep], "path", path);
         if (d == NULL || PyList_Append(list, d) < 0)
             Py_CLEAR(list);
         Py_XDECREF(d);

@@ -29,6 +29,7 @@ void hs_snapshot_view(const hs_snapshot_object *s, hs_snapdata *d) {
     d->label_name = s->label_name;
     d->label_strs = s->label_strs;
     d->nlabel_strs = s->nlabel_strs;
+    d->retained = s->retained; /* NULL until dominators were computed */
 }
 
 /* The names of modules, module dicts and classes as C arrays: name_of[v]

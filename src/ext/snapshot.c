@@ -200,6 +200,10 @@ static PyObject *snapshot_path_types(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
+    if (s->idom == NULL) { /* retained sizes read from a file come without the tree */
+        PyMem_RawFree(s->retained);
+        s->retained = NULL;
+    }
     if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
         return NULL;
     if (s->idom == NULL || s->idom[v] == HS_NONE)
@@ -479,6 +483,14 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     s->label_name = d.label_name;
     s->label_strs = d.label_strs;
     s->nlabel_strs = d.nlabel_strs;
+    if (d.retained != NULL) { /* the file's retained sizes: no dominators to compute for them */
+        s->retained = PyMem_RawMalloc((size_t)d.n * 8 + 1);
+        if (s->retained == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(s->retained, d.retained, (size_t)d.n * 8);
+    }
     d.label_kind = NULL;
     d.label_name = NULL;
     d.label_strs = NULL;

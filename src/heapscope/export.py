@@ -2,9 +2,9 @@
 
 * ``heapsnapshot``: a Chrome DevTools heap snapshot (DevTools' Memory panel,
   memlab, and other readers of V8's format), written streaming by the C core.
-* ``parquet``: the heap as tables (objects, edges, types, roots, retainers,
-  stories) for DuckDB, Spark or pandas; many snapshot files at once, each
-  row tagged with its file, process and time.  Needs pyarrow (the
+* ``parquet``: the heap as tables (snapshots, objects, edges, types, roots,
+  retainers, stories) for DuckDB, Spark or pandas; many snapshot files at
+  once, each row tagged with its file (``seq``) and process (``pid``).  Needs pyarrow (the
   ``heapscope[parquet]`` extra); nothing of it is imported otherwise.
 
 The objects and edges go from the extension's flat columns (bytes of
@@ -96,7 +96,7 @@ def parquet(files: Sequence[LoadedSnapshot], out_dir: str, max_stories: int = 10
                         # ids and sizes are nearly all distinct.
                         text = [f.name for f in table.schema if not pa.types.is_integer(f.type)]
                         writers[name] = pq.ParquetWriter(
-                            path, table.schema, use_dictionary=text, compression="lz4"
+                            path, table.schema, use_dictionary=text, compression="lz4", write_statistics=["seq", "pid"]
                         )
                     pending.append(pool.submit(write, name, table))
                     rows[name] = rows.get(name, 0) + table.num_rows
@@ -132,12 +132,26 @@ def _tables(
         arr("tier", pa.uint8(), n, "root_valid"), pa.array(["none", *ROOT_KINDS.values()], pa.string())
     )
     reached = pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(cols["reached"])])
-    tag = _tag(pa, loaded, seq)
+    meta = _meta(pa, loaded, seq)
+    # Every row carries its file (seq) and process (pid); the file's name,
+    # time and metadata are in the snapshots table, a row per file.
+    tag = {"seq": meta["seq"], "pid": meta["pid"]}
 
     def tagged(columns: dict[str, Any], count: int) -> Any:
         full = {k: _const(pa, v, count) for k, v in tag.items()}
         full.update(columns)
         return pa.table(full)
+
+    yield (
+        "snapshots",
+        pa.table(
+            {
+                **{k: pa.array([v], v.type) for k, v in meta.items()},
+                "objects": pa.array([n], pa.int64()),
+                "edges": pa.array([m], pa.int64()),
+            }
+        ),
+    )
 
     yield (
         "objects",
@@ -248,8 +262,8 @@ def _const(pa: Any, value: Any, count: int) -> Any:
     return pa.DictionaryArray.from_arrays(zeros, pa.array([value], value.type))
 
 
-def _tag(pa: Any, loaded: LoadedSnapshot, seq: int) -> dict[str, Any]:
-    """The columns that tell one file's rows from another's."""
+def _meta(pa: Any, loaded: LoadedSnapshot, seq: int) -> dict[str, Any]:
+    """One file's row of the snapshots table (scalars)."""
     from datetime import datetime
 
     pid = loaded.meta.get("pid", "")
@@ -259,10 +273,13 @@ def _tag(pa: Any, loaded: LoadedSnapshot, seq: int) -> dict[str, Any]:
     except ValueError:
         pass
     return {
-        "snapshot": pa.scalar(os.path.basename(loaded.path), pa.string()),
         "seq": pa.scalar(seq, pa.int32()),
         "pid": pa.scalar(int(pid) if pid.isdigit() else None, pa.int64()),
+        "snapshot": pa.scalar(os.path.basename(loaded.path), pa.string()),
+        "path": pa.scalar(os.path.abspath(loaded.path), pa.string()),
         "time": pa.scalar(when, pa.timestamp("s", tz="UTC")),
+        "python": pa.scalar(loaded.meta.get("python"), pa.string()),
+        "argv": pa.scalar(loaded.meta.get("argv"), pa.string()),
     }
 
 

@@ -88,6 +88,50 @@ static void test_round_trip(const char *path) {
     release(&d);
 }
 
+/* RETAINED: optional; read back as written; a count that is not the
+ * objects' is refused; a file without it reads with none. */
+static void test_retained(const char *path) {
+    hs_snapdata d, r;
+    char err[256];
+    uint64_t retained[100];
+    uint32_t v;
+    size_t len = 0;
+    uint8_t *buf;
+    make(&d, 100);
+    CHECK(hs_snap_write(path, &d) == HS_OK);
+    CHECK(hs_snap_read_file(path, &r, err, sizeof(err)) == HS_OK && r.retained == NULL);
+    hs_snapdata_destroy(&r);
+    for (v = 0; v < 100; v++)
+        retained[v] = 1000000007ull * v + d.size[v];
+    d.retained = retained;
+    CHECK(hs_snap_write(path, &d) == HS_OK);
+    CHECK(hs_snap_read_file(path, &r, err, sizeof(err)) == HS_OK && r.retained != NULL);
+    for (v = 0; r.retained != NULL && v < 100; v++)
+        CHECK(r.retained[v] == retained[v]);
+    hs_snapdata_destroy(&r);
+    buf = slurp(path, &len);
+    CHECK(buf != NULL);
+    if (buf != NULL) {
+        uint32_t nsec = (uint32_t)buf[16] | (uint32_t)buf[17] << 8, i;
+        for (i = 0; i < nsec; i++) {
+            uint8_t *t = buf + HS_SNAP_HEADER_SIZE + (size_t)i * 32;
+            if (t[0] == HS_SEC_RETAINED) {
+                uint32_t crc;
+                t[28] = 99; /* record count 99 for 100 objects */
+                t[29] = t[30] = t[31] = 0;
+                crc = hs_crc32(buf + HS_SNAP_HEADER_SIZE, (size_t)nsec * 32);
+                buf[32] = (uint8_t)crc, buf[33] = (uint8_t)(crc >> 8), buf[34] = (uint8_t)(crc >> 16);
+                buf[35] = (uint8_t)(crc >> 24);
+            }
+        }
+        CHECK(hs_snap_read_buffer(buf, len, &r, err, sizeof(err)) == HS_EFORMAT);
+        CHECK(strstr(err, "RETAINED") != NULL);
+        free(buf);
+    }
+    d.retained = NULL;
+    release(&d);
+}
+
 static int reads(const uint8_t *buf, size_t len, char *err) {
     hs_snapdata r;
     int rc = hs_snap_read_buffer(buf, len, &r, err, 256);
@@ -265,6 +309,7 @@ int main(int argc, char **argv) {
     const char *path = "test_snapfile.hsnap";
     test_crc();
     test_round_trip(path);
+    test_retained(path);
     test_labels(path);
     test_hostile_inputs(path);
     test_bad_names();

@@ -193,7 +193,7 @@ def test_parquet_tables_answer_as_heapscope_does(series, tables):
     db = duckdb.connect()
     t = {
         name: f"'{tables / name}.parquet'"
-        for name in ("objects", "edges", "types", "roots", "retainers", "stories")
+        for name in ("snapshots", "objects", "edges", "types", "roots", "retainers", "stories")
     }
     # Counts per type, from the objects table, equal the report's census, file by file.
     for seq, f in enumerate(series):
@@ -226,11 +226,19 @@ def test_parquet_tables_answer_as_heapscope_does(series, tables):
     # Every file's rows carry its process and time; the stories of the second
     # and third files say who holds the new Sessions.
     pids = db.execute(f"select distinct pid from {t['objects']}").fetchall()
+    files = db.execute(f"select seq, snapshot, time, objects from {t['snapshots']} order by seq").fetchall()
+    assert [f[1] for f in files] == [p.name for p in series] and all(f[2] is not None for f in files)
+    counts = db.execute(f"select seq, count(*) from {t['objects']} group by seq order by seq").fetchall()
+    assert [c[1] for c in counts] == [f[3] for f in files]
     assert len(pids) == 1 and pids[0][0] > 0
     story = db.execute(
-        f"select type, count, path from {t['stories']} where seq = 1 order by rank limit 1"
+        f"select type, count, path from {t['stories']} where seq = 1 and type = '__main__.Session'"
     ).fetchone()
-    assert story[0] == "__main__.Session" and story[1] == 1000 and "Registry.items" in story[2]
+    assert story[1] == 1000 and "Registry.items" in story[2]
+    # ... the same stories, in the same order, as `heapscope diff` of the two files.
+    diff1 = json.loads(heapscope("diff", str(series[0]), str(series[1]), "--json", check=False).stdout)
+    ranked = db.execute(f"select type, count from {t['stories']} where seq = 1 order by rank").fetchall()
+    assert ranked == [(st["type"], st["count"]) for st in diff1["stories"]]
     # Edges carry the file's labels: the registry dict's values under their keys.
     labelled = db.execute(
         f"select count(*) from {t['edges']} e join {t['objects']} o on e.to = o.id and e.seq = o.seq "
