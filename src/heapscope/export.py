@@ -96,7 +96,11 @@ def parquet(files: Sequence[LoadedSnapshot], out_dir: str, max_stories: int = 10
                         # ids and sizes are nearly all distinct.
                         text = [f.name for f in table.schema if not pa.types.is_integer(f.type)]
                         writers[name] = pq.ParquetWriter(
-                            path, table.schema, use_dictionary=text, compression="lz4", write_statistics=["seq", "pid"]
+                            path,
+                            table.schema,
+                            use_dictionary=text,
+                            compression="lz4",
+                            write_statistics=["seq", "pid"],
                         )
                     pending.append(pool.submit(write, name, table))
                     rows[name] = rows.get(name, 0) + table.num_rows
