@@ -9,6 +9,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = os.path.join(ROOT, "examples")
 
 
+def tool_env():
+    """The environment for programs that are not heapscope's (a browser, node,
+    Prometheus): without the sanitizer stage's LD_PRELOAD and options, which
+    are for the Python under test, not for them."""
+    env = dict(os.environ)
+    for key in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONMALLOC"):
+        env.pop(key, None)
+    return env
+
+
 @pytest.fixture
 def examples_dir():
     return EXAMPLES

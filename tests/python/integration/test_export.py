@@ -17,6 +17,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import tool_env
 
 sys.path.insert(0, os.path.dirname(__file__))
 import heapsnap_format  # noqa: E402
@@ -114,11 +115,15 @@ def test_heapsnapshot_names_the_leaks_path(exported):
     assert [g.name[w] for w in g.out[0]][:3] == ["(module globals)", "(thread stacks)", "(held by C code)"]
 
 
+@pytest.mark.external
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (CI installs nodejs)")
 def test_checker_accepts_a_snapshot_v8_wrote(tmp_path):
     out = tmp_path / "v8.heapsnapshot"
     subprocess.run(
-        ["node", "-e", f"require('v8').writeHeapSnapshot({json.dumps(str(out))})"], check=True, timeout=120
+        ["node", "-e", f"require('v8').writeHeapSnapshot({json.dumps(str(out))})"],
+        check=True,
+        timeout=120,
+        env=tool_env(),
     )
     doc = heapsnap_format.load(out)
     counts = heapsnap_format.check(doc)
@@ -263,6 +268,7 @@ def test_parquet_without_pyarrow_says_how_to_get_it(snap, tmp_path):
     assert "pip install 'heapscope[parquet]'" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.external
 def test_spark_reads_the_tables(series, tables):
     """docs/export.md's Spark example, on the same directory: the growth by type
     that `heapscope diff` reports for the first and last files."""

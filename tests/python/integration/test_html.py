@@ -20,11 +20,13 @@ import textwrap
 import time
 
 import pytest
+from conftest import tool_env
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (CI installs Debian's chromium)"
-)
+pytestmark = [
+    pytest.mark.external,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs Debian's chromium)"),
+]
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
 EXAMPLE = os.path.join(ROOT, "examples", "class_registry.py")
 
@@ -68,6 +70,7 @@ def chromium(*args, timeout=120):
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=tool_env(),
     )
 
 

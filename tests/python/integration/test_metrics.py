@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from conftest import tool_env
 
 needs_prometheus = pytest.mark.skipif(
     shutil.which("prometheus") is None or shutil.which("promtool") is None,
@@ -102,6 +103,7 @@ def stop(proc):
         return proc.communicate()
 
 
+@pytest.mark.external
 @needs_prometheus
 def test_prometheus_scrapes_a_growing_type(target, tmp_path):
     port, prom_port = free_port(), free_port()
@@ -130,6 +132,7 @@ def test_prometheus_scrapes_a_growing_type(target, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=tool_env(),
     )
     api = f"http://127.0.0.1:{prom_port}/api/v1/query?query="
     try:
@@ -139,7 +142,9 @@ def test_prometheus_scrapes_a_growing_type(target, tmp_path):
             "metrics",
         )
         # promtool checks the exposition against Prometheus's naming rules.
-        check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+        check = subprocess.run(
+            ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, env=tool_env()
+        )
         assert check.returncode == 0, check.stdout + check.stderr
 
         def query(q):
@@ -179,6 +184,7 @@ def test_prometheus_scrapes_a_growing_type(target, tmp_path):
     assert target.poll() is None  # the target lives on
 
 
+@pytest.mark.external
 @needs_prometheus
 def test_run_serves_metrics_and_rules_check(tmp_path):
     port = free_port()
@@ -198,12 +204,15 @@ def test_run_serves_metrics_and_rules_check(tmp_path):
     lines = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
     assert int(lines['heapscope_growth_objects{type="__main__.Session"}']) > 0
     assert f'pid="{run.pid}"' in text
-    check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    check = subprocess.run(
+        ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, env=tool_env()
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     rules = subprocess.run(
         ["promtool", "check", "rules", os.path.join(ROOT, "docs", "heapscope-rules.yml")],
         capture_output=True,
         text=True,
+        env=tool_env(),
     )
     assert rules.returncode == 0 and "SUCCESS" in rules.stdout, rules.stdout + rules.stderr
 
@@ -236,6 +245,7 @@ def test_metrics_bad_input_is_one_line(target, tmp_path):
     assert target.poll() is None
 
 
+@pytest.mark.external
 def test_otlp_pushes_the_same_numbers(target):
     """--otlp: each sample reaches an OTLP/HTTP receiver (here, one that decodes
     the protobuf with opentelemetry-proto), with the growing type in it."""
