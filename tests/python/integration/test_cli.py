@@ -132,7 +132,9 @@ LEAKY_SCRIPT = textwrap.dedent(
 def test_run_reports_growth_and_keeps_exit_code(tmp_path):
     script = tmp_path / "svc.py"
     script.write_text(LEAKY_SCRIPT)
-    r = run_heapscope("run", "--every", "0.1", str(script), "150", "7")  # 1.5 s: several samples, ASan too
+    # 2.5 s, a sample every 0.25 s: about 25 new Sessions per interval, so that
+    # none is empty even when the census is slow (ASan, a loaded machine)
+    r = run_heapscope("run", "--every", "0.25", str(script), "250", "7")
     assert r.returncode == 7
     assert r.stdout.strip() == "done"
     assert "LEAK" in r.stderr and "__main__.Session" in r.stderr
