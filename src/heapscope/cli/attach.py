@@ -138,20 +138,19 @@ class AttachCommand:
             return attach_error(
                 ValueError(f"--samples must be at least 2 (got {args.samples}): growth needs two samples")
             )
+        try:
+            att = session.open_target(args.pid, timeout=args.timeout, method=args.method)
+        except AttachError as exc:
+            return attach_error(exc)
         server = None
-        if args.metrics or args.otlp:
+        if args.metrics or args.otlp:  # after the target checked out: a bad PID is one line
             from heapscope.metrics import MetricsError
 
             try:
                 server = start_metrics(args, {"pid": str(args.pid)})
             except MetricsError as exc:
+                session.close(att)
                 return attach_error(exc)
-        try:
-            att = session.open_target(args.pid, timeout=args.timeout, method=args.method)
-        except AttachError as exc:
-            if server is not None:
-                server.close()
-            return attach_error(exc)
         sid = secrets.token_hex(4)
         try:
             if args.watch:
