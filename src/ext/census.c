@@ -25,7 +25,8 @@ typedef struct {
     double seconds;
     double taken_at; /* CLOCK_MONOTONIC, as time.monotonic() */
     double t_list, t_traverse, t_aggregate;
-    hs_addrmap addrs; /* every object's address, when kept */
+    const char *listed_by;
+    hs_markset addrs; /* every object's address, when kept */
     int has_addrs;
 } hs_census_object;
 
@@ -48,7 +49,7 @@ static void census_dealloc(PyObject *self) {
     hs_census_object *c = (hs_census_object *)self;
     PyTypeObject *tp = Py_TYPE(self);
     hs__census_free_rows(c);
-    hs_addrmap_destroy(&c->addrs);
+    hs_markset_destroy(&c->addrs);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -127,6 +128,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
     if (c == NULL)
         return NULL;
     c->rows = NULL;
+    c->listed_by = NULL;
     c->nrows = 0;
     c->count = c->size = 0;
     c->has_addrs = 0;
@@ -153,6 +155,7 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
     if (hs_walk_run(&w, st, 0) < 0)
         goto done;
     c->t_list = w.seconds_list;
+    c->listed_by = w.listed_by;
     c->t_traverse = w.seconds_traverse; /* counting included */
     t1 = hs__now();
     if (hs__census_names(c) < 0)
@@ -161,8 +164,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
     in_window = 0;
     c->t_aggregate = hs__now() - t1;
     if (keep_addresses) {
-        c->addrs = w.index; /* take the walk's address set over */
-        memset(&w.index, 0, sizeof(w.index));
+        c->addrs = w.marks; /* take the walk's address set over */
+        memset(&w.marks, 0, sizeof(w.marks));
         c->has_addrs = 1;
     }
     c->seconds = hs__now() - t0;
@@ -185,7 +188,7 @@ int hs_census_has_address(PyObject *census, uintptr_t addr) {
     hs_census_object *c = (hs_census_object *)census;
     if (!c->has_addrs)
         return -1;
-    return hs_addrmap_get(&c->addrs, addr, NULL);
+    return hs_markset_has(&c->addrs, addr);
 }
 
 static int hs__row_cmp_size(const void *a, const void *b) {
@@ -398,8 +401,8 @@ static PyObject *census_get_seconds(PyObject *self, void *Py_UNUSED(closure)) {
 }
 static PyObject *census_get_timings(PyObject *self, void *Py_UNUSED(closure)) {
     hs_census_object *c = (hs_census_object *)self;
-    return Py_BuildValue("{sdsdsdsd}", "list", c->t_list, "traverse", c->t_traverse, "aggregate",
-                         c->t_aggregate, "total", c->seconds);
+    return Py_BuildValue("{sdsdsdsdss}", "list", c->t_list, "traverse", c->t_traverse, "aggregate",
+                         c->t_aggregate, "total", c->seconds, "listed_by", c->listed_by ? c->listed_by : "");
 }
 static PyObject *census_get_taken_at(PyObject *self, void *Py_UNUSED(closure)) {
     return PyFloat_FromDouble(((hs_census_object *)self)->taken_at);

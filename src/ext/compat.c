@@ -61,3 +61,42 @@ done:
     return -1;
 #endif
 }
+
+#if !HS_HAVE_GC_VISIT_OBJECTS
+static int hs__gc_head_ok(uintptr_t head) {
+    uintptr_t next = ((const uintptr_t *)head)[0], prev = ((const uintptr_t *)head)[1] & HS_GC_PREV_MASK;
+    return next != 0 && prev != 0 && (((const uintptr_t *)prev)[0] == head) &&
+           ((((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) == head);
+}
+
+int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg) {
+    uintptr_t gen0, heads[HS_GC_GENERATIONS];
+    PyObject *probe = PyList_New(0); /* tracked on creation: linked to generation 0's head */
+    int i;
+    if (probe == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    gen0 = ((const uintptr_t *)probe)[-2];
+    Py_DECREF(probe); /* untracked again */
+    if (gen0 == 0 || *(const uintptr_t *)(gen0 + HS_GC_GENERATIONS * HS_GC_GENERATION_STRIDE) != gen0)
+        return 1;
+    for (i = 0; i < HS_GC_GENERATIONS; i++) {
+        heads[i] = gen0 + (uintptr_t)i * HS_GC_GENERATION_STRIDE;
+        if (!hs__gc_head_ok(heads[i]))
+            return 1;
+    }
+    for (i = 0; i < HS_GC_GENERATIONS; i++) { /* youngest first, as gc.get_objects() */
+        uintptr_t g = ((const uintptr_t *)heads[i])[0];
+        while (g != heads[i]) {
+            uintptr_t next = ((const uintptr_t *)g)[0];
+            if (next == 0 || (((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) != g)
+                return 1;
+            if (!cb((PyObject *)(g + 2 * sizeof(uintptr_t)), arg))
+                return -1;
+            g = next;
+        }
+    }
+    return 0;
+}
+#endif

@@ -65,6 +65,21 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
 #define HS_HAVE_GC_VISIT_OBJECTS 1
 #else
 #define HS_HAVE_GC_VISIT_OBJECTS 0
+/* 3.9-3.11 keep the collector's state as struct _gc_runtime_state, whose
+ * generations are three {PyGC_Head head; int threshold, count;} followed by
+ * the pointer `generation0` to the first one's head.  A new tracked object
+ * links to that head (it is appended to the youngest generation), so the
+ * heads can be found without the interpreter's private headers, and the
+ * layout is confirmed by `generation0` pointing back at the first head.
+ * hs_compat_gc_visit_generations visits every object of the three lists,
+ * in gc.get_objects()'s order, without building a list: 0 when done, 1
+ * when the layout is not recognised or a link does not check out (use
+ * gc.get_objects(); the callback may have seen some objects), -1 when the
+ * callback returned 0 to stop.  The collector must be paused. */
+#define HS_GC_GENERATION_STRIDE (2 * sizeof(uintptr_t) + 2 * sizeof(int))
+#define HS_GC_GENERATIONS 3
+#define HS_GC_PREV_MASK (~(uintptr_t)3) /* _gc_prev's low bits are flags */
+int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg);
 #endif
 
 /* ---- is a GC object tracked? -------------------------------------------

@@ -57,6 +57,14 @@ static int hs__walk_visit(PyObject *o, void *arg) {
         return 0;
     if (hs__walk_skipped(w, o))
         return 0;
+    if (!w->with_graph) { /* a census: membership only, one bit per object */
+        rc = hs_markset_add(&w->marks, (uintptr_t)o);
+        if (rc < 0) {
+            w->error = rc;
+            return -1;
+        }
+        return rc == 1 ? hs__walk_append(w, o) : 0;
+    }
     rc = hs_addrmap_put(&w->index, (uintptr_t)o, w->n, &idx);
     if (rc < 0) {
         w->error = rc;
@@ -82,31 +90,37 @@ static int hs__walk_list_one(hs_walk *w, PyObject *o) {
     return hs__walk_append(w, o);
 }
 
-#if HS_HAVE_GC_VISIT_OBJECTS
 static int hs__walk_gc_cb(PyObject *o, void *arg) {
     return hs__walk_list_one((hs_walk *)arg, o) < 0 ? 0 : 1;
 }
-#endif
 
 static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
 #if HS_HAVE_GC_VISIT_OBJECTS
     (void)st;
     PyUnstable_GC_VisitObjects(hs__walk_gc_cb, w);
     w->listed_with_ref = 0;
+    w->listed_by = "PyUnstable_GC_VisitObjects";
 #else
     Py_ssize_t i, len;
-    w->gc_list = PyObject_CallNoArgs(st->gc_get_objects);
-    if (w->gc_list == NULL)
-        return -1;
-    if (!PyList_Check(w->gc_list)) {
-        PyErr_SetString(PyExc_TypeError, "gc.get_objects() did not return a list");
-        return -1;
+    int rc = hs_compat_gc_visit_generations(hs__walk_gc_cb, w);
+    w->listed_with_ref = 0;
+    w->listed_by = "generation lists";
+    if (rc == 1 && w->error == 0) { /* layout not recognised: gc.get_objects() */
+        w->n = 0;
+        w->gc_list = PyObject_CallNoArgs(st->gc_get_objects);
+        if (w->gc_list == NULL)
+            return -1;
+        if (!PyList_Check(w->gc_list)) {
+            PyErr_SetString(PyExc_TypeError, "gc.get_objects() did not return a list");
+            return -1;
+        }
+        len = PyList_GET_SIZE(w->gc_list);
+        for (i = 0; i < len; i++)
+            if (hs__walk_list_one(w, PyList_GET_ITEM(w->gc_list, i)) < 0)
+                break;
+        w->listed_with_ref = 1;
+        w->listed_by = "gc.get_objects()";
     }
-    len = PyList_GET_SIZE(w->gc_list);
-    for (i = 0; i < len; i++)
-        if (hs__walk_list_one(w, PyList_GET_ITEM(w->gc_list, i)) < 0)
-            break;
-    w->listed_with_ref = 1;
 #endif
     if (w->error != 0) {
         PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s", hs_strerror(w->error));
@@ -144,13 +158,15 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
  * untracked ones again, then indexes the tracked ones. */
 static int hs__walk_index_tracked(hs_walk *w) {
     uint32_t i;
-    int rc = hs_addrmap_init(&w->index, (size_t)w->ntracked * 2 + 1024, w->with_graph);
+    int rc = w->with_graph ? hs_addrmap_init(&w->index, (size_t)w->ntracked * 2 + 1024, 1)
+                           : hs_markset_init(&w->marks);
     if (rc != HS_OK) {
         w->error = rc;
         return -1;
     }
-    for (i = w->tracked_listed ? w->ntracked : 0; i < w->n; i++) {
-        rc = hs_addrmap_put(&w->index, (uintptr_t)w->objs[i], i, NULL);
+    for (i = w->tracked_listed && !w->index_all ? w->ntracked : 0; i < w->n; i++) {
+        rc = w->with_graph ? hs_addrmap_put(&w->index, (uintptr_t)w->objs[i], i, NULL)
+                           : hs_markset_add(&w->marks, (uintptr_t)w->objs[i]);
         if (rc < 0) {
             w->error = rc;
             return -1;
@@ -226,7 +242,7 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
         Py_DECREF(frozen);
         if (nfrozen == -1 && PyErr_Occurred())
             return -1;
-        w->tracked_listed = nfrozen == 0 && !w->index_all;
+        w->tracked_listed = nfrozen == 0;
     }
     double t0 = hs__walk_now();
     if (hs__walk_list_tracked(w, st) < 0)
@@ -277,6 +293,7 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
 void hs_walk_clear(hs_walk *w) {
     PyMem_RawFree(w->objs);
     hs_addrmap_destroy(&w->index);
+    hs_markset_destroy(&w->marks);
     hs_graph_destroy(&w->graph);
     Py_CLEAR(w->gc_list);
     memset(w, 0, sizeof(*w));

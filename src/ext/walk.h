@@ -21,6 +21,7 @@
 
 #include "../core/hs_addrmap.h"
 #include "../core/hs_graph.h"
+#include "../core/hs_markset.h"
 #include "../core/hs_progress.h"
 #include "state.h"
 
@@ -37,14 +38,16 @@ typedef struct hs_walk {
     size_t cap;
     uint32_t ntracked; /* objs[0 .. ntracked) came from the GC's list */
     int with_graph;
-    int listed_with_ref; /* the GC listing holds a reference to each tracked object */
-    int tracked_listed;  /* every tracked object is in the listing: no need to index them */
-    int index_all;       /* set by the caller: the address map must hold every object */
+    int listed_with_ref;   /* the GC listing holds a reference to each tracked object */
+    const char *listed_by; /* how the tracked objects were listed (for tests and timings) */
+    int tracked_listed;    /* every tracked object is in the listing: no need to index them */
+    int index_all;         /* set by the caller: the address map must hold every object */
     /* Set by the caller: called once per object, in index order, while the
      * object is in cache for its traversal (the census counts here). */
     int (*each)(PyObject *op, void *arg);
     void *each_arg;
-    hs_addrmap index; /* address -> index (a plain set without a graph) */
+    hs_addrmap index; /* address -> index (graph walks) */
+    hs_markset marks; /* the objects known so far (census walks, without a graph) */
     hs_graph graph;
     PyObject *gc_list; /* strong, < 3.12 */
     PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];
