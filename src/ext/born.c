@@ -108,7 +108,7 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         if (wanted != NULL) {
             if (!wanted[s->type_id[v]])
                 continue;
-        } else if (hs_addrmap_get(&o->index, s->addr[v], &w) &&
+        } else if (hs_objindex_get(&o->index, s->addr[v], &w) &&
                    strcmp(o->type_names[o->type_id[w]], s->type_names[s->type_id[v]]) == 0)
             continue; /* it was there before */
         born++;

@@ -20,6 +20,7 @@
 #define HS_HEAP_H
 
 #include "../core/hs_addrmap.h"
+#include "../core/hs_objindex.h"
 #include "../core/hs_graph.h"
 #include "../core/hs_roots.h"
 #include "errors.h"
@@ -41,7 +42,7 @@ typedef struct {
     uint32_t *idom;     /* n or NULL: immediate dominator, HS_NONE below the virtual root */
     uint64_t *retained; /* n or NULL */
     hs_graph graph;
-    hs_addrmap index; /* address -> node */
+    hs_objindex index; /* address -> node */
     char **type_names;
     uintptr_t *type_addr;
     double seconds[4];     /* walk, roots and paths, dominators, stories */
@@ -74,7 +75,7 @@ typedef struct {
 /* Node of an object address, or HS_NONE. */
 static inline uint32_t hs_heap_node(const hs_snapshot_object *s, const void *obj) {
     uint32_t v;
-    if (obj == NULL || !hs_addrmap_get(&s->index, (uintptr_t)obj, &v))
+    if (obj == NULL || !hs_objindex_get(&s->index, (uintptr_t)obj, &v))
         return HS_NONE;
     return v;
 }

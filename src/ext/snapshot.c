@@ -31,7 +31,7 @@ static void snapshot_dealloc(PyObject *self) {
     PyMem_RawFree(s->idom);
     PyMem_RawFree(s->retained);
     hs_graph_destroy(&s->graph);
-    hs_addrmap_destroy(&s->index);
+    hs_objindex_destroy(&s->index);
     if (s->type_names != NULL)
         for (i = 0; i < s->ntypes; i++)
             release(s->type_names[i]);
@@ -121,14 +121,14 @@ static int hs__addr_arg(hs_snapshot_object *s, PyObject *arg, uint32_t *v) {
 /* A snapshot read from a file gets its address index on first need... */
 int hs_snapshot_ensure_index(hs_snapshot_object *s) {
     uint32_t v;
-    if (s->index.keys != NULL)
+    if (hs_objindex_ready(&s->index))
         return 0;
-    if (hs_addrmap_init(&s->index, (size_t)s->n, 1) != HS_OK) {
+    if (hs_objindex_init(&s->index) != HS_OK) {
         PyErr_NoMemory();
         return -1;
     }
     for (v = 0; v < s->n; v++)
-        if (hs_addrmap_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
+        if (hs_objindex_put(&s->index, (uintptr_t)s->addr[v] ? (uintptr_t)s->addr[v] : 16, v, NULL) < 0) {
             PyErr_NoMemory();
             return -1;
         }

@@ -65,7 +65,7 @@ static int hs__walk_visit(PyObject *o, void *arg) {
         }
         return rc == 1 ? hs__walk_append(w, o) : 0;
     }
-    rc = hs_addrmap_put(&w->index, (uintptr_t)o, w->n, &idx);
+    rc = hs_objindex_put(&w->index, (uintptr_t)o, w->n, &idx);
     if (rc < 0) {
         w->error = rc;
         return -1;
@@ -158,14 +158,13 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
  * untracked ones again, then indexes the tracked ones. */
 static int hs__walk_index_tracked(hs_walk *w) {
     uint32_t i;
-    int rc = w->with_graph ? hs_addrmap_init(&w->index, (size_t)w->ntracked * 2 + 1024, 1)
-                           : hs_markset_init(&w->marks);
+    int rc = w->with_graph ? hs_objindex_init(&w->index) : hs_markset_init(&w->marks);
     if (rc != HS_OK) {
         w->error = rc;
         return -1;
     }
     for (i = w->tracked_listed && !w->index_all ? w->ntracked : 0; i < w->n; i++) {
-        rc = w->with_graph ? hs_addrmap_put(&w->index, (uintptr_t)w->objs[i], i, NULL)
+        rc = w->with_graph ? hs_objindex_put(&w->index, (uintptr_t)w->objs[i], i, NULL)
                            : hs_markset_add(&w->marks, (uintptr_t)w->objs[i]);
         if (rc < 0) {
             w->error = rc;
@@ -178,7 +177,7 @@ static int hs__walk_index_tracked(hs_walk *w) {
 /* Has the node being traversed already an edge to `o`?  (Graph mode.) */
 static int hs__walk_has_edge_to(const hs_walk *w, PyObject *o) {
     uint32_t idx, e;
-    if (!hs_addrmap_get(&w->index, (uintptr_t)o, &idx))
+    if (!hs_objindex_get(&w->index, (uintptr_t)o, &idx))
         return 0;
     for (e = w->graph.fwd_off[w->graph.n - 1]; e < w->graph.m; e++)
         if (w->graph.fwd[e] == idx)
@@ -292,7 +291,7 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
 
 void hs_walk_clear(hs_walk *w) {
     PyMem_RawFree(w->objs);
-    hs_addrmap_destroy(&w->index);
+    hs_objindex_destroy(&w->index);
     hs_markset_destroy(&w->marks);
     hs_graph_destroy(&w->graph);
     Py_CLEAR(w->gc_list);

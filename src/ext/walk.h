@@ -22,6 +22,7 @@
 #include "../core/hs_addrmap.h"
 #include "../core/hs_graph.h"
 #include "../core/hs_markset.h"
+#include "../core/hs_objindex.h"
 #include "../core/hs_progress.h"
 #include "state.h"
 
@@ -46,8 +47,8 @@ typedef struct hs_walk {
      * object is in cache for its traversal (the census counts here). */
     int (*each)(PyObject *op, void *arg);
     void *each_arg;
-    hs_addrmap index; /* address -> index (graph walks) */
-    hs_markset marks; /* the objects known so far (census walks, without a graph) */
+    hs_objindex index; /* address -> index (graph walks) */
+    hs_markset marks;  /* the objects known so far (census walks, without a graph) */
     hs_graph graph;
     PyObject *gc_list; /* strong, < 3.12 */
     PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];

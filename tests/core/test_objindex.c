@@ -1,0 +1,75 @@
+#include <stdlib.h>
+
+#include "hs_addrmap.h"
+#include "hs_objindex.h"
+#include "hs_test.h"
+
+static void test_basic(void) {
+    hs_objindex x;
+    uint32_t v = 0;
+    CHECK(hs_objindex_init(&x) == HS_OK);
+    CHECK(hs_objindex_put(&x, 0x1000, 7, NULL) == 1);
+    CHECK(hs_objindex_put(&x, 0x1000, 9, &v) == 0 && v == 7);
+    CHECK(hs_objindex_get(&x, 0x1000, &v) == 1 && v == 7);
+    CHECK(hs_objindex_get(&x, 0x1010, &v) == 0);
+    CHECK(hs_objindex_put(&x, 0x2008, 1, NULL) == 1); /* 8-aligned, 16 apart */
+    CHECK(hs_objindex_put(&x, 0x2018, 2, NULL) == 1);
+    CHECK(hs_objindex_get(&x, 0x2018, &v) == 1 && v == 2);
+    CHECK(hs_objindex_put(&x, 0, 1, NULL) == HS_EINVAL);
+    CHECK(hs_objindex_put(&x, 0x3000, HS_NONE, NULL) == HS_EINVAL);
+    CHECK(hs_objindex_get(&x, 0, &v) == 0);
+    CHECK(x.count == 3 && !x.hashed);
+    CHECK(hs_objindex_bytes(&x) >= x.npages * HS_OBJINDEX_SLOTS * sizeof(uint32_t));
+    hs_objindex_destroy(&x);
+    hs_objindex_destroy(&x);
+    CHECK(hs_objindex_get(&x, 0x1000, &v) == 0);
+}
+
+/* Property: agrees with the hash map, dense (stays direct) or sparse
+ * (moves to the hash map part-way, keeping every value). */
+static void run_against_addrmap(int sparse, int expect_hashed) {
+    enum { N = 300000 };
+    hs_objindex x;
+    hs_addrmap m;
+    uint32_t i, a_v = 0, b_v = 0;
+    int agree = 1;
+    CHECK(hs_objindex_init(&x) == HS_OK);
+    CHECK(hs_addrmap_init(&m, 16, 1) == HS_OK);
+    for (i = 0; i < N; i++) {
+        unsigned long long r = hs_test_rand();
+        uintptr_t a;
+        int pa, pb;
+        if (sparse && r % 2 == 0)
+            a = (uintptr_t)((r >> 8) & 0xFFFFFFFFFFF0ULL);
+        else
+            a = (uintptr_t)(0x7f0000000000ULL + ((r >> 20) % 16) * 0x100000 + ((r >> 4) % 65536) * 16);
+        if (a == 0)
+            continue;
+        pa = hs_objindex_put(&x, a, i, &a_v);
+        pb = hs_addrmap_put(&m, a, i, &b_v);
+        if (pa != pb || (pa == 0 && a_v != b_v))
+            agree = 0;
+    }
+    CHECK(agree);
+    CHECK(x.count == m.count);
+    CHECK(x.hashed == expect_hashed);
+    for (i = 0; i < 50000; i++) {
+        unsigned long long r = hs_test_rand();
+        uintptr_t a =
+            i % 2 ? (uintptr_t)((r >> 8) & 0xFFFFFFFFFFF0ULL)
+                  : (uintptr_t)(0x7f0000000000ULL + ((r >> 20) % 16) * 0x100000 + ((r >> 4) % 65536) * 16);
+        int ga = hs_objindex_get(&x, a, &a_v), gb = hs_addrmap_get(&m, a, &b_v);
+        if (ga != gb || (ga && a_v != b_v))
+            agree = 0;
+    }
+    CHECK(agree);
+    hs_objindex_destroy(&x);
+    hs_addrmap_destroy(&m);
+}
+
+int main(void) {
+    test_basic();
+    run_against_addrmap(0, 0);
+    run_against_addrmap(1, 1);
+    TEST_DONE("test_objindex");
+}
