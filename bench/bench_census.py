@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import time
+import weakref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CENSUS_TOOLS = ["heapscope", "objgraph.typestats", "objgraph.show_growth", "pympler", "guppy3"]
@@ -70,20 +71,22 @@ def census_call(tool: str):
     raise SystemExit(f"unknown tool {tool}")
 
 
-def why_call(tool: str, target: object):
+def why_call(tool: str, target: weakref.ref[object]):
+    # The target is reached only through the leak: the benchmark holds a weak
+    # reference, so that no tool can answer with the benchmark's own local.
     if tool == "heapscope":
         import heapscope
 
-        return lambda: heapscope.why(target, dominators=False).path.text
+        return lambda: heapscope.why(target(), dominators=False).path.text
     if tool == "objgraph":
         import objgraph
 
-        return lambda: len(objgraph.find_backref_chain(target, objgraph.is_proper_module))
+        return lambda: len(objgraph.find_backref_chain(target(), objgraph.is_proper_module))
     if tool == "guppy3":
         from guppy import hpy
 
         h = hpy()
-        return lambda: str(h.iso(target).shpaths)[:200]
+        return lambda: str(h.iso(target()).shpaths)[:200]
     raise SystemExit(f"unknown tool {tool}")
 
 
@@ -103,21 +106,27 @@ def worker(args: argparse.Namespace) -> None:
         target = heaps.registry_leak(1000)
     elif args.why == "chain":
         target = heaps.chain(20)
+    ref = weakref.ref(target) if target is not None else None
+    del target
     gc.collect()
     tracked = len(gc.get_objects())
-    fn = why_call(args.tool, target) if args.why else census_call(args.tool)
+    fn = why_call(args.tool, ref) if args.why else census_call(args.tool)
     before = peak_rss_mb()
     t0 = time.perf_counter()
     counted = fn()
     seconds = time.perf_counter() - t0
-    print(json.dumps({
-        "tool": args.tool,
-        "n": args.n,
-        "tracked": tracked,
-        "seconds": seconds,
-        "peak_extra_mb": max(0.0, peak_rss_mb() - before),
-        "counted": counted if isinstance(counted, (int, type(None))) else str(counted)[:80],
-    }))
+    print(
+        json.dumps(
+            {
+                "tool": args.tool,
+                "n": args.n,
+                "tracked": tracked,
+                "seconds": seconds,
+                "peak_extra_mb": max(0.0, peak_rss_mb() - before),
+                "counted": counted if isinstance(counted, (int, type(None))) else str(counted)[:80],
+            }
+        )
+    )
     del keep
 
 

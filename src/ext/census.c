@@ -139,7 +139,6 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
         goto done;
     hs_window_enter(); /* window.h: until the type names are read */
     in_window = 1;
-    w.index_all = keep_addresses;
     /* (the empty tuple is shared: the interpreter's, not the call's) */
     w.skip_objs[w.nskip_objs++] = own_args != NULL && PyTuple_GET_SIZE(own_args) > 0 ? own_args : NULL;
     w.skip_objs[w.nskip_objs++] = own_kwargs;

@@ -44,18 +44,15 @@ static int hs__walk_append(hs_walk *w, PyObject *o) {
     return 0;
 }
 
-/* The visitproc: registers o, and the edge from the node being traversed. */
+/* The visitproc: registers o, and the edge from the node being traversed.
+ * A known object is recognised by its address alone, without reading the
+ * object (most references lead to known objects: a cache miss saved each);
+ * only a new one is read, to leave out heapscope's own. */
 static int hs__walk_visit(PyObject *o, void *arg) {
     hs_walk *w = (hs_walk *)arg;
-    uint32_t idx = w->n;
+    uint32_t idx;
     int rc;
     if (o == NULL)
-        return 0;
-    /* Census mode: a tracked object is already in the listing, so only
-     * untracked ones need the address map (half the size, half the probes). */
-    if (w->tracked_listed && hs_compat_gc_is_tracked(o))
-        return 0;
-    if (hs__walk_skipped(w, o))
         return 0;
     if (!w->with_graph) { /* a census: membership only, one bit per object */
         rc = hs_markset_add(&w->marks, (uintptr_t)o);
@@ -63,21 +60,24 @@ static int hs__walk_visit(PyObject *o, void *arg) {
             w->error = rc;
             return -1;
         }
-        return rc == 1 ? hs__walk_append(w, o) : 0;
+        return rc == 1 && !hs__walk_skipped(w, o) ? hs__walk_append(w, o) : 0;
     }
-    rc = hs_objindex_put(&w->index, (uintptr_t)o, w->n, &idx);
-    if (rc < 0) {
-        w->error = rc;
-        return -1;
-    }
-    if (rc == 1 && hs__walk_append(w, o) < 0)
-        return -1;
-    if (w->with_graph) {
-        rc = hs_graph_add_edge(&w->graph, idx);
+    if (!hs_objindex_get(&w->index, (uintptr_t)o, &idx)) {
+        if (hs__walk_skipped(w, o))
+            return 0;
+        idx = w->n;
+        rc = hs_objindex_put(&w->index, (uintptr_t)o, idx, NULL);
         if (rc < 0) {
             w->error = rc;
             return -1;
         }
+        if (hs__walk_append(w, o) < 0)
+            return -1;
+    }
+    rc = hs_graph_add_edge(&w->graph, idx);
+    if (rc < 0) {
+        w->error = rc;
+        return -1;
     }
     return 0;
 }
@@ -154,8 +154,9 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
     return 0;
 }
 
-/* Sizes the address map for the tracked objects and about as many
- * untracked ones again, then indexes the tracked ones. */
+/* Indexes (marks) the listed objects, so that a reference to one of them is
+ * known by its address.  Objects gc.freeze() moved out of the listing are
+ * found by the traversal, as the untracked ones are. */
 static int hs__walk_index_tracked(hs_walk *w) {
     uint32_t i;
     int rc = w->with_graph ? hs_objindex_init(&w->index) : hs_markset_init(&w->marks);
@@ -163,7 +164,7 @@ static int hs__walk_index_tracked(hs_walk *w) {
         w->error = rc;
         return -1;
     }
-    for (i = w->tracked_listed && !w->index_all ? w->ntracked : 0; i < w->n; i++) {
+    for (i = 0; i < w->n; i++) {
         rc = w->with_graph ? hs_objindex_put(&w->index, (uintptr_t)w->objs[i], i, NULL)
                            : hs_markset_add(&w->marks, (uintptr_t)w->objs[i]);
         if (rc < 0) {
@@ -230,19 +231,6 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->skip_types[w->nskip++] = st->census_type;
     w->skip_types[w->nskip++] = st->snapshot_type;
 
-    if (!with_graph) {
-        /* gc.freeze() moves objects out of the listing; then index them all.
-         * Asked before the listing: a method call has no place in the window. */
-        PyObject *frozen = PyObject_CallMethod(st->gc_module, "get_freeze_count", NULL);
-        long nfrozen;
-        if (frozen == NULL)
-            return -1;
-        nfrozen = PyLong_AsLong(frozen);
-        Py_DECREF(frozen);
-        if (nfrozen == -1 && PyErr_Occurred())
-            return -1;
-        w->tracked_listed = nfrozen == 0;
-    }
     double t0 = hs__walk_now();
     if (hs__walk_list_tracked(w, st) < 0)
         return -1;

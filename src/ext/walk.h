@@ -41,8 +41,6 @@ typedef struct hs_walk {
     int with_graph;
     int listed_with_ref;   /* the GC listing holds a reference to each tracked object */
     const char *listed_by; /* how the tracked objects were listed (for tests and timings) */
-    int tracked_listed;    /* every tracked object is in the listing: no need to index them */
-    int index_all;         /* set by the caller: the address map must hold every object */
     /* Set by the caller: called once per object, in index order, while the
      * object is in cache for its traversal (the census counts here). */
     int (*each)(PyObject *op, void *arg);
