@@ -37,9 +37,11 @@ int hs_objindex_init(hs_objindex *x) {
 
 static void hs__free_pages(hs_objindex *x) {
     size_t i;
-    if (x->pages != NULL)
-        for (i = 0; i <= x->mask; i++)
-            free(x->pages[i]);
+    for (i = 0; i < x->nslabs; i++)
+        free(x->slabs[i]);
+    free(x->slabs);
+    x->slabs = NULL;
+    x->nslabs = x->slab_cap = x->slab_used = 0;
     free(x->pages);
     free(x->page_ids);
     x->pages = NULL;
@@ -132,12 +134,38 @@ static int hs__hashed_put(hs_objindex *x, uintptr_t key, uint32_t val, uint32_t 
     return rc;
 }
 
+/* A page from the current slab; a new slab (the first ones small, for small
+ * heaps) when it is used up. */
+static uint32_t *hs__take_page(hs_objindex *x) {
+    size_t pages_in_slab = x->nslabs < 4 ? (size_t)16 << (2 * x->nslabs) : HS_OBJINDEX_SLAB_PAGES;
+    if (pages_in_slab > HS_OBJINDEX_SLAB_PAGES)
+        pages_in_slab = HS_OBJINDEX_SLAB_PAGES;
+    if (x->nslabs == 0 || x->slab_used == x->slab_pages) {
+        uint32_t *slab;
+        if (x->nslabs == x->slab_cap) {
+            size_t ncap = x->slab_cap ? x->slab_cap * 2 : 16;
+            uint32_t **sl = realloc(x->slabs, ncap * sizeof(uint32_t *));
+            if (sl == NULL)
+                return NULL;
+            x->slabs = sl;
+            x->slab_cap = ncap;
+        }
+        slab = malloc(pages_in_slab * HS_OBJINDEX_SLOTS * sizeof(uint32_t));
+        if (slab == NULL)
+            return NULL;
+        x->slabs[x->nslabs++] = slab;
+        x->slab_pages = pages_in_slab;
+        x->slab_used = 0;
+    }
+    return x->slabs[x->nslabs - 1] + (x->slab_used++) * HS_OBJINDEX_SLOTS;
+}
+
 static uint32_t *hs__new_page(hs_objindex *x, uintptr_t id) {
     size_t j;
     uint32_t *page;
     if ((x->npages + 1) * 2 > x->mask + 1 && hs__grow_dir(x) != HS_OK)
         return NULL;
-    page = malloc(HS_OBJINDEX_SLOTS * sizeof(uint32_t));
+    page = hs__take_page(x);
     if (page == NULL)
         return NULL;
     memset(page, 0xFF, HS_OBJINDEX_SLOTS * sizeof(uint32_t)); /* HS_NONE */

@@ -25,6 +25,7 @@
 
 #define HS_OBJINDEX_PAGE_SHIFT 14 /* 16 KiB of address space per page */
 #define HS_OBJINDEX_SLOTS (1u << (HS_OBJINDEX_PAGE_SHIFT - 4))
+#define HS_OBJINDEX_SLAB_PAGES 2048
 
 typedef struct hs_objindex {
     uintptr_t *page_ids; /* (address >> PAGE_SHIFT) + 1, or 0 for a free slot */
@@ -36,6 +37,11 @@ typedef struct hs_objindex {
     uint32_t *last_page;
     int hashed; /* sparse: the keys live in map */
     hs_addrmap map;
+    /* Pages are carved from slabs of up to HS_OBJINDEX_SLAB_PAGES (8 MiB):
+     * one allocation per 2,048 pages, not one each. */
+    uint32_t **slabs;
+    size_t nslabs, slab_cap;
+    size_t slab_pages, slab_used; /* the last slab's pages, and how many are taken */
 } hs_objindex;
 
 int hs_objindex_init(hs_objindex *x);
