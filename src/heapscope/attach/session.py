@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import struct
 import time
@@ -190,7 +189,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
     symbols = dict(target.symbols)
     symbols["__errno_location"] = errno_fn
     symbols["syscall"] = syscall_insn
-    name = f"heapscope-{pid}-{secrets.token_hex(6)}"
+    name = f"heapscope-{pid}-{os.urandom(6).hex()}"
     root = f"/proc/{pid}/root/tmp"
     host_dir = os.path.join(root, name)
     remove_stale(root)

@@ -26,26 +26,29 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-def _commands() -> list[Command]:
-    from heapscope.cli.attach import AttachCommand
-    from heapscope.cli.check import CheckCommand
-    from heapscope.cli.diff import DiffCommand
-    from heapscope.cli.exec_ import ExecCommand
-    from heapscope.cli.export import ExportCommand
-    from heapscope.cli.report import ReportCommand
-    from heapscope.cli.run import RunCommand
-    from heapscope.cli.snapshot import SnapshotCommand
+# Every command, in the order `heapscope --help` lists them: module, class.
+# A command line names one, and only that one's module is imported (attach
+# starts faster without the analysis, the runner and the exporters).
+_COMMANDS = {
+    "check": ("heapscope.cli.check", "CheckCommand"),
+    "run": ("heapscope.cli.run", "RunCommand"),
+    "attach": ("heapscope.cli.attach", "AttachCommand"),
+    "exec": ("heapscope.cli.exec_", "ExecCommand"),
+    "snapshot": ("heapscope.cli.snapshot", "SnapshotCommand"),
+    "diff": ("heapscope.cli.diff", "DiffCommand"),
+    "report": ("heapscope.cli.report", "ReportCommand"),
+    "export": ("heapscope.cli.export", "ExportCommand"),
+}
 
-    return [
-        CheckCommand(),
-        RunCommand(),
-        AttachCommand(),
-        ExecCommand(),
-        SnapshotCommand(),
-        DiffCommand(),
-        ReportCommand(),
-        ExportCommand(),
-    ]
+
+def _commands(names: list[str] | None = None) -> list[Command]:
+    import importlib
+
+    out = []
+    for name in names or list(_COMMANDS):
+        module, cls = _COMMANDS[name]
+        out.append(getattr(importlib.import_module(module), cls)())
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,14 +56,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"heapscope: error: {message} (see heapscope --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a command, only that command's."""
+    first = next((a for a in (argv or []) if not a.startswith("-")), None)
     parser = _Parser(
         prog="heapscope",
         description="Find Python memory leaks: what grows, why it is alive, what to change.",
     )
     parser.add_argument("--version", action="version", version=f"heapscope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for cmd in _commands():
+    for cmd in _commands([first] if first in _COMMANDS else None):
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.prepare_parser(p)
         p.add_argument(
@@ -102,7 +107,7 @@ def _progress(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
     cmd = getattr(args, "_command", None)
     if extra:

@@ -11,7 +11,7 @@ every interval until Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import secrets
+import os
 import sys
 import time
 from typing import Any
@@ -107,6 +107,7 @@ def start_metrics(args: argparse.Namespace, info: dict[str, str]) -> Any:
 
 class AttachCommand:
     name = "attach"
+    finished = False  # set once the target's session ended with `finish`
     help = "Attach to a running Python process by PID: what grows, why it is alive, what to change."
 
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
@@ -151,7 +152,7 @@ class AttachCommand:
             except MetricsError as exc:
                 session.close(att)
                 return attach_error(exc)
-        sid = secrets.token_hex(4)
+        sid = os.urandom(4).hex()
         try:
             if args.watch:
                 return self._watch(att, sid, args, server)
@@ -163,7 +164,8 @@ class AttachCommand:
             return 130
         finally:
             try:
-                session.request(att, "drop", session=sid)
+                if not self.finished:  # `finish` ended the session in the target already
+                    session.request(att, "drop", session=sid)
             except (AttachError, KeyboardInterrupt, OSError):
                 pass
             finally:
@@ -191,6 +193,7 @@ class AttachCommand:
                 file=sys.stderr,
             )
         fin = session.request(att, "finish", session=sid, explain="1")
+        self.finished = True
         series = [(name, counts, sizes) for name, counts, sizes in fin["series"]]
         report = verdicts(series, runs=args.samples - 1, warmup=0)
         report.target = f"pid {att.pid}"
