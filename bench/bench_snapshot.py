@@ -5,7 +5,9 @@
 For each heap size: write a snapshot (beyond the graph walk), read it back,
 diff two snapshots of the same process, and the file's bytes per object and
 per edge.  Then `check` of a leaking function with and without allocation
-tracing, beside a plain tracemalloc compare_to of the same runs.
+tracing, beside a plain tracemalloc compare_to of the same runs: tracing from
+just before the calls (as check does), and tracing all along (started before
+the heap was built, as a service would to know every line).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,9 +38,11 @@ def snapshot_worker(n: int, d: str) -> dict:
     snap = snapfile.take(top=0)
     t_graph = time.perf_counter() - t0
     a = os.path.join(d, "a.hsnap")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     snapfile.write(snap, a)
     t_write = time.perf_counter() - t0
+    write_peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     stats = snap.stats()
     heaps.registry_leak(10000)
     gc.collect()
@@ -62,11 +67,13 @@ def snapshot_worker(n: int, d: str) -> dict:
         "diff_s": t_diff,
         "bytes": size,
         "bytes_per_object_less_edges": (size - 4 * stats["edges"]) / stats["objects"],
-        "born": result["born"],
+        "born": result.born,
+        "write_peak_mb": write_peak_mb,
+        "rss_mb": rss_before / 1024,
     }
 
 
-def sites_worker(mode: str) -> dict:
+def sites_worker(mode: str, n: int) -> dict:
     sys.path.insert(0, HERE)
     import gc
     import tracemalloc
@@ -75,15 +82,18 @@ def sites_worker(mode: str) -> dict:
 
     import heapscope
 
-    keep = heaps.build(100000)
+    if mode == "tracemalloc-all-along":
+        tracemalloc.start(5)  # as a service that traces from its start
+    keep = heaps.build(n)
     gc.collect()
 
     def step() -> None:
         heaps.registry_leak(100)
 
     t0 = time.perf_counter()
-    if mode == "tracemalloc":
-        tracemalloc.start(5)
+    if mode.startswith("tracemalloc"):
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(5)  # from just before the calls, as check traces
         for _ in range(2):
             step()
         snaps = [tracemalloc.take_snapshot()]
@@ -114,12 +124,15 @@ def main() -> None:
     ap.add_argument("--worker")
     ap.add_argument("--n", type=int)
     ap.add_argument("--dir")
+    ap.add_argument(
+        "--check-heap", type=int, default=1_000_000, help="tracked objects behind the check comparison"
+    )
     a = ap.parse_args()
     if a.worker == "snapshot":
         print(json.dumps(snapshot_worker(a.n, a.dir)))
         return
     if a.worker:
-        print(json.dumps(sites_worker(a.worker)))
+        print(json.dumps(sites_worker(a.worker, a.n)))
         return
     print(f"Python {sys.version.split()[0]}; each line a fresh process")
     for n in [int(s) for s in a.sizes.split(",")]:
@@ -130,13 +143,19 @@ def main() -> None:
             continue
         print(
             f"  {n:,} tracked ({r['objects']:,} objects, {r['edges']:,} edges): graph {r['graph_s']:.2f} s, "
-            f"write {r['write_s']:.2f} s, read {r['read_s']:.2f} s, diff {r['diff_s']:.2f} s; "
+            f"write {r['write_s']:.2f} s (peak +{r['write_peak_mb']:.0f} MB over {r['rss_mb']:.0f} MB), "
+            f"read {r['read_s']:.2f} s, diff {r['diff_s']:.2f} s; "
             f"file {r['bytes'] / 1e6:.1f} MB = {r['bytes_per_object_less_edges']:.1f} B/object + 4 B/edge"
         )
-    print("  allocation sites, 100k tracked heap, registry leak of 100 objects per run:")
-    for mode in ("check-untraced", "check-traced", "tracemalloc"):
-        r = run(["--worker", mode])
-        print(f"    {mode:<15} {r.get('seconds', float('nan')):6.2f} s   {r.get('answer', r.get('error'))}")
+    n = a.check_heap
+    print(f"  check beside tracemalloc's compare_to by hand, {n:,} tracked heap, 100 leaked objects per run:")
+    times = {}
+    for mode in ("check-untraced", "check-traced", "tracemalloc", "tracemalloc-all-along"):
+        r = run(["--worker", mode, "--n", str(n)])
+        times[mode] = r.get("seconds", float("nan"))
+        print(f"    {mode:<22} {times[mode]:7.2f} s   {r.get('answer', r.get('error'))}")
+    for peer in ("tracemalloc", "tracemalloc-all-along"):
+        print(f"    ratio {peer} / check-traced = {times[peer] / times['check-traced']:.2f}x")
 
 
 if __name__ == "__main__":
