@@ -284,11 +284,46 @@ static void test_labels(const char *path) {
     release(&d);
 }
 
-/* The CRC-32 of the standard check string, and of every length around the 8-byte steps. */
+/* The CRC-32 of the standard check string, of every length around the 8-byte
+ * steps, and of every length and alignment around the 16- and 64-byte steps
+ * of the carry-less-multiply path, against a bit-at-a-time reference. */
+static uint32_t crc_reference(const uint8_t *p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu, b;
+    size_t k;
+    for (k = 0; k < n; k++) {
+        c ^= p[k];
+        for (b = 0; b < 8; b++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static void test_crc_long(void) {
+    enum { N = 5000 };
+    uint8_t *buf = malloc(N + 16);
+    size_t i, off;
+    int agree = 1;
+    for (i = 0; i < N + 16; i++)
+        buf[i] = (uint8_t)hs_test_rand();
+    for (off = 0; off < 16; off += 5)
+        for (i = 0; i <= 300; i++)
+            if (hs_crc32(buf + off, i) != crc_reference(buf + off, i))
+                agree = 0;
+    for (i = 300; i <= N; i += 97)
+        if (hs_crc32(buf + 3, i) != crc_reference(buf + 3, i))
+            agree = 0;
+    memset(buf, 0xFF, N);
+    if (hs_crc32(buf, N) != crc_reference(buf, N))
+        agree = 0;
+    CHECK(agree);
+    free(buf);
+}
+
 static void test_crc(void) {
     static const char check[] = "123456789";
     uint8_t buf[64];
     uint32_t i;
+    test_crc_long();
     CHECK(hs_crc32(check, 9) == 0xCBF43926u);
     CHECK(hs_crc32("", 0) == 0);
     for (i = 0; i < sizeof(buf); i++)
