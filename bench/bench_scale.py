@@ -66,7 +66,7 @@ def main() -> None:
 
         step("snapshot file write", write)
         snap = None
-        step("snapshot file read", lambda: f"{snapfile.load(path).stats()['objects']:,} objects")
+        step("snapshot file read", lambda: f"{snapfile.load(path).snapshot.stats()['objects']:,} objects")
     print(f"  process peak {peak_mb() / 1024:.1f} GiB (heap {base / 1024:.1f} GiB)")
     del keep
 
