@@ -23,6 +23,16 @@ static void test_basic(void) {
     hs_objindex_destroy(&x);
     hs_objindex_destroy(&x);
     CHECK(hs_objindex_get(&x, 0x1000, &v) == 0);
+    /* A key beyond the directory's 48 bits (a hostile file's) turns the index
+     * into a hash map, keeping what it held. */
+    CHECK(hs_objindex_init(&x) == HS_OK);
+    CHECK(hs_objindex_put(&x, 0x7f0000001000ULL, 5, NULL) == 1);
+    CHECK(hs_objindex_put(&x, (uintptr_t)0xffff800000001230ULL, 6, NULL) == 1);
+    CHECK(x.hashed == 1 && x.count == 2);
+    CHECK(hs_objindex_get(&x, 0x7f0000001000ULL, &v) == 1 && v == 5);
+    CHECK(hs_objindex_get(&x, (uintptr_t)0xffff800000001230ULL, &v) == 1 && v == 6);
+    CHECK(hs_objindex_put(&x, 0x7f0000001000ULL, 9, &v) == 0 && v == 5);
+    hs_objindex_destroy(&x);
 }
 
 /* Property: agrees with the hash map, dense (stays direct) or sparse
