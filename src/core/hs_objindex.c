@@ -11,8 +11,9 @@ static inline uintptr_t hs__granule_key(uintptr_t key) {
     return ((key >> 4) + 1) << 4;
 }
 
-int hs_objindex_init(hs_objindex *x) {
+int hs_objindex_init(hs_objindex *x, size_t expected) {
     memset(x, 0, sizeof(*x));
+    x->expected = expected;
     x->regions = calloc(HS_OBJINDEX_REGIONS, sizeof(uint32_t **)); /* 2 MiB, touched only where used */
     return x->regions == NULL ? HS_ENOMEM : HS_OK;
 }
@@ -110,7 +111,8 @@ static int hs__hashed_put(hs_objindex *x, uintptr_t key, uint32_t val, uint32_t 
 static int hs__too_sparse(const hs_objindex *x, int new_table) {
     size_t bytes = (x->npages + 1) * HS_OBJINDEX_SLOTS * sizeof(uint32_t) +
                    (x->nregions + (size_t)new_table) * HS_OBJINDEX_REGION_PAGES * sizeof(uint32_t *);
-    return bytes > HS__SPARSE_SLACK && bytes > (x->count + 1) * HS__SPARSE_BYTES_PER_KEY;
+    size_t keys = x->count + 1 > x->expected ? x->count + 1 : x->expected;
+    return bytes > HS__SPARSE_SLACK && bytes / HS__SPARSE_BYTES_PER_KEY > keys;
 }
 
 int hs_objindex_put(hs_objindex *x, uintptr_t key, uint32_t val, uint32_t *found) {

@@ -15,7 +15,8 @@
  *
  * Sparse addresses (a hostile snapshot file, a heap of huge objects) would
  * cost a page (and a table) each: once pages and tables hold more than 128
- * bytes per key (past the first 16 MiB), or a key lies beyond 48 bits, the
+ * bytes per key (past the first 16 MiB, or 128 bytes per expected key), or a
+ * key lies beyond 48 bits, the
  * index moves its keys into an hs_addrmap and stays a hash map.  Lookups and
  * results are the same either way.
  */
@@ -40,6 +41,7 @@ typedef struct hs_objindex {
     size_t nregions;
     size_t npages;
     size_t count;
+    size_t expected;
     int hashed; /* sparse: the keys live in map */
     hs_addrmap map;
     /* Pages are carved from slabs of up to HS_OBJINDEX_SLAB_PAGES (8 MiB):
@@ -49,7 +51,11 @@ typedef struct hs_objindex {
     size_t slab_pages, slab_used; /* the last slab's pages, and how many are taken */
 } hs_objindex;
 
-int hs_objindex_init(hs_objindex *x);
+/* `expected`: about how many keys will come (0 if unknown).  Pages may take
+ * up to 128 bytes per expected key before the index counts as sparse, so
+ * keys that arrive in scattered order (a heap's oldest objects first) do not
+ * turn it into a hash map early. */
+int hs_objindex_init(hs_objindex *x, size_t expected);
 void hs_objindex_destroy(hs_objindex *x);
 /* As hs_addrmap_put: 1 inserted, 0 present (*found gets its value), or HS_E*. */
 int hs_objindex_put(hs_objindex *x, uintptr_t key, uint32_t val, uint32_t *found);

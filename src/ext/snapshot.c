@@ -123,7 +123,7 @@ int hs_snapshot_ensure_index(hs_snapshot_object *s) {
     uint32_t v;
     if (hs_objindex_ready(&s->index))
         return 0;
-    if (hs_objindex_init(&s->index) != HS_OK) {
+    if (hs_objindex_init(&s->index, (size_t)s->n) != HS_OK) {
         PyErr_NoMemory();
         return -1;
     }
