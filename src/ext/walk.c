@@ -159,7 +159,8 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
  * found by the traversal, as the untracked ones are. */
 static int hs__walk_index_tracked(hs_walk *w) {
     uint32_t i;
-    int rc = w->with_graph ? hs_objindex_init(&w->index, (size_t)w->ntracked * 2) : hs_markset_init(&w->marks);
+    int rc =
+        w->with_graph ? hs_objindex_init(&w->index, (size_t)w->ntracked * 2) : hs_markset_init(&w->marks);
     if (rc != HS_OK) {
         w->error = rc;
         return -1;
