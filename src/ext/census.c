@@ -350,6 +350,15 @@ done:
 
 /* self.diff(older): (name, count, delta, size, delta_size) for each type
  * whose count or size changed, largest count growth first. */
+static PyObject *census_knows(PyObject *self, PyObject *obj) {
+    hs_census_object *c = (hs_census_object *)self;
+    if (!c->has_addrs) {
+        PyErr_SetString(PyExc_ValueError, "this census was taken without keep_addresses=True");
+        return NULL;
+    }
+    return PyBool_FromLong(hs_markset_has(&c->addrs, (uintptr_t)obj));
+}
+
 static PyObject *census_diff(PyObject *self, PyObject *other) {
     PyObject *pair = NULL, *series = NULL, *result = NULL;
     PyObject *module;
@@ -418,6 +427,8 @@ static PyObject *census_repr(PyObject *self) {
 
 static PyMethodDef census_methods[] = {
     {"rows", census_rows, METH_NOARGS, "[(type, count, size)], largest size first."},
+    {"knows", census_knows, METH_O,
+     "knows(obj) -> whether an object lived at obj's address when the census was taken (keep_addresses)."},
     {"to_dict", census_to_dict, METH_NOARGS, "{'types': [{'type', 'count', 'size'}], 'count', 'size'}"},
     {"diff", census_diff, METH_O,
      "self.diff(older) -> [(type, count, delta, size, delta_size)] for the types that changed."},

@@ -85,6 +85,12 @@ def unclosed(baseline: Census | None = None, max_stories: int = 20) -> list[Stor
     # raw-pointer window: the answer may run Python code (a wrapper asks its
     # buffer, which may be a Python object).
     still_open = [obj for obj in _heapscope.instances(RESOURCE_TYPES) if _is_open(obj)]
+    if baseline is not None:
+        # Only those born after the baseline count (as the analysis decides it:
+        # by address); with none, no heap walk is needed.
+        still_open = [obj for obj in still_open if not baseline.knows(obj)]
+    if not still_open:
+        return []
     snap = analyze(baseline=baseline, max_stories=max_stories, subjects=still_open)
     del still_open
     stdio = {f"sys.{n}" for n in ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")}

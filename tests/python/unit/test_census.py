@@ -316,3 +316,14 @@ def test_objects_moved_out_of_the_listing_by_gc_freeze_are_still_counted():
     finally:
         gc.unfreeze()
     del objs
+
+
+def test_a_kept_census_knows_the_addresses_it_saw():
+    old = [[i] for i in range(500)]
+    c = _heapscope.census(keep_addresses=True)
+    assert all(c.knows(o) for o in old)
+    new = [[i] for i in range(1000)]  # nothing freed in between: new addresses, but for a few reused
+    assert sum(not c.knows(o) for o in new) >= 900
+    with pytest.raises(ValueError, match="keep_addresses"):
+        _heapscope.census().knows(old)
+    del old, new

@@ -152,3 +152,23 @@ def test_held_by_c_code_names_the_bound_method():
         for obj in gc.get_objects():
             if type(obj) is ls.Connection:
                 atexit.unregister(obj.close)
+
+
+def test_unclosed_after_a_baseline_tells_only_what_was_opened_since():
+    from heapscope import _heapscope
+
+    old = open(os.devnull)  # noqa: SIM115 (kept open on purpose)
+    base = _heapscope.census(keep_addresses=True)
+    try:
+        # nothing opened since: no story, and no heap walk needed for it
+        assert not [s for s in heapscope.unclosed(baseline=base) if s.type == "_io.TextIOWrapper"]
+        new = open(os.devnull)  # noqa: SIM115
+        try:
+            found = [s for s in heapscope.unclosed(baseline=base) if s.type == "_io.TextIOWrapper"]
+            assert sum(s.count for s in found) == 1
+            everything = [s for s in heapscope.unclosed() if s.type == "_io.TextIOWrapper"]
+            assert sum(s.count for s in everything) >= 2  # without the baseline, the old one too
+        finally:
+            new.close()
+    finally:
+        old.close()
