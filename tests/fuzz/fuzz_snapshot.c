@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hs_objindex.h"
 #include "hs_snapfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,10 +23,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* a file that parses must be fully usable */
         uint32_t v, e;
         uint64_t sum = 0;
+        hs_objindex x;
         hs_graph_build_reverse(&d.graph);
         for (v = 0; v < d.n; v++)
             for (e = d.graph.fwd_off[v]; e < d.graph.fwd_off[v + 1]; e++)
                 sum += d.graph.fwd[e] + d.type_id[v] + d.size[v];
+        /* the address index a loaded snapshot builds (hostile addresses:
+         * sparse, beyond 48 bits, repeated), then every lookup */
+        if (hs_objindex_init(&x, d.n) == HS_OK) {
+            for (v = 0; v < d.n; v++)
+                if (hs_objindex_put(&x, d.addr[v] ? (uintptr_t)d.addr[v] : 16, v, NULL) < 0)
+                    break;
+            for (v = 0; v < d.n; v++) {
+                uint32_t w;
+                if (hs_objindex_get(&x, (uintptr_t)d.addr[v], &w))
+                    sum += w;
+            }
+        }
+        hs_objindex_destroy(&x);
         (void)sum;
     }
     hs_snapdata_destroy(&d);
