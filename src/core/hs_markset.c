@@ -72,7 +72,7 @@ static int hs__markset_grow(hs_markset *s) {
     return HS_OK;
 }
 
-uint64_t *hs_markset_chunk(hs_markset *s, uintptr_t id, int create) {
+uint64_t *hs_markset_chunk(hs_markset *s, uintptr_t id) {
     size_t j;
     uint64_t *bm;
     if (s->chunk_ids == NULL)
@@ -80,8 +80,6 @@ uint64_t *hs_markset_chunk(hs_markset *s, uintptr_t id, int create) {
     j = hs__markset_find(s, id);
     if (s->chunk_ids[j] == id)
         return s->bitmaps[j];
-    if (!create)
-        return NULL;
     if ((s->nchunks + 1) * 2 > s->mask + 1) {
         if (hs__markset_grow(s) != HS_OK)
             return NULL;
@@ -100,9 +98,13 @@ int hs_markset_has(const hs_markset *s, uintptr_t addr) {
     uintptr_t id = (addr >> HS_MARKSET_CHUNK_SHIFT) + 1;
     size_t bit = (addr >> HS_MARKSET_GRANULE_SHIFT) & (HS_MARKSET_BITS - 1);
     const uint64_t *bm;
+    size_t j;
     if (addr == 0)
         return 0;
-    bm = hs_markset_chunk((hs_markset *)s, id, 0);
+    if (s->chunk_ids == NULL)
+        return 0;
+    j = hs__markset_find(s, id);
+    bm = s->chunk_ids[j] == id ? s->bitmaps[j] : NULL;
     return bm != NULL && ((bm[bit >> 6] >> (bit & 63)) & 1) != 0;
 }
 

@@ -41,7 +41,7 @@ int hs_markset_init(hs_markset *s);
 void hs_markset_destroy(hs_markset *s);
 
 /* Slow path of hs_markset_add: finds or makes the chunk's bitmap. */
-uint64_t *hs_markset_chunk(hs_markset *s, uintptr_t id, int create);
+uint64_t *hs_markset_chunk(hs_markset *s, uintptr_t id);
 
 /* Adds addr; 1 when it was new, 0 when it was in the set already, or a
  * negative HS_E* code (addr 0, out of memory). */
@@ -52,7 +52,7 @@ static inline int hs_markset_add(hs_markset *s, uintptr_t addr) {
     if (addr == 0)
         return HS_EINVAL;
     if (id != s->last_id) {
-        bm = hs_markset_chunk(s, id, 1);
+        bm = hs_markset_chunk(s, id);
         if (bm == NULL)
             return HS_ENOMEM;
         s->last_id = id;

@@ -348,8 +348,6 @@ done:
     return result;
 }
 
-/* self.diff(older): (name, count, delta, size, delta_size) for each type
- * whose count or size changed, largest count growth first. */
 static PyObject *census_knows(PyObject *self, PyObject *obj) {
     hs_census_object *c = (hs_census_object *)self;
     if (!c->has_addrs) {
@@ -359,6 +357,8 @@ static PyObject *census_knows(PyObject *self, PyObject *obj) {
     return PyBool_FromLong(hs_markset_has(&c->addrs, (uintptr_t)obj));
 }
 
+/* self.diff(older): (name, count, delta, size, delta_size) for each type
+ * whose count or size changed, largest count growth first. */
 static PyObject *census_diff(PyObject *self, PyObject *other) {
     PyObject *pair = NULL, *series = NULL, *result = NULL;
     PyObject *module;

@@ -82,21 +82,6 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
 int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg);
 #endif
 
-/* ---- is a GC object tracked? -------------------------------------------
- * PyObject_GC_IsTracked() is a function call per object; the walk asks it
- * for every reference it follows.  Up to 3.13 (GIL builds) the answer is
- * whether the PyGC_Head in front of the object links to a next object. */
-static inline int hs_compat_gc_is_tracked(PyObject *o) {
-    PyTypeObject *tp = Py_TYPE(o);
-    if (!PyType_IS_GC(tp) || (tp->tp_is_gc != NULL && !tp->tp_is_gc(o)))
-        return 0;
-#if PY_VERSION_HEX < 0x030E0000
-    return ((const uintptr_t *)o)[-2] != 0; /* PyGC_Head._gc_next */
-#else
-    return PyObject_GC_IsTracked(o);
-#endif
-}
-
 /* ---- pausing the collector -------------------------------------------
  * While the analysis holds raw object pointers, a collection (which any
  * allocation may start) could run __del__ and free objects under it. */
