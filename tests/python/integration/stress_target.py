@@ -7,7 +7,9 @@ SIGALRM handler at 1 kHz; two threads build and drop lists and dicts; one
 sleeps; one runs a regex match with catastrophic backtracking on N letters
 (a C call holding the GIL; 17 in the original report, default 13 here so a
 test run stays short); one spins.  A leak grows by one object every 2000
-iterations.  With --big N the heap has N extra (int, str) tuples; with
+iterations of the main loop, and by one every 10 ms from a thread of its
+own: under tracemalloc the main loop makes only a few hundred iterations a
+second, and two samples taken back to back must still see the leak grow.  With --big N the heap has N extra (int, str) tuples; with
 --trace tracemalloc traces from the start.
 
 DIR/hb is rewritten about every 0.2 s: "ticks signals errors leaks".
@@ -72,6 +74,12 @@ def sleeper():
         time.sleep(0.5)
 
 
+def leaker():
+    while not stop:
+        time.sleep(0.01)
+        leaks.append(Leak())
+
+
 def ccall():
     pat = re.compile(r"(a+)+b")
     while not stop:
@@ -88,7 +96,7 @@ heap = [(i, str(i)) for i in range(big)] if big else None
 signal.signal(signal.SIGALRM, on_alarm)
 signal.signal(signal.SIGUSR1, on_usr1)
 signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
-for fn in (alloc, alloc, sleeper, ccall, busy):
+for fn in (alloc, alloc, sleeper, leaker, ccall, busy):
     threading.Thread(target=fn, daemon=True).start()
 hb = os.path.join(directory, "hb")
 last = 0.0
@@ -102,6 +110,7 @@ while True:
     ticks += 1
     if ticks % 2000 == 0:
         leaks.append(Leak())
+    if ticks % 100 == 0:
         now = time.time()
         if now - last > 0.2:
             with open(hb + ".tmp", "w") as f:
