@@ -85,8 +85,12 @@ static int hs__clmul_ok = -1;
 #endif
 
 uint32_t hs_crc32(const void *data, size_t len) {
+    return hs_crc32_update(0, data, len);
+}
+
+uint32_t hs_crc32_update(uint32_t crc, const void *data, size_t len) {
     const uint8_t *p = data;
-    uint32_t c = 0xFFFFFFFFu;
+    uint32_t c = crc ^ 0xFFFFFFFFu;
     if (!hs__crc_ready)
         hs__crc_init();
 #ifdef HS_CRC_CLMUL

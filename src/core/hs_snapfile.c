@@ -6,261 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t hs__magic[8] = {'H', 'E', 'A', 'P', 'S', 'C', 'P', 0x1a};
-
-/* ---- little-endian encoding ------------------------------------------- */
-
-static void hs__put32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-static void hs__put64(uint8_t *p, uint64_t v) {
-    hs__put32(p, (uint32_t)v);
-    hs__put32(p + 4, (uint32_t)(v >> 32));
-}
-static uint32_t hs__get32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t hs__get64(const uint8_t *p) {
-    return (uint64_t)hs__get32(p) | (uint64_t)hs__get32(p + 4) << 32;
-}
-
-/* ---- writing ------------------------------------------------------------ */
-
-typedef struct {
-    uint32_t id;
-    uint8_t *data;
-    uint64_t length;
-    uint32_t count;
-} hs__section;
-
-static size_t hs__pad8(size_t x) {
-    return (x + 7) & ~(size_t)7;
-}
-
-int hs_snap_write(const char *path, const hs_snapdata *d) {
-    hs__section sec[12];
-    int nsec = 0, i, rc = HS_ENOMEM;
-    uint8_t header[HS_SNAP_HEADER_SIZE], *table = NULL;
-    size_t names_len = 0, offset, tmp_len;
-    uint64_t m = d->graph.m;
-    uint32_t k;
-    char *tmp = NULL;
-    FILE *f = NULL;
-
-    memset(sec, 0, sizeof(sec));
-    for (k = 0; k < d->ntypes; k++)
-        names_len += strlen(d->type_names[k]) + 1;
-    if (d->meta) {
-        sec[nsec].id = HS_SEC_META;
-        sec[nsec].length = strlen(d->meta);
-        sec[nsec].data = malloc(sec[nsec].length + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        memcpy(sec[nsec].data, d->meta, sec[nsec].length);
-        nsec++;
-    }
-    sec[nsec].id = HS_SEC_TYPENAMES;
-    sec[nsec].count = d->ntypes;
-    sec[nsec].length = names_len;
-    sec[nsec].data = malloc(names_len + 1);
-    if (sec[nsec].data == NULL)
-        goto done;
-    for (k = 0, offset = 0; k < d->ntypes; k++) {
-        size_t l = strlen(d->type_names[k]) + 1;
-        memcpy(sec[nsec].data + offset, d->type_names[k], l);
-        offset += l;
-    }
-    nsec++;
-
-    sec[nsec].id = HS_SEC_OBJECTS;
-    sec[nsec].count = d->n;
-    sec[nsec].length = (uint64_t)d->n * 16;
-    sec[nsec].data = malloc((size_t)sec[nsec].length + 1);
-    if (sec[nsec].data == NULL)
-        goto done;
-    for (k = 0; k < d->n; k++) {
-        uint8_t *r = sec[nsec].data + (size_t)k * 16;
-        hs__put64(r, d->addr[k]);
-        hs__put32(r + 8, d->type_id[k]);
-        hs__put32(r + 12, d->size[k] > UINT32_MAX ? UINT32_MAX : (uint32_t)d->size[k]);
-    }
-    nsec++;
-
-    sec[nsec].id = HS_SEC_TIERS;
-    sec[nsec].count = d->n;
-    sec[nsec].length = d->n;
-    sec[nsec].data = malloc((size_t)d->n + 1);
-    if (sec[nsec].data == NULL)
-        goto done;
-    if (d->n)
-        memcpy(sec[nsec].data, d->tier, d->n);
-    nsec++;
-
-    sec[nsec].id = HS_SEC_EDGE_OFF;
-    sec[nsec].count = d->n + 1;
-    sec[nsec].length = ((uint64_t)d->n + 1) * 4;
-    sec[nsec].data = malloc((size_t)sec[nsec].length);
-    if (sec[nsec].data == NULL)
-        goto done;
-    for (k = 0; k <= d->n; k++)
-        hs__put32(sec[nsec].data + (size_t)k * 4, d->n ? d->graph.fwd_off[k] : 0);
-    nsec++;
-
-    sec[nsec].id = HS_SEC_EDGES;
-    sec[nsec].count = (uint32_t)m;
-    sec[nsec].length = m * 4;
-    sec[nsec].data = malloc((size_t)sec[nsec].length + 1);
-    if (sec[nsec].data == NULL)
-        goto done;
-    for (k = 0; k < m; k++)
-        hs__put32(sec[nsec].data + (size_t)k * 4, d->graph.fwd[k]);
-    nsec++;
-
-    if (d->results) {
-        sec[nsec].id = HS_SEC_RESULTS;
-        sec[nsec].length = strlen(d->results);
-        sec[nsec].data = malloc(sec[nsec].length + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        memcpy(sec[nsec].data, d->results, sec[nsec].length);
-        nsec++;
-    }
-
-    if (d->names) {
-        sec[nsec].id = HS_SEC_NAMES;
-        sec[nsec].length = strlen(d->names);
-        sec[nsec].data = malloc(sec[nsec].length + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        memcpy(sec[nsec].data, d->names, sec[nsec].length);
-        nsec++;
-    }
-
-    if (d->label_kind != NULL && d->label_name != NULL) {
-        uint32_t named = 0, j = 0;
-        size_t slen = 0, at = 0;
-        for (k = 0; k < d->n; k++)
-            named += hs_label_has_name(d->label_kind[k]) != 0;
-        sec[nsec].id = HS_SEC_LABELKINDS;
-        sec[nsec].count = d->n;
-        sec[nsec].length = d->n;
-        sec[nsec].data = malloc((size_t)d->n + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        memcpy(sec[nsec].data, d->label_kind, d->n);
-        nsec++;
-        sec[nsec].id = HS_SEC_LABELNAMES;
-        sec[nsec].count = named;
-        sec[nsec].length = (uint64_t)named * 4;
-        sec[nsec].data = malloc((size_t)named * 4 + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        for (k = 0; k < d->n; k++)
-            if (hs_label_has_name(d->label_kind[k]))
-                hs__put32(sec[nsec].data + (size_t)(j++) * 4, d->label_name[k]);
-        nsec++;
-        for (k = 0; k < d->nlabel_strs; k++)
-            slen += strlen(d->label_strs[k]) + 1;
-        sec[nsec].id = HS_SEC_LABELSTRS;
-        sec[nsec].count = d->nlabel_strs;
-        sec[nsec].length = slen;
-        sec[nsec].data = malloc(slen + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        for (k = 0; k < d->nlabel_strs; k++) {
-            size_t l = strlen(d->label_strs[k]) + 1;
-            memcpy(sec[nsec].data + at, d->label_strs[k], l);
-            at += l;
-        }
-        nsec++;
-    }
-
-    if (d->retained != NULL) {
-        sec[nsec].id = HS_SEC_RETAINED;
-        sec[nsec].count = d->n;
-        sec[nsec].length = (uint64_t)d->n * 8;
-        sec[nsec].data = malloc((size_t)d->n * 8 + 1);
-        if (sec[nsec].data == NULL)
-            goto done;
-        for (k = 0; k < d->n; k++)
-            hs__put64(sec[nsec].data + (size_t)k * 8, d->retained[k]);
-        nsec++;
-    }
-
-    table = calloc((size_t)nsec, 32);
-    if (table == NULL)
-        goto done;
-    offset = hs__pad8(HS_SNAP_HEADER_SIZE + (size_t)nsec * 32);
-    for (i = 0; i < nsec; i++) {
-        uint8_t *t = table + (size_t)i * 32;
-        hs__put32(t, sec[i].id);
-        hs__put64(t + 8, offset);
-        hs__put64(t + 16, sec[i].length);
-        hs__put32(t + 24, hs_crc32(sec[i].data, (size_t)sec[i].length));
-        hs__put32(t + 28, sec[i].count);
-        offset = hs__pad8(offset + (size_t)sec[i].length);
-    }
-    memset(header, 0, sizeof(header));
-    memcpy(header, hs__magic, 8);
-    hs__put32(header + 8, HS_SNAP_VERSION);
-    hs__put32(header + 12, HS_SNAP_HEADER_SIZE);
-    hs__put32(header + 16, (uint32_t)nsec);
-    hs__put64(header + 24, offset);
-    hs__put32(header + 32, hs_crc32(table, (size_t)nsec * 32));
-
-    tmp_len = strlen(path) + 16;
-    tmp = malloc(tmp_len);
-    if (tmp == NULL)
-        goto done;
-    snprintf(tmp, tmp_len, "%s.tmp", path);
-    rc = HS_EIO;
-    f = fopen(tmp, "wb");
-    if (f == NULL)
-        goto done;
-    {
-        static const uint8_t zeros[8] = {0};
-        size_t pos = 0;
-        if (fwrite(header, 1, sizeof(header), f) != sizeof(header) ||
-            fwrite(table, 1, (size_t)nsec * 32, f) != (size_t)nsec * 32)
-            goto done;
-        pos = HS_SNAP_HEADER_SIZE + (size_t)nsec * 32;
-        for (i = 0; i < nsec; i++) {
-            size_t pad = hs__pad8(pos) - pos;
-            if (pad && fwrite(zeros, 1, pad, f) != pad)
-                goto done;
-            pos += pad;
-            if (sec[i].length && fwrite(sec[i].data, 1, (size_t)sec[i].length, f) != (size_t)sec[i].length)
-                goto done;
-            pos += (size_t)sec[i].length;
-        }
-        {
-            size_t pad = hs__pad8(pos) - pos;
-            if (pad && fwrite(zeros, 1, pad, f) != pad)
-                goto done;
-        }
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        goto done;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0)
-        goto done;
-    rc = HS_OK;
-done:
-    if (f != NULL)
-        fclose(f);
-    if (rc != HS_OK && tmp != NULL)
-        remove(tmp);
-    free(tmp);
-    free(table);
-    for (i = 0; i < (int)(sizeof(sec) / sizeof(sec[0])); i++)
-        free(sec[i].data);
-    return rc;
-}
+#include "hs_le.h"
+#include "hs_varint.h"
 
 /* ---- reading -------------------------------------------------------------- */
 
@@ -324,6 +71,111 @@ static char *hs__text(const uint8_t *p, uint64_t len) {
     return s;
 }
 
+/* ---- the per-object and per-edge sections, by version ---------------------- */
+
+static int hs__object_ok(const hs_snapdata *out, uint32_t i, char *err, size_t errlen) {
+    if (out->type_id[i] >= out->ntypes)
+        return hs__fail(err, errlen, HS_EFORMAT, "object %u has type %u of %u", i, out->type_id[i],
+                        out->ntypes);
+    if (out->tier[i] > 5)
+        return hs__fail(err, errlen, HS_EFORMAT, "object %u has an unknown root kind %u", i, out->tier[i]);
+    return HS_OK;
+}
+
+static int hs__objects_v1(const uint8_t *objects, const uint8_t *tiers, hs_snapdata *out, char *err,
+                          size_t errlen) {
+    uint32_t i;
+    for (i = 0; i < out->n; i++) {
+        const uint8_t *r = objects + (size_t)i * 16;
+        out->addr[i] = hs_le_get64(r);
+        out->type_id[i] = hs_le_get32(r + 8);
+        out->size[i] = hs_le_get32(r + 12);
+        out->tier[i] = tiers[i];
+        if (hs__object_ok(out, i, err, errlen) != HS_OK)
+            return HS_EFORMAT;
+    }
+    return HS_OK;
+}
+
+static int hs__objects_v2(const uint8_t *p, uint64_t len, const uint8_t *tiers, hs_snapdata *out, char *err,
+                          size_t errlen) {
+    const uint8_t *end = p + len;
+    uint64_t addr = 0, delta, type;
+    uint32_t i;
+    for (i = 0; i < out->n; i++) {
+        if (hs_varint_get(&p, end, &delta) != 0 || hs_varint_get(&p, end, &type) != 0 ||
+            hs_varint_get(&p, end, &out->size[i]) != 0)
+            return hs__fail(err, errlen, HS_EFORMAT, "section OBJECTS: a bad number at object %u", i);
+        addr += (uint64_t)hs_unzigzag(delta);
+        out->addr[i] = addr;
+        out->type_id[i] = type < UINT32_MAX ? (uint32_t)type : UINT32_MAX; /* out of range either way */
+        out->tier[i] = tiers[i];
+        if (type >= out->ntypes || tiers[i] > 5)
+            return hs__object_ok(out, i, err, errlen);
+    }
+    if (p != end)
+        return hs__fail(err, errlen, HS_EFORMAT, "section OBJECTS has trailing bytes");
+    return HS_OK;
+}
+
+static int hs__edges_v1(const uint8_t *const *sec_ptr, uint32_t m, hs_snapdata *out, char *err,
+                        size_t errlen) {
+    uint32_t prev = 0, e, v, n = out->n;
+    if (hs_le_get32(sec_ptr[HS_SEC_EDGE_OFF]) != 0)
+        return hs__fail(err, errlen, HS_EFORMAT, "edge offsets do not start at 0");
+    for (v = 0; v < n; v++) {
+        uint32_t end = hs_le_get32(sec_ptr[HS_SEC_EDGE_OFF] + ((size_t)v + 1) * 4);
+        if (end < prev || end > m)
+            return hs__fail(err, errlen, HS_EFORMAT, "edge offsets are not increasing at object %u", v);
+        if (hs_graph_begin_node(&out->graph, v) != HS_OK)
+            return HS_ENOMEM;
+        for (e = prev; e < end; e++) {
+            uint32_t to = hs_le_get32(sec_ptr[HS_SEC_EDGES] + (size_t)e * 4);
+            if (to >= n)
+                return hs__fail(err, errlen, HS_EFORMAT, "edge %u points to object %u of %u", e, to, n);
+            if (hs_graph_add_edge(&out->graph, to) != HS_OK)
+                return HS_ENOMEM;
+        }
+        prev = end;
+    }
+    if (prev != m)
+        return hs__fail(err, errlen, HS_EFORMAT, "edge offsets end at %u, not at %u edges", prev, m);
+    return hs_graph_finish(&out->graph, n) == HS_OK ? HS_OK : HS_ENOMEM;
+}
+
+/* The graph was made for exactly n nodes and m edges (hs_graph_init): its
+ * arrays are filled in place, each edge checked as it is decoded. */
+static int hs__edges_v2(const uint8_t *const *sec_ptr, const uint64_t *sec_len, uint32_t m, hs_snapdata *out,
+                        char *err, size_t errlen) {
+    const uint8_t *dp = sec_ptr[HS_SEC_EDGE_OFF], *dend = dp + sec_len[HS_SEC_EDGE_OFF];
+    const uint8_t *ep = sec_ptr[HS_SEC_EDGES], *eend = ep + sec_len[HS_SEC_EDGES];
+    uint32_t v, e = 0, n = out->n, *off = out->graph.fwd_off, *fwd = out->graph.fwd;
+    uint64_t degree, delta;
+    off[0] = 0;
+    for (v = 0; v < n; v++) {
+        int64_t to = v;
+        if (hs_varint_get(&dp, dend, &degree) != 0 || degree > m - e)
+            return hs__fail(err, errlen, HS_EFORMAT, "section EDGE_OFF: a bad reference count at object %u",
+                            v);
+        for (; degree > 0; degree--, e++) {
+            if (hs_varint_get(&ep, eend, &delta) != 0)
+                return hs__fail(err, errlen, HS_EFORMAT, "section EDGES: a bad number at edge %u", e);
+            to += hs_unzigzag(delta);
+            if (to < 0 || to >= (int64_t)n)
+                return hs__fail(err, errlen, HS_EFORMAT, "edge %u points outside the %u objects", e, n);
+            fwd[e] = (uint32_t)to;
+        }
+        off[v + 1] = e;
+    }
+    if (e != m)
+        return hs__fail(err, errlen, HS_EFORMAT, "the reference counts add up to %u, not to %u edges", e, m);
+    if (dp != dend || ep != eend)
+        return hs__fail(err, errlen, HS_EFORMAT, "section EDGE_OFF or EDGES has trailing bytes");
+    out->graph.n = n;
+    out->graph.m = m;
+    return HS_OK;
+}
+
 int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *err, size_t errlen) {
     const uint8_t *sec_ptr[HS_SEC_LAST + 1] = {NULL};
     uint64_t sec_len[HS_SEC_LAST + 1] = {0};
@@ -332,21 +184,21 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (len < 8 || memcmp(buf, hs__magic, 8) != 0)
+    if (len < 8 || memcmp(buf, HS_SNAP_MAGIC, 8) != 0)
         return hs__fail(err, errlen, HS_EFORMAT,
                         "not a heapscope snapshot (the file does not start with its magic bytes)");
     if (len < HS_SNAP_HEADER_SIZE)
         return hs__fail(err, errlen, HS_ETRUNC, "truncated: %zu bytes, shorter than the %u-byte header", len,
                         HS_SNAP_HEADER_SIZE);
-    version = hs__get32(buf + 8);
-    if (version != HS_SNAP_VERSION)
+    version = hs_le_get32(buf + 8);
+    if (version < HS_SNAP_MIN_VERSION || version > HS_SNAP_VERSION)
         return hs__fail(err, errlen, HS_EVERSION,
-                        "snapshot format version %u; this heapscope reads version %u", version,
-                        HS_SNAP_VERSION);
-    if (hs__get32(buf + 12) != HS_SNAP_HEADER_SIZE)
-        return hs__fail(err, errlen, HS_EFORMAT, "bad header size %u", hs__get32(buf + 12));
-    nsec = hs__get32(buf + 16);
-    file_size = hs__get64(buf + 24);
+                        "snapshot format version %u; this heapscope reads versions %u to %u", version,
+                        HS_SNAP_MIN_VERSION, HS_SNAP_VERSION);
+    if (hs_le_get32(buf + 12) != HS_SNAP_HEADER_SIZE)
+        return hs__fail(err, errlen, HS_EFORMAT, "bad header size %u", hs_le_get32(buf + 12));
+    nsec = hs_le_get32(buf + 16);
+    file_size = hs_le_get64(buf + 24);
     if (file_size > len)
         return hs__fail(err, errlen, HS_ETRUNC, "truncated: %zu bytes of %llu", len,
                         (unsigned long long)file_size);
@@ -355,13 +207,13 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
                         (unsigned long long)file_size);
     if (nsec == 0 || nsec > 32 || (uint64_t)HS_SNAP_HEADER_SIZE + (uint64_t)nsec * 32 > len)
         return hs__fail(err, errlen, HS_EFORMAT, "bad section count %u", nsec);
-    if (HS__CRC_MISMATCH(hs_crc32(buf + HS_SNAP_HEADER_SIZE, (size_t)nsec * 32), hs__get32(buf + 32)))
+    if (HS__CRC_MISMATCH(hs_crc32(buf + HS_SNAP_HEADER_SIZE, (size_t)nsec * 32), hs_le_get32(buf + 32)))
         return hs__fail(err, errlen, HS_ECHECKSUM,
                         "the section table's checksum does not match (corrupt file)");
     for (i = 0; i < nsec; i++) {
         const uint8_t *t = buf + HS_SNAP_HEADER_SIZE + (size_t)i * 32;
-        uint32_t id = hs__get32(t);
-        uint64_t off = hs__get64(t + 8), l = hs__get64(t + 16);
+        uint32_t id = hs_le_get32(t);
+        uint64_t off = hs_le_get64(t + 8), l = hs_le_get64(t + 16);
         if (id < 1 || id > HS_SEC_LAST) /* unknown sections are skipped: later versions may add some */
             continue;
         if (sec_ptr[id] != NULL)
@@ -369,12 +221,12 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         if (off > len || l > len - off)
             return hs__fail(err, errlen, HS_ETRUNC, "section %s runs past the end of the file",
                             hs__secname(id));
-        if (HS__CRC_MISMATCH(hs_crc32(buf + off, (size_t)l), hs__get32(t + 24)))
+        if (HS__CRC_MISMATCH(hs_crc32(buf + off, (size_t)l), hs_le_get32(t + 24)))
             return hs__fail(err, errlen, HS_ECHECKSUM, "section %s: checksum mismatch (corrupt file)",
                             hs__secname(id));
         sec_ptr[id] = buf + off;
         sec_len[id] = l;
-        sec_count[id] = hs__get32(t + 28);
+        sec_count[id] = hs_le_get32(t + 28);
     }
     for (i = HS_SEC_TYPENAMES; i <= HS_SEC_EDGES; i++)
         if (sec_ptr[i] == NULL)
@@ -382,10 +234,15 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     n = sec_count[HS_SEC_OBJECTS];
     ntypes = sec_count[HS_SEC_TYPENAMES];
     m = sec_count[HS_SEC_EDGES];
-    if (sec_len[HS_SEC_OBJECTS] != (uint64_t)n * 16 || sec_len[HS_SEC_TIERS] != n ||
-        sec_count[HS_SEC_TIERS] != n || sec_count[HS_SEC_EDGE_OFF] != (uint64_t)n + 1 ||
-        sec_len[HS_SEC_EDGE_OFF] != ((uint64_t)n + 1) * 4 || sec_len[HS_SEC_EDGES] != (uint64_t)m * 4 ||
-        n >= HS_NONE - 1 || ntypes > sec_len[HS_SEC_TYPENAMES])
+    /* Every count is bounded by its section's real length (a varint is at
+     * least a byte), so no allocation below outgrows the file. */
+    if (sec_len[HS_SEC_TIERS] != n || sec_count[HS_SEC_TIERS] != n || n >= HS_NONE - 1 ||
+        ntypes > sec_len[HS_SEC_TYPENAMES] ||
+        (version == 1 &&
+         (sec_len[HS_SEC_OBJECTS] != (uint64_t)n * 16 || sec_count[HS_SEC_EDGE_OFF] != (uint64_t)n + 1 ||
+          sec_len[HS_SEC_EDGE_OFF] != ((uint64_t)n + 1) * 4 || sec_len[HS_SEC_EDGES] != (uint64_t)m * 4)) ||
+        (version >= 2 && (sec_len[HS_SEC_OBJECTS] < (uint64_t)n * 3 || sec_count[HS_SEC_EDGE_OFF] != n ||
+                          sec_len[HS_SEC_EDGE_OFF] < n || sec_len[HS_SEC_EDGES] < m)))
         return hs__fail(err, errlen, HS_EFORMAT, "section sizes do not agree with their record counts");
 
     rc = HS_ENOMEM;
@@ -434,55 +291,19 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
             goto fail;
         }
     }
-    for (i = 0; i < n; i++) {
-        const uint8_t *r = sec_ptr[HS_SEC_OBJECTS] + (size_t)i * 16;
-        out->addr[i] = hs__get64(r);
-        out->type_id[i] = hs__get32(r + 8);
-        out->size[i] = hs__get32(r + 12);
-        out->tier[i] = sec_ptr[HS_SEC_TIERS][i];
-        if (out->type_id[i] >= ntypes) {
-            rc = hs__fail(err, errlen, HS_EFORMAT, "object %u has type %u of %u", i, out->type_id[i], ntypes);
-            goto fail;
-        }
-        if (out->tier[i] > 5) {
-            rc = hs__fail(err, errlen, HS_EFORMAT, "object %u has an unknown root kind %u", i, out->tier[i]);
-            goto fail;
-        }
-    }
+    rc = version == 1 ? hs__objects_v1(sec_ptr[HS_SEC_OBJECTS], sec_ptr[HS_SEC_TIERS], out, err, errlen)
+                      : hs__objects_v2(sec_ptr[HS_SEC_OBJECTS], sec_len[HS_SEC_OBJECTS],
+                                       sec_ptr[HS_SEC_TIERS], out, err, errlen);
+    if (rc != HS_OK)
+        goto fail;
+    rc = HS_ENOMEM;
     if (hs_graph_init(&out->graph, n, m) != HS_OK)
         goto fail;
-    {
-        uint32_t prev = 0, e = 0, v;
-        if (hs__get32(sec_ptr[HS_SEC_EDGE_OFF]) != 0) {
-            rc = hs__fail(err, errlen, HS_EFORMAT, "edge offsets do not start at 0");
-            goto fail;
-        }
-        for (v = 0; v < n; v++) {
-            uint32_t end = hs__get32(sec_ptr[HS_SEC_EDGE_OFF] + ((size_t)v + 1) * 4);
-            if (end < prev || end > m) {
-                rc = hs__fail(err, errlen, HS_EFORMAT, "edge offsets are not increasing at object %u", v);
-                goto fail;
-            }
-            if (hs_graph_begin_node(&out->graph, v) != HS_OK)
-                goto fail;
-            for (e = prev; e < end; e++) {
-                uint32_t to = hs__get32(sec_ptr[HS_SEC_EDGES] + (size_t)e * 4);
-                if (to >= n) {
-                    rc = hs__fail(err, errlen, HS_EFORMAT, "edge %u points to object %u of %u", e, to, n);
-                    goto fail;
-                }
-                if (hs_graph_add_edge(&out->graph, to) != HS_OK)
-                    goto fail;
-            }
-            prev = end;
-        }
-        if (prev != m) {
-            rc = hs__fail(err, errlen, HS_EFORMAT, "edge offsets end at %u, not at %u edges", prev, m);
-            goto fail;
-        }
-        if (hs_graph_finish(&out->graph, n) != HS_OK)
-            goto fail;
-    }
+    rc = version == 1 ? hs__edges_v1(sec_ptr, m, out, err, errlen)
+                      : hs__edges_v2(sec_ptr, sec_len, m, out, err, errlen);
+    if (rc != HS_OK)
+        goto fail;
+    rc = HS_ENOMEM;
     if (sec_ptr[HS_SEC_META] && (out->meta = hs__text(sec_ptr[HS_SEC_META], sec_len[HS_SEC_META])) == NULL)
         goto fail;
     if (sec_ptr[HS_SEC_RESULTS] &&
@@ -514,12 +335,14 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     }
     if (sec_ptr[HS_SEC_LABELKINDS] != NULL || sec_ptr[HS_SEC_LABELNAMES] != NULL ||
         sec_ptr[HS_SEC_LABELSTRS] != NULL) {
-        rc = hs_snap_read_labels(sec_ptr, sec_len, sec_count, n, out, err, errlen);
+        rc = hs_snap_read_labels(sec_ptr, sec_len, sec_count, n, version, out, err, errlen);
         if (rc != HS_OK)
             goto fail;
     }
     if (sec_ptr[HS_SEC_RETAINED] != NULL) {
-        if (sec_len[HS_SEC_RETAINED] != (uint64_t)n * 8 || sec_count[HS_SEC_RETAINED] != n) {
+        const uint8_t *p = sec_ptr[HS_SEC_RETAINED], *end = p + sec_len[HS_SEC_RETAINED];
+        if ((version == 1 ? sec_len[HS_SEC_RETAINED] != (uint64_t)n * 8 : sec_len[HS_SEC_RETAINED] < n) ||
+            sec_count[HS_SEC_RETAINED] != n) {
             rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED: %llu bytes for %u objects",
                           (unsigned long long)sec_len[HS_SEC_RETAINED], n);
             goto fail;
@@ -528,8 +351,18 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
         out->retained = malloc((size_t)n * 8 + 1);
         if (out->retained == NULL)
             goto fail;
-        for (i = 0; i < n; i++)
-            out->retained[i] = hs__get64(sec_ptr[HS_SEC_RETAINED] + (size_t)i * 8);
+        for (i = 0; i < n; i++) {
+            if (version == 1)
+                out->retained[i] = hs_le_get64(p + (size_t)i * 8);
+            else if (hs_varint_get(&p, end, &out->retained[i]) != 0) {
+                rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED: a bad number at object %u", i);
+                goto fail;
+            }
+        }
+        if (version >= 2 && p != end) {
+            rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED has trailing bytes");
+            goto fail;
+        }
     }
     return HS_OK;
 fail:

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hs_le.h"
 #include "hs_snapfile.h"
+#include "hs_varint.h"
 
 static int hs__lfail(char *err, size_t errlen, int code, const char *fmt, ...) {
     va_list ap;
@@ -17,21 +19,19 @@ static int hs__lfail(char *err, size_t errlen, int code, const char *fmt, ...) {
     return code;
 }
 
-static uint32_t hs__lget32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The three label sections, all present or none: every kind known, one name
  * per named kind, every string index in range, every string UTF-8. */
 int hs_snap_read_labels(const uint8_t *const *sec_ptr, const uint64_t *sec_len, const uint32_t *sec_count,
-                        uint32_t n, hs_snapdata *out, char *err, size_t errlen) {
+                        uint32_t n, uint32_t version, hs_snapdata *out, char *err, size_t errlen) {
     const uint8_t *kinds = sec_ptr[HS_SEC_LABELKINDS], *names = sec_ptr[HS_SEC_LABELNAMES];
     const uint8_t *strs = sec_ptr[HS_SEC_LABELSTRS], *p, *end;
+    const uint8_t *np = names, *nend = names + sec_len[HS_SEC_LABELNAMES];
     uint32_t nstr, nnamed = sec_count[HS_SEC_LABELNAMES], k, j = 0, named = 0;
     if (kinds == NULL || names == NULL || strs == NULL)
         return hs__lfail(err, errlen, HS_EFORMAT, "the label sections come together: one is missing");
     if (sec_len[HS_SEC_LABELKINDS] != n || sec_count[HS_SEC_LABELKINDS] != n ||
-        sec_len[HS_SEC_LABELNAMES] != (uint64_t)nnamed * 4)
+        (version == 1 ? sec_len[HS_SEC_LABELNAMES] != (uint64_t)nnamed * 4
+                      : sec_len[HS_SEC_LABELNAMES] < nnamed))
         return hs__lfail(err, errlen, HS_EFORMAT, "label section sizes do not agree with the objects");
     nstr = sec_count[HS_SEC_LABELSTRS];
     if (nstr > sec_len[HS_SEC_LABELSTRS] ||
@@ -53,12 +53,19 @@ int hs_snap_read_labels(const uint8_t *const *sec_ptr, const uint64_t *sec_len, 
     for (k = 0; k < n; k++) {
         uint32_t name = HS_NONE;
         if (hs_label_has_name(kinds[k])) {
-            name = hs__lget32(names + (size_t)(j++) * 4);
+            uint64_t v = 0;
+            if (version == 1)
+                v = hs_le_get32(names + (size_t)(j++) * 4);
+            else if (hs_varint_get(&np, nend, &v) != 0 || v > UINT32_MAX)
+                return hs__lfail(err, errlen, HS_EFORMAT, "section LABELNAMES: a bad number");
+            name = (uint32_t)v;
             if (kinds[k] != HS_LBL_INDEX && name >= nstr)
                 return hs__lfail(err, errlen, HS_EFORMAT, "section LABELNAMES: a string index out of range");
         }
         out->label_name[k] = name;
     }
+    if (version >= 2 && np != nend)
+        return hs__lfail(err, errlen, HS_EFORMAT, "section LABELNAMES has trailing bytes");
     p = strs;
     end = strs + sec_len[HS_SEC_LABELSTRS];
     for (k = 0; k < nstr; k++) {

@@ -29,7 +29,7 @@ static void snapshot_dealloc(PyObject *self) {
     release(s->tier);
     PyMem_RawFree(s->parent);
     PyMem_RawFree(s->idom);
-    PyMem_RawFree(s->retained);
+    free(s->retained); /* malloc'ed here or by the core's reader */
     hs_graph_destroy(&s->graph);
     hs_objindex_destroy(&s->index);
     if (s->type_names != NULL)
@@ -67,7 +67,7 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
         nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    s->retained = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint64_t));
+    s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t));
     if (roots == NULL || order == NULL || s->idom == NULL || s->retained == NULL) {
         PyMem_RawFree(roots);
         PyMem_RawFree(order);
@@ -201,7 +201,7 @@ static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
     if (s->idom == NULL) { /* retained sizes read from a file come without the tree */
-        PyMem_RawFree(s->retained);
+        free(s->retained);
         s->retained = NULL;
     }
     if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
@@ -483,14 +483,8 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     s->label_name = d.label_name;
     s->label_strs = d.label_strs;
     s->nlabel_strs = d.nlabel_strs;
-    if (d.retained != NULL) { /* the file's retained sizes: no dominators to compute for them */
-        s->retained = PyMem_RawMalloc((size_t)d.n * 8 + 1);
-        if (s->retained == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        memcpy(s->retained, d.retained, (size_t)d.n * 8);
-    }
+    s->retained = d.retained; /* the file's retained sizes: no dominators to compute for them */
+    d.retained = NULL;
     d.label_kind = NULL;
     d.label_name = NULL;
     d.label_strs = NULL;

@@ -157,8 +157,10 @@ static void test_hostile_inputs(const char *path) {
     CHECK(strstr(err, "not a heapscope snapshot") != NULL);
     /* a newer version */
     memcpy(bad, good, len);
-    bad[8] = 2;
-    CHECK(reads(bad, len, err) == HS_EVERSION && strstr(err, "version 2"));
+    bad[8] = 3;
+    CHECK(reads(bad, len, err) == HS_EVERSION && strstr(err, "version 3"));
+    bad[8] = 0;
+    CHECK(reads(bad, len, err) == HS_EVERSION && strstr(err, "version 0"));
     /* every single flipped byte after the magic is caught (checksums) */
     for (i = 8; i < len; i++) {
         int rc;
@@ -222,13 +224,30 @@ static void test_text_sections_must_be_utf8(void) {
     remove("bad_text.hsnap");
 }
 
+/* The corpus's version 2 seeds: plain, and (40 objects) with labels and retained sizes. */
 static void write_seeds(const char *dir) {
+    static char *strs[] = {"registry", "__self__", "x"};
     char path[512];
     hs_snapdata d;
-    uint32_t sizes[3] = {1, 7, 40}, i;
+    uint32_t sizes[3] = {1, 7, 40}, i, v;
+    uint8_t kinds[40];
+    uint32_t label_names[40];
+    uint64_t retained[40];
+    for (v = 0; v < 40; v++) {
+        kinds[v] = (uint8_t)(v % HS_NLBL);
+        label_names[v] = kinds[v] == HS_LBL_INDEX ? v * 300 : v % 3;
+        retained[v] = (uint64_t)v * 1000003u;
+    }
     for (i = 0; i < 3; i++) {
         make(&d, sizes[i]);
-        snprintf(path, sizeof(path), "%s/seed-%u.hsnap", dir, sizes[i]);
+        if (sizes[i] == 40) {
+            d.label_kind = kinds;
+            d.label_name = label_names;
+            d.label_strs = strs;
+            d.nlabel_strs = 3;
+            d.retained = retained;
+        }
+        snprintf(path, sizeof(path), "%s/seed-v%u-%u.hsnap", dir, HS_SNAP_VERSION, sizes[i]);
         CHECK(hs_snap_write(path, &d) == HS_OK);
         release(&d);
     }
