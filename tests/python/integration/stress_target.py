@@ -9,8 +9,9 @@ sleeps; one runs a regex match with catastrophic backtracking on N letters
 test run stays short); one spins.  A leak grows by one object every 2000
 iterations of the main loop, and by one every 10 ms from a thread of its
 own: under tracemalloc the main loop makes only a few hundred iterations a
-second, and two samples taken back to back must still see the leak grow.  With --big N the heap has N extra (int, str) tuples; with
---trace tracemalloc traces from the start.
+second, and two samples taken back to back must still see the leak grow.
+With --big N the heap has N extra (int, str) tuples; with --trace
+tracemalloc traces from the start.
 
 DIR/hb is rewritten about every 0.2 s: "ticks signals errors leaks".
 DIR/corrupt appears if the arithmetic check ever fails.  SIGUSR1 makes it
