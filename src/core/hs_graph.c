@@ -215,8 +215,12 @@ static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, u
 int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom,
                         uint32_t *order, uint32_t *norder) {
     uint32_t n = g->n, cnt = 1, i, sp = 0, w;
-    uint32_t *pre = NULL, *vertex = NULL, *par = NULL, *semi = NULL, *label = NULL, *anc = NULL;
-    uint32_t *stack_v = NULL, *stack_e = NULL;
+    /* Scratch kept small (the heap's own arrays are all in memory too):
+     * preorder numbers live in idom[] until they become the answer, the
+     * vertex of number k in order[k - 1] (number 0 is the virtual root),
+     * and semi[] in the DFS stack once the search is done. */
+    uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *semi = NULL, *label = NULL;
+    uint32_t *anc = NULL, *stack_v = NULL, *stack_e = NULL;
     uint8_t *is_root = NULL;
     int rc = HS_ENOMEM;
 
@@ -224,20 +228,19 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         return HS_EINVAL;
     if (n >= UINT32_MAX - 1)
         return HS_ETOOBIG;
-    pre = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    vertex = malloc(((size_t)n + 2) * sizeof(uint32_t));
+    if (vtx == NULL)
+        vtx = own_vtx = malloc(((size_t)n + 1) * sizeof(uint32_t));
     par = malloc(((size_t)n + 2) * sizeof(uint32_t));
     stack_v = malloc(((size_t)n + 2) * sizeof(uint32_t));
     stack_e = malloc(((size_t)n + 2) * sizeof(uint32_t));
     is_root = calloc((size_t)n + 1, 1);
-    if (!pre || !vertex || !par || !stack_v || !stack_e || !is_root)
+    if (!vtx || !par || !stack_v || !stack_e || !is_root)
         goto done;
 
     /* Depth-first search from the virtual root, whose children are the
      * roots in the order given; numbers are given in preorder. */
     for (i = 0; i < n; i++)
         pre[i] = HS_NONE;
-    vertex[0] = HS_NONE;
     par[0] = 0;
     for (i = 0; i < nroots; i++) {
         uint32_t r = roots[i];
@@ -247,7 +250,7 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         if (pre[r] != HS_NONE)
             continue;
         pre[r] = cnt;
-        vertex[cnt] = r;
+        vtx[cnt - 1] = r;
         par[cnt++] = 0;
         stack_v[sp] = r;
         stack_e[sp++] = g->fwd_off[r];
@@ -258,7 +261,7 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
                 stack_e[sp - 1] = e + 1;
                 if (pre[x] == HS_NONE) {
                     pre[x] = cnt;
-                    vertex[cnt] = x;
+                    vtx[cnt - 1] = x;
                     par[cnt++] = pre[v];
                     stack_v[sp] = x;
                     stack_e[sp++] = g->fwd_off[x];
@@ -267,9 +270,8 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
                 sp--;
         }
     }
-    free(stack_v);
+    semi = stack_v; /* n + 2 >= cnt entries */
     stack_v = NULL;
-    semi = malloc((size_t)cnt * sizeof(uint32_t));
     label = malloc((size_t)cnt * sizeof(uint32_t));
     anc = malloc(((size_t)cnt + 1) * sizeof(uint32_t));
     if (!semi || !label || !anc)
@@ -282,7 +284,7 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
 
     /* Semidominators, in reverse preorder. */
     for (w = cnt - 1; w >= 1; w--) {
-        uint32_t v = vertex[w], e;
+        uint32_t v = vtx[w - 1], e;
         if (is_root[v])
             semi[w] = 0; /* an edge from the virtual root */
         for (e = g->rev_off[v]; e < g->rev_off[v + 1] && semi[w] > 0; e++) {
@@ -314,17 +316,14 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         par[w] = x;
     }
 
-    for (i = 0; i < n; i++)
-        idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vertex[par[pre[i]]];
-    /* Preorder: every node comes after its dominator (a DFS ancestor). */
-    if (order != NULL)
-        memcpy(order, vertex + 1, (size_t)(cnt - 1) * sizeof(uint32_t));
+    for (i = 0; i < n; i++) /* in place: pre[i] is idom[i] */
+        idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vtx[par[pre[i]] - 1];
+    /* order[] is the preorder: every node comes after its dominator (a DFS ancestor). */
     if (norder != NULL)
         *norder = cnt - 1;
     rc = HS_OK;
 done:
-    free(pre);
-    free(vertex);
+    free(own_vtx);
     free(par);
     free(semi);
     free(label);

@@ -60,8 +60,9 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
 
 /*
  * Immediate dominators from a virtual root whose children are `roots`
- * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), about 33 bytes
- * of working memory per node).  Needs the reverse edges.  idom[v] is
+ * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), 21 bytes of
+ * working memory per node beyond idom and order, which it uses as scratch
+ * on the way; 4 more when order is NULL).  Needs the reverse edges.  idom[v] is
  * HS_NONE for the nodes dominated only by the virtual root (the roots,
  * and what several roots reach) and for unreachable nodes.
  *

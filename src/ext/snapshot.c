@@ -62,22 +62,35 @@ int hs_snapshot_search_paths(hs_snapshot_object *s, const uint8_t *exclude, cons
 int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     uint32_t *roots, nroots = 0, *order, norder = 0;
     int rc;
+    /* Allocated in the order they are needed, the retained sizes last, so
+     * the peak is the dominators' working memory or the retained sizes,
+     * not both. */
     roots = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (roots != NULL)
+    if (roots != NULL) {
+        uint32_t *fit;
         nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
+        fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t));
+        roots = fit != NULL ? fit : roots;
+    }
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t));
-    if (roots == NULL || order == NULL || s->idom == NULL || s->retained == NULL) {
+    if (roots == NULL || order == NULL || s->idom == NULL) {
         PyMem_RawFree(roots);
         PyMem_RawFree(order);
         PyErr_NoMemory();
         return -1;
     }
     rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
-    if (rc == HS_OK)
-        hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
     PyMem_RawFree(roots);
+    if (rc == HS_OK) {
+        s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t));
+        if (s->retained == NULL) {
+            PyMem_RawFree(order);
+            PyErr_NoMemory();
+            return -1;
+        }
+        hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
+    }
     PyMem_RawFree(order);
     if (rc != HS_OK) {
         hs_raise(NULL, rc, 0, "computing dominators");
