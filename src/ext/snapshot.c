@@ -60,43 +60,33 @@ int hs_snapshot_search_paths(hs_snapshot_object *s, const uint8_t *exclude, cons
 }
 
 int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
-    uint32_t *roots, nroots = 0, *order, norder = 0;
-    int rc;
-    /* Allocated in the order they are needed, the retained sizes last, so
-     * the peak is the dominators' working memory or the retained sizes,
-     * not both. */
-    roots = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (roots != NULL) {
-        uint32_t *fit;
-        nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
-        fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t));
-        roots = fit != NULL ? fit : roots;
-    }
+    /* Allocated as they are needed, the retained sizes last: the peak is the
+     * dominators' working memory or the retained sizes, not both. */
+    uint32_t *roots = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t)), *order = NULL, *fit;
+    uint32_t nroots = 0, norder = 0;
+    int rc = HS_ENOMEM;
+    if (roots == NULL)
+        goto done;
+    nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
+    if ((fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t))) != NULL)
+        roots = fit;
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    if (roots == NULL || order == NULL || s->idom == NULL) {
-        PyMem_RawFree(roots);
-        PyMem_RawFree(order);
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (order == NULL || s->idom == NULL)
+        goto done;
     rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
     PyMem_RawFree(roots);
-    if (rc == HS_OK) {
-        s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t));
-        if (s->retained == NULL) {
-            PyMem_RawFree(order);
-            PyErr_NoMemory();
-            return -1;
-        }
+    roots = NULL;
+    if (rc == HS_OK && (s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t))) == NULL)
+        rc = HS_ENOMEM;
+    if (rc == HS_OK)
         hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
-    }
+done:
+    PyMem_RawFree(roots);
     PyMem_RawFree(order);
-    if (rc != HS_OK) {
+    if (rc != HS_OK)
         hs_raise(NULL, rc, 0, "computing dominators");
-        return -1;
-    }
-    return 0;
+    return rc == HS_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
