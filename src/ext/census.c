@@ -26,7 +26,8 @@ typedef struct {
     double taken_at; /* CLOCK_MONOTONIC, as time.monotonic() */
     double t_list, t_traverse, t_aggregate;
     const char *listed_by;
-    hs_markset addrs; /* every object's address, when kept */
+    Py_ssize_t frozen, frozen_unlisted; /* permanent generation objects counted, and missed */
+    hs_markset addrs;                   /* every object's address, when kept */
     int has_addrs;
 } hs_census_object;
 
@@ -155,6 +156,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
         goto done;
     c->t_list = w.seconds_list;
     c->listed_by = w.listed_by;
+    c->frozen = w.frozen;
+    c->frozen_unlisted = w.frozen_unlisted;
     c->t_traverse = w.seconds_traverse; /* counting included */
     t1 = hs__now();
     if (hs__census_names(c) < 0)
@@ -409,8 +412,9 @@ static PyObject *census_get_seconds(PyObject *self, void *Py_UNUSED(closure)) {
 }
 static PyObject *census_get_timings(PyObject *self, void *Py_UNUSED(closure)) {
     hs_census_object *c = (hs_census_object *)self;
-    return Py_BuildValue("{sdsdsdsdss}", "list", c->t_list, "traverse", c->t_traverse, "aggregate",
-                         c->t_aggregate, "total", c->seconds, "listed_by", c->listed_by ? c->listed_by : "");
+    return Py_BuildValue("{sdsdsdsdsssnsn}", "list", c->t_list, "traverse", c->t_traverse, "aggregate",
+                         c->t_aggregate, "total", c->seconds, "listed_by", c->listed_by ? c->listed_by : "",
+                         "frozen", c->frozen, "frozen_unlisted", c->frozen_unlisted);
 }
 static PyObject *census_get_taken_at(PyObject *self, void *Py_UNUSED(closure)) {
     return PyFloat_FromDouble(((hs_census_object *)self)->taken_at);

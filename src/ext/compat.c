@@ -62,41 +62,79 @@ done:
 #endif
 }
 
-#if !HS_HAVE_GC_VISIT_OBJECTS
+#if !HS_GC_LISTS_PERMANENT
 static int hs__gc_head_ok(uintptr_t head) {
     uintptr_t next = ((const uintptr_t *)head)[0], prev = ((const uintptr_t *)head)[1] & HS_GC_PREV_MASK;
     return next != 0 && prev != 0 && (((const uintptr_t *)prev)[0] == head) &&
            ((((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) == head);
 }
 
-int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg) {
-    uintptr_t gen0, heads[HS_GC_GENERATIONS];
-    PyObject *probe = PyList_New(0); /* tracked on creation: linked to generation 0's head */
+/* The first generation's head, from the links of a new tracked object; 0
+ * when the layout is not recognised. */
+static uintptr_t hs__gc_generation0(void) {
+    uintptr_t gen0;
     int i;
+    PyObject *probe = PyList_New(0); /* tracked on creation: linked to generation 0's head */
     if (probe == NULL) {
         PyErr_Clear();
-        return 1;
+        return 0;
     }
     gen0 = ((const uintptr_t *)probe)[-2];
     Py_DECREF(probe); /* untracked again */
     if (gen0 == 0 || *(const uintptr_t *)(gen0 + HS_GC_GENERATIONS * HS_GC_GENERATION_STRIDE) != gen0)
+        return 0;
+    for (i = 0; i < HS_GC_GENERATIONS; i++)
+        if (!hs__gc_head_ok(gen0 + (uintptr_t)i * HS_GC_GENERATION_STRIDE))
+            return 0;
+    return gen0;
+}
+
+/* The objects of the list at `head`, in order: its length when every link
+ * checks out and fewer than `limit` objects (or -1), with cb called on each
+ * if cb is not NULL; -2 when cb returned 0 to stop. */
+static Py_ssize_t hs__gc_list_walk(uintptr_t head, Py_ssize_t limit, int (*cb)(PyObject *, void *),
+                                   void *arg) {
+    Py_ssize_t n = 0;
+    uintptr_t g = ((const uintptr_t *)head)[0];
+    while (g != head) {
+        uintptr_t next = ((const uintptr_t *)g)[0];
+        if (next == 0 || (((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) != g || n >= limit)
+            return -1;
+        if (cb != NULL && !cb((PyObject *)(g + 2 * sizeof(uintptr_t)), arg))
+            return -2;
+        n++;
+        g = next;
+    }
+    return n;
+}
+
+#if !HS_HAVE_GC_VISIT_OBJECTS
+int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg) {
+    uintptr_t gen0 = hs__gc_generation0();
+    int i;
+    if (gen0 == 0)
         return 1;
-    for (i = 0; i < HS_GC_GENERATIONS; i++) {
-        heads[i] = gen0 + (uintptr_t)i * HS_GC_GENERATION_STRIDE;
-        if (!hs__gc_head_ok(heads[i]))
+    for (i = 0; i < HS_GC_GENERATIONS; i++) { /* youngest first, as gc.get_objects() */
+        Py_ssize_t n =
+            hs__gc_list_walk(gen0 + (uintptr_t)i * HS_GC_GENERATION_STRIDE, PY_SSIZE_T_MAX, cb, arg);
+        if (n == -2)
+            return -1;
+        if (n < 0)
             return 1;
     }
-    for (i = 0; i < HS_GC_GENERATIONS; i++) { /* youngest first, as gc.get_objects() */
-        uintptr_t g = ((const uintptr_t *)heads[i])[0];
-        while (g != heads[i]) {
-            uintptr_t next = ((const uintptr_t *)g)[0];
-            if (next == 0 || (((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) != g)
-                return 1;
-            if (!cb((PyObject *)(g + 2 * sizeof(uintptr_t)), arg))
-                return -1;
-            g = next;
-        }
-    }
     return 0;
+}
+#endif
+
+int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ssize_t expected) {
+    uintptr_t gen0 = hs__gc_generation0(), head;
+    Py_ssize_t n;
+    if (gen0 == 0 || expected < 0)
+        return 1;
+    head = gen0 + HS_GC_PERMANENT_OFFSET;
+    if (!hs__gc_head_ok(head) || hs__gc_list_walk(head, expected + 1, NULL, NULL) != expected)
+        return 1; /* not the list gc.get_freeze_count() counts: visit nothing */
+    n = hs__gc_list_walk(head, expected + 1, cb, arg);
+    return n == -2 ? -1 : n == expected ? 0 : 1;
 }
 #endif

@@ -57,29 +57,48 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
 #define PyModule_AddObjectRef hs_compat_add_object_ref
 #endif
 
-/* ---- listing the GC's objects ---------------------------------------
- * 3.12+ can visit every tracked object from C; earlier versions go through
- * gc.get_objects(), whose list holds one extra reference to each object
- * (the walk subtracts it when it computes roots). */
+/* ---- listing the GC's objects --------------------------------------- */
+/* The collector's state, struct _gc_runtime_state, holds three generations,
+ * {PyGC_Head head; int threshold, count;} each, then (before 3.14) the
+ * pointer `generation0` to the first one's head, then the permanent
+ * generation: the objects gc.freeze() moved out of collection (a pre-fork
+ * server's whole preloaded heap).  A new tracked object links to the first
+ * head (it is appended to the youngest generation), so the heads can be
+ * found without the interpreter's private headers; the layout is confirmed
+ * by `generation0` pointing back at the first head, and every link is
+ * checked as it is followed.  (3.14 moved `generation0` down, but lists
+ * the permanent generation itself.) */
+#define HS_GC_GENERATION_STRIDE (2 * sizeof(uintptr_t) + 2 * sizeof(int))
+#define HS_GC_GENERATIONS 3
+#define HS_GC_PREV_MASK (~(uintptr_t)3) /* _gc_prev's low bits are flags */
+#define HS_GC_PERMANENT_OFFSET (HS_GC_GENERATIONS * HS_GC_GENERATION_STRIDE + sizeof(uintptr_t))
+
+/* 3.12+ can visit every tracked object from C; earlier versions read the
+ * generation lists in place, or go through gc.get_objects(), whose list
+ * holds one extra reference to each object (the walk subtracts it when it
+ * computes roots).  gc.get_objects() never lists the permanent generation;
+ * PyUnstable_GC_VisitObjects does from 3.14. */
 #if PY_VERSION_HEX >= 0x030C0000
 #define HS_HAVE_GC_VISIT_OBJECTS 1
 #else
 #define HS_HAVE_GC_VISIT_OBJECTS 0
-/* 3.9-3.11 keep the collector's state as struct _gc_runtime_state, whose
- * generations are three {PyGC_Head head; int threshold, count;} followed by
- * the pointer `generation0` to the first one's head.  A new tracked object
- * links to that head (it is appended to the youngest generation), so the
- * heads can be found without the interpreter's private headers, and the
- * layout is confirmed by `generation0` pointing back at the first head.
- * hs_compat_gc_visit_generations visits every object of the three lists,
+/* hs_compat_gc_visit_generations visits every object of the three lists,
  * in gc.get_objects()'s order, without building a list: 0 when done, 1
  * when the layout is not recognised or a link does not check out (use
  * gc.get_objects(); the callback may have seen some objects), -1 when the
  * callback returned 0 to stop.  The collector must be paused. */
-#define HS_GC_GENERATION_STRIDE (2 * sizeof(uintptr_t) + 2 * sizeof(int))
-#define HS_GC_GENERATIONS 3
-#define HS_GC_PREV_MASK (~(uintptr_t)3) /* _gc_prev's low bits are flags */
 int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg);
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#define HS_GC_LISTS_PERMANENT 1
+#else
+#define HS_GC_LISTS_PERMANENT 0
+/* hs_compat_gc_visit_permanent visits the permanent generation's objects
+ * once its links check out and it holds exactly `expected` objects
+ * (gc.get_freeze_count()): 0 when done, 1 when not recognised (nothing
+ * visited), -1 when the callback returned 0 to stop.  The collector must be
+ * paused. */
+int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ssize_t expected);
 #endif
 
 /* ---- pausing the collector -------------------------------------------

@@ -155,6 +155,9 @@ static int hs_exec(PyObject *module) {
     st->gc_get_objects = PyObject_GetAttrString(gc, "get_objects");
     if (st->gc_get_objects == NULL)
         goto done;
+    st->gc_get_freeze_count = PyObject_GetAttrString(gc, "get_freeze_count");
+    if (st->gc_get_freeze_count == NULL)
+        goto done;
     if (PyModule_AddIntConstant(module, "FRAME_LOCALS_READ", hs_compat_frame_locals_read()) < 0)
         goto done;
     if (PyModule_AddIntConstant(module, "HAVE_GC_VISIT_OBJECTS", HS_HAVE_GC_VISIT_OBJECTS) < 0)
@@ -178,6 +181,7 @@ static int hs_traverse(PyObject *module, visitproc visit, void *arg) {
     Py_VISIT(st->error);
     Py_VISIT(st->snapshot_error);
     Py_VISIT(st->gc_get_objects);
+    Py_VISIT(st->gc_get_freeze_count);
     Py_VISIT(st->gc_module);
     return 0;
 }
@@ -189,6 +193,7 @@ static int hs_clear(PyObject *module) {
     Py_CLEAR(st->error);
     Py_CLEAR(st->snapshot_error);
     Py_CLEAR(st->gc_get_objects);
+    Py_CLEAR(st->gc_get_freeze_count);
     Py_CLEAR(st->gc_module);
     return 0;
 }

@@ -11,10 +11,11 @@
 typedef struct {
     PyTypeObject *census_type;
     PyTypeObject *snapshot_type;
-    PyObject *error;          /* heapscope._heapscope.HeapscopeError */
-    PyObject *snapshot_error; /* SnapshotError(HeapscopeError): a bad snapshot file */
-    PyObject *gc_get_objects; /* gc.get_objects, for versions without a C listing */
-    PyObject *gc_module;      /* for pausing the collector on 3.9 */
+    PyObject *error;               /* heapscope._heapscope.HeapscopeError */
+    PyObject *snapshot_error;      /* SnapshotError(HeapscopeError): a bad snapshot file */
+    PyObject *gc_get_objects;      /* gc.get_objects, for versions without a C listing */
+    PyObject *gc_get_freeze_count; /* gc.get_freeze_count: the permanent generation's size */
+    PyObject *gc_module;           /* for pausing the collector on 3.9 */
 } hs_state;
 
 static inline hs_state *get_heapscope_state(PyObject *module) {

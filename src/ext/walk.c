@@ -94,9 +94,36 @@ static int hs__walk_gc_cb(PyObject *o, void *arg) {
     return hs__walk_list_one((hs_walk *)arg, o) < 0 ? 0 : 1;
 }
 
+/* The permanent generation's objects, after the others: before 3.14 no
+ * listing of the interpreter's includes them.  gc.get_freeze_count() is a C function that
+ * only counts them: it runs no Python code and cannot collect. */
+static int hs__walk_list_frozen(hs_walk *w, hs_state *st) {
+    PyObject *count = PyObject_CallNoArgs(st->gc_get_freeze_count);
+    Py_ssize_t expected = count != NULL && PyLong_CheckExact(count) ? PyLong_AsSsize_t(count) : -1;
+    int rc = 0;
+    if (expected < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "gc.get_freeze_count() did not return an int");
+        rc = -1;
+        goto done;
+    }
+    if (expected == 0)
+        goto done;
+#if HS_GC_LISTS_PERMANENT
+    w->frozen = expected; /* PyUnstable_GC_VisitObjects listed them */
+#else
+    if (w->listed_with_ref || hs_compat_gc_visit_permanent(hs__walk_gc_cb, w, expected) == 1)
+        w->frozen_unlisted = expected;
+    else
+        w->frozen = expected;
+#endif
+done:
+    Py_XDECREF(count);
+    return rc;
+}
+
 static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
 #if HS_HAVE_GC_VISIT_OBJECTS
-    (void)st;
     PyUnstable_GC_VisitObjects(hs__walk_gc_cb, w);
     w->listed_with_ref = 0;
     w->listed_by = "PyUnstable_GC_VisitObjects";
@@ -122,6 +149,8 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
         w->listed_by = "gc.get_objects()";
     }
 #endif
+    if (w->error == 0 && hs__walk_list_frozen(w, st) < 0)
+        return -1;
     if (w->error != 0) {
         PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s", hs_strerror(w->error));
         return -1;

@@ -39,8 +39,10 @@ typedef struct hs_walk {
     size_t cap;
     uint32_t ntracked; /* objs[0 .. ntracked) came from the GC's list */
     int with_graph;
-    int listed_with_ref;   /* the GC listing holds a reference to each tracked object */
-    const char *listed_by; /* how the tracked objects were listed (for tests and timings) */
+    int listed_with_ref;        /* the GC listing holds a reference to each tracked object */
+    const char *listed_by;      /* how the tracked objects were listed (for tests and timings) */
+    Py_ssize_t frozen;          /* objects listed from the permanent generation (gc.freeze()) */
+    Py_ssize_t frozen_unlisted; /* frozen objects it could not list (layout not recognised) */
     /* Set by the caller: called once per object, in index order, while the
      * object is in cache for its traversal (the census counts here). */
     int (*each)(PyObject *op, void *arg);
