@@ -9,7 +9,7 @@ package is imported).
 
 from __future__ import annotations
 
-import platform
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -650,7 +650,7 @@ class Report(_Text):
     leaks: list[Leak] = field(default_factory=list)
     flattened: list[Leak] = field(default_factory=list)
     target: str | None = None
-    python: str = field(default_factory=platform.python_version)
+    python: str = field(default_factory=lambda: sys.version.split()[0])  # as platform.python_version()
     unit: str = "runs"  # what a run is: "runs", "sample intervals", "intervals"
     tracing: bool | None = None  # did tracemalloc trace (allocation sites)?
     note: str | None = None

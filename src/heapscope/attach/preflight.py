@@ -10,7 +10,6 @@ shared/design/ATTACH.md, sections 4 and 5).
 from __future__ import annotations
 
 import os
-import platform
 import re
 import struct
 from collections.abc import Sequence
@@ -214,10 +213,11 @@ def _version(path: str) -> tuple[int, int] | None:
 
 def check(pid: int, supported: Sequence[tuple[int, int]] | None = None) -> Target:
     """Everything that can be known about attaching to ``pid`` without touching it."""
-    if platform.machine() not in ("x86_64", "AMD64"):
+    machine = os.uname().machine
+    if machine not in ("x86_64", "AMD64"):
         raise AttachError(
             ARCH,
-            f"attach is built for x86_64 only, not {platform.machine()}: run heapscope check/run inside the program",
+            f"attach is built for x86_64 only, not {machine}: run heapscope check/run inside the program",
         )
     if pid <= 0:
         raise AttachError(NO_PROCESS, f"{pid} is not a process id")

@@ -155,3 +155,16 @@ def test_no_permission_for_another_users_process():
 def test_self_and_bad_pids():
     assert refusal(os.getpid()).code == preflight.NO_PROCESS
     assert refusal(0).code == preflight.NO_PROCESS
+
+
+def test_a_machine_other_than_x86_64_is_refused_before_the_target_is_touched(monkeypatch):
+    # attach's injector is x86_64 code; on aarch64 everything else works and
+    # attach says so in one line, with exit status ARCH.
+    real = os.uname()
+    fake = type("uname", (), {"machine": "aarch64", "sysname": real.sysname, "release": real.release})
+    monkeypatch.setattr(preflight.os, "uname", lambda: fake)
+    err = refusal(os.getpid())
+    assert err.code == preflight.ARCH
+    assert str(err) == (
+        "attach is built for x86_64 only, not aarch64: run heapscope check/run inside the program"
+    )
