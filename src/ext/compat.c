@@ -132,8 +132,10 @@ int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ss
     if (gen0 == 0 || expected < 0)
         return 1;
     head = gen0 + HS_GC_PERMANENT_OFFSET;
-    if (!hs__gc_head_ok(head) || hs__gc_list_walk(head, expected + 1, NULL, NULL) != expected)
-        return 1; /* not the list gc.get_freeze_count() counts: visit nothing */
+    if (!hs__gc_head_ok(head))
+        return 1;
+    /* One pass, each link checked before it is followed; a list that is not
+     * the one gc.get_freeze_count() counted ends early or late. */
     n = hs__gc_list_walk(head, expected + 1, cb, arg);
     return n == -2 ? -1 : n == expected ? 0 : 1;
 }

@@ -93,11 +93,11 @@ int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg);
 #define HS_GC_LISTS_PERMANENT 1
 #else
 #define HS_GC_LISTS_PERMANENT 0
-/* hs_compat_gc_visit_permanent visits the permanent generation's objects
- * once its links check out and it holds exactly `expected` objects
- * (gc.get_freeze_count()): 0 when done, 1 when not recognised (nothing
- * visited), -1 when the callback returned 0 to stop.  The collector must be
- * paused. */
+/* hs_compat_gc_visit_permanent visits the permanent generation's objects,
+ * checking every link as it goes: 0 when done and they were exactly
+ * `expected` (gc.get_freeze_count()), 1 when the layout is not recognised
+ * (the callback may have seen some objects: discard them), -1 when the
+ * callback returned 0 to stop.  The collector must be paused. */
 int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ssize_t expected);
 #endif
 

@@ -112,10 +112,14 @@ static int hs__walk_list_frozen(hs_walk *w, hs_state *st) {
 #if HS_GC_LISTS_PERMANENT
     w->frozen = expected; /* PyUnstable_GC_VisitObjects listed them */
 #else
-    if (w->listed_with_ref || hs_compat_gc_visit_permanent(hs__walk_gc_cb, w, expected) == 1)
-        w->frozen_unlisted = expected;
-    else
-        w->frozen = expected;
+    {
+        uint32_t listed = w->n;
+        if (w->listed_with_ref || hs_compat_gc_visit_permanent(hs__walk_gc_cb, w, expected) == 1) {
+            w->n = listed; /* not the list it counted: take back what was appended */
+            w->frozen_unlisted = expected;
+        } else
+            w->frozen = expected;
+    }
 #endif
 done:
     Py_XDECREF(count);

@@ -127,3 +127,50 @@ def test_heapscope_own_objects_never_show_in_a_leak():
     sites = [s.file for story in leak.stories for s in (story.allocated_at or [])]
     assert sites and not any(f.startswith(pkg) for f in sites), sites
     assert sum(story.count for story in leak.stories) == 3, [s.to_dict() for s in leak.stories]
+
+
+class Job:
+    """Made before the runs, with a cycle through itself, consumed one per run."""
+
+    def __init__(self):
+        self.me = self
+        self.results = []
+
+
+class Payload:
+    pass
+
+
+def test_the_heap_frozen_for_the_runs_is_thawed_and_its_garbage_decides_nothing():
+    # check freezes the heap that exists before its runs (gc.freeze), so the
+    # collections between runs look only at new objects.  A Job from before
+    # the runs that becomes cyclic garbage in one is then not collected, and
+    # keeps the Payloads made in that run: growth every run, yet no leak.
+    # One full collection after the runs sees it, and check measures again
+    # unfrozen.
+    jobs = [Job() for _ in range(40)]
+
+    def consume():
+        job = jobs.pop()
+        job.results.extend(Payload() for _ in range(3))
+
+    before = gc.get_freeze_count()  # 0, but 3.12 starts with some (then check freezes nothing)
+    report = heapscope.check(consume, runs=5, warmup=1)
+    assert not report.leaked, str(report)
+    assert gc.get_freeze_count() == before  # thawed
+    # ... and thawed when the function raises.
+    with pytest.raises(IndexError):
+        heapscope.check(lambda: [].pop(), runs=2, warmup=0)
+    assert gc.get_freeze_count() == before
+
+
+def test_a_heap_the_program_froze_stays_frozen_and_leaks_are_still_found():
+    gc.collect()
+    gc.freeze()  # as a pre-fork server does once its app is loaded
+    try:
+        frozen = gc.get_freeze_count()
+        report = heapscope.check(leaks, runs=4, warmup=1)
+        assert report.leak(f"{__name__}.Leaky").per_run == [1, 1, 1, 1]
+        assert gc.get_freeze_count() >= frozen  # check thawed none of the program's frozen objects
+    finally:
+        gc.unfreeze()
