@@ -391,11 +391,20 @@ def weak_key_registry(story: Story) -> Hint | None:
     if not facts.get("hashable", True):
         return None
     if not facts.get("weakrefable", True):
+        if str(facts.get("type_file") or "").endswith(".py"):  # a class in Python source: it can be changed
+            return Hint(
+                "weak-key-registry",
+                f"{holder} keeps every {t} as a key{_where(story)}: make it a "
+                f"weakref.WeakKeyDictionary, after adding '__weakref__' to {t}.__slots__ so {t} "
+                "objects can be weakly referenced.",
+            )
+        # A built-in or C type (a tuple, a str): no weak reference can be made to one.
         return Hint(
-            "weak-key-registry",
-            f"{holder} keeps every {t} as a key{_where(story)}: make it a "
-            f"weakref.WeakKeyDictionary, after adding '__weakref__' to {t}.__slots__ so {t} "
-            "objects can be weakly referenced.",
+            "unweakrefable-key-registry",
+            f"{holder} keeps every {t} as a key{_where(story)}, and {t} objects cannot be weakly "
+            "referenced, so a WeakKeyDictionary is no way out: remove each entry when what it "
+            "stands for is done, or bound the registry (functools.lru_cache(maxsize=...), an "
+            "OrderedDict that evicts its oldest entries).",
         )
     return Hint(
         "weak-key-registry",

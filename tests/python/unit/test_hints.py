@@ -172,3 +172,37 @@ def test_unclosed_after_a_baseline_tells_only_what_was_opened_since():
             new.close()
     finally:
         old.close()
+
+
+class Slotted:
+    __slots__ = ("n",)  # no '__weakref__': cannot be weakly referenced until it is added
+
+    def __init__(self, n):
+        self.n = n
+
+
+SLOTTED_SEEN = {}
+PAIRS_SEEN = {}
+_calls = iter(range(10**9))
+
+
+def slotted_registry_step():
+    SLOTTED_SEEN[Slotted(next(_calls))] = True
+
+
+def tuple_registry_step():
+    n = next(_calls)
+    PAIRS_SEEN[(f"user-{n}", n)] = True  # a built-in key: no __slots__ can make it weakly referenceable
+
+
+def test_an_unweakrefable_key_gets_the_fix_its_type_allows():
+    # A class in Python source can take '__weakref__' in its __slots__ ...
+    report, ids = hints(slotted_registry_step)
+    hint = report.leak(f"{__name__}.Slotted").hint
+    assert hint.id == "weak-key-registry" and "'__weakref__' to Slotted.__slots__" in hint.text
+    # ... a tuple cannot (SQLAlchemy's event registry is keyed by tuples): no such advice.
+    report, ids = hints(tuple_registry_step)
+    hint = report.leak("tuple").hint
+    assert hint.id == "unweakrefable-key-registry", str(report)
+    assert f"{__name__}.PAIRS_SEEN keeps every tuple as a key" in hint.text
+    assert "__slots__" not in hint.text and "remove each entry" in hint.text
