@@ -215,8 +215,10 @@ def _measure(
         warmup = 0  # the quick pass warmed up already
     for _ in range(warmup):
         fn()
-    gc.collect()
-    before = analyze(top=0, sites=False) if suspects else None
+    before = None
+    if suspects:
+        gc.collect()
+        before = analyze(top=0, sites=False)
     samples, done, froze = _runs(fn, runs, early_stop, freeze=True)
     report = verdicts(_heapscope.series(samples[: done + 1]), runs=done, warmup=warmup)
     if froze and report.leaks and _frozen_garbage_held(report, samples[done]):
