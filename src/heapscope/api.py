@@ -87,6 +87,8 @@ def check(
     (no leak is possible then; "flattened" is not reported).  With
     ``suspects``, also report the objects whose retained size grew most over
     the runs (Eclipse MAT's leak suspects), even when no type grew every run.
+    While the measured runs go on, the objects from before them are frozen
+    (``gc.freeze()``, thawed after) unless the program froze some itself.
     """
     if runs < 2:
         raise ValueError("runs must be at least 2: a leak is growth repeated in every run")
