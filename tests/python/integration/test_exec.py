@@ -121,9 +121,10 @@ def test_ctrl_c_stops_waiting_and_says_the_script_still_runs(target, tmp_path, m
     while not done.exists():  # it finishes on its own, the target unharmed
         assert time.monotonic() < deadline, "the script did not finish"
         time.sleep(0.05)
-    t.healthy()
     # Nothing of heapscope stays mapped in the target (a trampoline's scratch is
-    # unmapped by a helper once the script is done).
+    # unmapped by a helper once the script is done).  That cleanup stops the
+    # thread for its munmap, as any injection does: the target's health is
+    # checked once it is over, so a stop it left behind would still show.
     deadline = time.monotonic() + 10
     while True:
         with open(f"/proc/{t.pid}/maps") as f:
@@ -136,6 +137,7 @@ def test_ctrl_c_stops_waiting_and_says_the_script_still_runs(target, tmp_path, m
             break
         time.sleep(0.1)
     assert not anon_rwx, anon_rwx
+    t.healthy()
 
 
 def test_bad_input_is_one_line_and_exit_2_or_the_attach_code(tmp_path):
