@@ -69,9 +69,7 @@ static int hs__gc_head_ok(uintptr_t head) {
            ((((const uintptr_t *)next)[1] & HS_GC_PREV_MASK) == head);
 }
 
-/* The first generation's head, from the links of a new tracked object; 0
- * when the layout is not recognised. */
-static uintptr_t hs__gc_generation0(void) {
+uintptr_t hs_compat_gc_generation0(void) {
     uintptr_t gen0;
     int i;
     PyObject *probe = PyList_New(0); /* tracked on creation: linked to generation 0's head */
@@ -109,8 +107,7 @@ static Py_ssize_t hs__gc_list_walk(uintptr_t head, Py_ssize_t limit, int (*cb)(P
 }
 
 #if !HS_HAVE_GC_VISIT_OBJECTS
-int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg) {
-    uintptr_t gen0 = hs__gc_generation0();
+int hs_compat_gc_visit_generations(uintptr_t gen0, int (*cb)(PyObject *, void *), void *arg) {
     int i;
     if (gen0 == 0)
         return 1;
@@ -126,8 +123,9 @@ int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg) {
 }
 #endif
 
-int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ssize_t expected) {
-    uintptr_t gen0 = hs__gc_generation0(), head;
+int hs_compat_gc_visit_permanent(uintptr_t gen0, int (*cb)(PyObject *, void *), void *arg,
+                                 Py_ssize_t expected) {
+    uintptr_t head;
     Py_ssize_t n;
     if (gen0 == 0 || expected < 0)
         return 1;

@@ -82,23 +82,31 @@ static inline int hs_compat_add_object_ref(PyObject *m, const char *name, PyObje
 #define HS_HAVE_GC_VISIT_OBJECTS 1
 #else
 #define HS_HAVE_GC_VISIT_OBJECTS 0
-/* hs_compat_gc_visit_generations visits every object of the three lists,
- * in gc.get_objects()'s order, without building a list: 0 when done, 1
- * when the layout is not recognised or a link does not check out (use
- * gc.get_objects(); the callback may have seen some objects), -1 when the
- * callback returned 0 to stop.  The collector must be paused. */
-int hs_compat_gc_visit_generations(int (*cb)(PyObject *, void *), void *arg);
 #endif
 #if PY_VERSION_HEX >= 0x030E0000
 #define HS_GC_LISTS_PERMANENT 1
 #else
 #define HS_GC_LISTS_PERMANENT 0
+/* hs_compat_gc_generation0: the first generation's head, from the links of
+ * a new tracked object it allocates (call it before any raw pointer is
+ * held, with the collector paused); 0 when the layout is not recognised.
+ * The visitors below take it; given 0 they return 1. */
+uintptr_t hs_compat_gc_generation0(void);
 /* hs_compat_gc_visit_permanent visits the permanent generation's objects,
  * checking every link as it goes: 0 when done and they were exactly
  * `expected` (gc.get_freeze_count()), 1 when the layout is not recognised
  * (the callback may have seen some objects: discard them), -1 when the
  * callback returned 0 to stop.  The collector must be paused. */
-int hs_compat_gc_visit_permanent(int (*cb)(PyObject *, void *), void *arg, Py_ssize_t expected);
+int hs_compat_gc_visit_permanent(uintptr_t gen0, int (*cb)(PyObject *, void *), void *arg,
+                                 Py_ssize_t expected);
+#endif
+#if !HS_HAVE_GC_VISIT_OBJECTS
+/* hs_compat_gc_visit_generations visits every object of the three lists,
+ * in gc.get_objects()'s order, without building a list: 0 when done, 1
+ * when the layout is not recognised or a link does not check out (use
+ * gc.get_objects(); the callback may have seen some objects), -1 when the
+ * callback returned 0 to stop.  The collector must be paused. */
+int hs_compat_gc_visit_generations(uintptr_t gen0, int (*cb)(PyObject *, void *), void *arg);
 #endif
 
 /* ---- pausing the collector -------------------------------------------

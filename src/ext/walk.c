@@ -94,46 +94,37 @@ static int hs__walk_gc_cb(PyObject *o, void *arg) {
     return hs__walk_list_one((hs_walk *)arg, o) < 0 ? 0 : 1;
 }
 
-/* The permanent generation's objects, after the others: before 3.14 no
- * listing of the interpreter's includes them.  gc.get_freeze_count() is a C function that
- * only counts them: it runs no Python code and cannot collect. */
-static int hs__walk_list_frozen(hs_walk *w, hs_state *st) {
+/* gc.get_freeze_count(): the permanent generation's size, or -1 with an
+ * exception.  Called before the listing: no raw pointer is held yet. */
+static Py_ssize_t hs__walk_freeze_count(hs_state *st) {
     PyObject *count = PyObject_CallNoArgs(st->gc_get_freeze_count);
-    Py_ssize_t expected = count != NULL && PyLong_CheckExact(count) ? PyLong_AsSsize_t(count) : -1;
-    int rc = 0;
-    if (expected < 0) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "gc.get_freeze_count() did not return an int");
-        rc = -1;
-        goto done;
-    }
-    if (expected == 0)
-        goto done;
-#if HS_GC_LISTS_PERMANENT
-    w->frozen = expected; /* PyUnstable_GC_VisitObjects listed them */
-#else
-    {
-        uint32_t listed = w->n;
-        if (w->listed_with_ref || hs_compat_gc_visit_permanent(hs__walk_gc_cb, w, expected) == 1) {
-            w->n = listed; /* not the list it counted: take back what was appended */
-            w->frozen_unlisted = expected;
-        } else
-            w->frozen = expected;
-    }
-#endif
-done:
+    Py_ssize_t n = count != NULL && PyLong_CheckExact(count) ? PyLong_AsSsize_t(count) : -1;
+    if (n < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "gc.get_freeze_count() did not return a count");
     Py_XDECREF(count);
-    return rc;
+    return n;
 }
 
+/* The collector's objects; before 3.14 the permanent generation's
+ * (gc.freeze()) after the others, as no listing of the interpreter's
+ * includes them.  What can run Python or allocate comes first. */
 static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
+    Py_ssize_t frozen = hs__walk_freeze_count(st);
+#if !HS_GC_LISTS_PERMANENT
+    uintptr_t gen0;
+#endif
+    if (frozen < 0)
+        return -1;
+#if !HS_GC_LISTS_PERMANENT
+    gen0 = hs_compat_gc_generation0();
+#endif
 #if HS_HAVE_GC_VISIT_OBJECTS
     PyUnstable_GC_VisitObjects(hs__walk_gc_cb, w);
     w->listed_with_ref = 0;
     w->listed_by = "PyUnstable_GC_VisitObjects";
 #else
     Py_ssize_t i, len;
-    int rc = hs_compat_gc_visit_generations(hs__walk_gc_cb, w);
+    int rc = hs_compat_gc_visit_generations(gen0, hs__walk_gc_cb, w);
     w->listed_with_ref = 0;
     w->listed_by = "generation lists";
     if (rc == 1 && w->error == 0) { /* layout not recognised: gc.get_objects() */
@@ -153,8 +144,18 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
         w->listed_by = "gc.get_objects()";
     }
 #endif
-    if (w->error == 0 && hs__walk_list_frozen(w, st) < 0)
-        return -1;
+#if HS_GC_LISTS_PERMANENT
+    w->frozen = frozen; /* PyUnstable_GC_VisitObjects listed them */
+#else
+    if (frozen > 0 && w->error == 0) {
+        uint32_t listed = w->n;
+        if (w->listed_with_ref || hs_compat_gc_visit_permanent(gen0, hs__walk_gc_cb, w, frozen) == 1) {
+            w->n = listed; /* not the list it counted: take back what was appended */
+            w->frozen_unlisted = frozen;
+        } else
+            w->frozen = frozen;
+    }
+#endif
     if (w->error != 0) {
         PyErr_Format(PyExc_MemoryError, "heapscope: listing objects failed: %s", hs_strerror(w->error));
         return -1;

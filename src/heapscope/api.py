@@ -285,10 +285,8 @@ def _frozen_garbage_held(report: Report, last: Census | None) -> bool:
     if last is None:
         return False
     gc.collect()
-    now = _heapscope.census()
-    counts = {name: n for name, n, _ in now.rows()}
-    was = {name: n for name, n, _ in last.rows()}
-    return any(counts.get(leak.type, 0) < was.get(leak.type, 0) for leak in report.leaks)
+    shrank = {name for name, _, delta, _, _ in _heapscope.census().diff(last) if delta < 0}
+    return any(leak.type in shrank for leak in report.leaks)
 
 
 #: Measuring longer, for thin evidence: blocks of calls doubling from the first
