@@ -189,52 +189,71 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  * quadratic on a chain of class instances (each also points at its class).
  *
  * Everything below runs on preorder numbers: 0 is the virtual root, 1 ..
- * cnt-1 the reachable nodes.  Working memory: 4 bytes per node for the
- * number, 7 x 4 bytes per reachable node, 1 byte per node for the roots.
+ * cnt-1 the reachable nodes.  Working memory beside idom[] and order[]
+ * (which hold the numbers and the preorder): 4 x 4 bytes per numbered
+ * node, the DFS parent, the semidominator, the link-eval label and
+ * ancestor.  The search keeps no stack: the node it stands on is the last
+ * one numbered, or its DFS parent when it backs up, and each node's next
+ * edge waits in label[] until the labels are set.  The compression
+ * reverses the ancestor links it climbs instead of stacking them.
+ *
+ * A leaf with a single referrer (most strings, numbers and bytes of a
+ * heap) lies on no path to anything else, and its referrer is its
+ * immediate dominator: such leaves are not numbered, only given their
+ * referrer at the end and put after the numbered nodes in order[].  A
+ * leaf that is also a root is numbered when the roots are.
  */
 
 unsigned long long hs_graph_dominator_steps = 0;
 
-/* Path compression of the link-eval forest, without recursion (a chain
- * of a million objects would overflow the C stack). */
-static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, uint32_t *stack, uint32_t v) {
-    uint32_t sp = 0, x = v;
+/* Path compression of the link-eval forest, without recursion (a chain of
+ * a million objects would overflow the C stack) and without a stack: the
+ * climb points each ancestor link back down, the descent restores it. */
+static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, uint32_t v) {
+    uint32_t below = HS_NONE, x = v, a, y;
     while (anc[anc[x]] != HS_NONE) {
-        stack[sp++] = x;
-        x = anc[x];
+        uint32_t up = anc[x];
+        anc[x] = below;
+        below = x;
+        x = up;
+        hs_graph_dominator_steps++;
     }
-    hs_graph_dominator_steps += sp;
-    while (sp > 0) {
-        uint32_t y = stack[--sp], a = anc[y];
+    for (a = x, y = below; y != HS_NONE; a = y, y = below) {
+        below = anc[y];
         if (semi[label[a]] < semi[label[y]])
             label[y] = label[a];
         anc[y] = anc[a];
     }
 }
 
+/* A leaf with one referrer: its referrer dominates it, and it dominates nothing. */
+static inline int hs__simple_leaf(const hs_graph *g, uint32_t x) {
+    return g->fwd_off[x] == g->fwd_off[x + 1] && g->rev_off[x + 1] - g->rev_off[x] == 1;
+}
+
 int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom,
                         uint32_t *order, uint32_t *norder) {
-    uint32_t n = g->n, cnt = 1, i, sp = 0, w;
-    /* Scratch kept small (the heap's own arrays are all in memory too):
-     * preorder numbers live in idom[] until they become the answer, the
-     * vertex of number k in order[k - 1] (number 0 is the virtual root),
-     * and semi[] in the DFS stack once the search is done. */
+    uint32_t n = g->n, cnt = 1, i, w, nleaves = 0;
+    /* Preorder numbers live in idom[] until they become the answer, the
+     * vertex of number k in order[k - 1] (number 0 is the virtual root). */
     uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *semi = NULL, *label = NULL;
-    uint32_t *anc = NULL, *stack_v = NULL, *stack_e = NULL;
-    uint8_t *is_root = NULL;
+    uint32_t *anc = NULL;
+    size_t cap = 2 + (size_t)nroots; /* numbered nodes, at most: the non-leaves, the roots, 0 */
     int rc = HS_ENOMEM;
 
     if (g->rev_off == NULL)
         return HS_EINVAL;
     if (n >= UINT32_MAX - 1)
         return HS_ETOOBIG;
+    for (i = 0; i < n; i++)
+        cap += !hs__simple_leaf(g, i);
+    if (cap > (size_t)n + 2)
+        cap = (size_t)n + 2;
     if (vtx == NULL)
         vtx = own_vtx = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    par = malloc(((size_t)n + 2) * sizeof(uint32_t));
-    stack_v = malloc(((size_t)n + 2) * sizeof(uint32_t));
-    stack_e = malloc(((size_t)n + 2) * sizeof(uint32_t));
-    is_root = calloc((size_t)n + 1, 1);
-    if (!vtx || !par || !stack_v || !stack_e || !is_root)
+    par = malloc(cap * sizeof(uint32_t));
+    label = malloc(cap * sizeof(uint32_t)); /* first each node's next edge */
+    if (!vtx || !par || !label)
         goto done;
 
     /* Depth-first search from the virtual root, whose children are the
@@ -243,63 +262,61 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         pre[i] = HS_NONE;
     par[0] = 0;
     for (i = 0; i < nroots; i++) {
-        uint32_t r = roots[i];
-        if (r >= n)
+        uint32_t r = roots[i], cur;
+        if (r >= n || pre[r] != HS_NONE)
             continue;
-        is_root[r] = 1;
-        if (pre[r] != HS_NONE)
-            continue;
-        pre[r] = cnt;
+        pre[r] = cur = cnt;
         vtx[cnt - 1] = r;
+        label[cnt] = g->fwd_off[r];
         par[cnt++] = 0;
-        stack_v[sp] = r;
-        stack_e[sp++] = g->fwd_off[r];
-        while (sp > 0) {
-            uint32_t v = stack_v[sp - 1], e = stack_e[sp - 1];
+        while (cur != 0) {
+            uint32_t v = vtx[cur - 1], e = label[cur];
             if (e < g->fwd_off[v + 1]) {
                 uint32_t x = g->fwd[e];
-                stack_e[sp - 1] = e + 1;
-                if (pre[x] == HS_NONE) {
+                label[cur] = e + 1;
+                if (pre[x] == HS_NONE && !hs__simple_leaf(g, x)) {
                     pre[x] = cnt;
                     vtx[cnt - 1] = x;
-                    par[cnt++] = pre[v];
-                    stack_v[sp] = x;
-                    stack_e[sp++] = g->fwd_off[x];
+                    label[cnt] = g->fwd_off[x];
+                    par[cnt] = cur;
+                    cur = cnt++;
                 }
             } else
-                sp--;
+                cur = par[cur];
         }
     }
-    semi = stack_v; /* n + 2 >= cnt entries */
-    stack_v = NULL;
-    label = malloc((size_t)cnt * sizeof(uint32_t));
-    anc = malloc(((size_t)cnt + 1) * sizeof(uint32_t));
-    if (!semi || !label || !anc)
+    semi = malloc((size_t)cnt * sizeof(uint32_t));
+    anc = malloc((size_t)cnt * sizeof(uint32_t));
+    if (!semi || !anc)
         goto done;
     for (i = 0; i < cnt; i++) {
         semi[i] = i;
         label[i] = i;
         anc[i] = HS_NONE;
     }
+    /* A root has an edge from the virtual root: its semidominator is 0. */
+    for (i = 0; i < nroots; i++)
+        if (roots[i] < n && pre[roots[i]] != HS_NONE)
+            semi[pre[roots[i]]] = 0;
 
-    /* Semidominators, in reverse preorder. */
+    /* Semidominators, in reverse preorder.  A referrer not yet processed
+     * (numbered below w, outside the forest) offers its own number; one
+     * processed offers the least semidominator on its forest path. */
     for (w = cnt - 1; w >= 1; w--) {
         uint32_t v = vtx[w - 1], e;
-        if (is_root[v])
-            semi[w] = 0; /* an edge from the virtual root */
         for (e = g->rev_off[v]; e < g->rev_off[v + 1] && semi[w] > 0; e++) {
-            uint32_t u = pre[g->rev[e]], x;
+            uint32_t u = pre[g->rev[e]], cand;
             hs_graph_dominator_steps++;
             if (u == HS_NONE)
                 continue; /* an unreachable referrer */
             if (anc[u] == HS_NONE)
-                x = u;
+                cand = u;
             else {
-                hs__compress(anc, label, semi, stack_e, u);
-                x = label[u];
+                hs__compress(anc, label, semi, u);
+                cand = semi[label[u]];
             }
-            if (semi[x] < semi[w])
-                semi[w] = semi[x];
+            if (cand < semi[w])
+                semi[w] = cand;
         }
         anc[w] = par[w]; /* link */
     }
@@ -316,11 +333,21 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         par[w] = x;
     }
 
+    /* The leaves left out, whose referrer was reached: after the numbered
+     * nodes, so after their dominator. */
+    for (i = 0; i < n; i++)
+        if (pre[i] == HS_NONE && hs__simple_leaf(g, i) && pre[g->rev[g->rev_off[i]]] != HS_NONE)
+            vtx[cnt - 1 + nleaves++] = i;
     for (i = 0; i < n; i++) /* in place: pre[i] is idom[i] */
         idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vtx[par[pre[i]] - 1];
-    /* order[] is the preorder: every node comes after its dominator (a DFS ancestor). */
+    for (i = 0; i < nleaves; i++) {
+        uint32_t leaf = vtx[cnt - 1 + i];
+        idom[leaf] = g->rev[g->rev_off[leaf]];
+    }
+    /* order[] is the preorder, then the leaves: every node comes after its
+     * dominator (a DFS ancestor, or a leaf's referrer). */
     if (norder != NULL)
-        *norder = cnt - 1;
+        *norder = cnt - 1 + nleaves;
     rc = HS_OK;
 done:
     free(own_vtx);
@@ -328,9 +355,6 @@ done:
     free(semi);
     free(label);
     free(anc);
-    free(stack_v);
-    free(stack_e);
-    free(is_root);
     return rc;
 }
 

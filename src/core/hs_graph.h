@@ -60,14 +60,16 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
 
 /*
  * Immediate dominators from a virtual root whose children are `roots`
- * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), 21 bytes of
+ * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), 16 bytes of
  * working memory per node beyond idom and order, which it uses as scratch
- * on the way; 4 more when order is NULL).  Needs the reverse edges.  idom[v] is
+ * on the way, and none for a leaf with one referrer; 4 more per node when
+ * order is NULL).  Needs the reverse edges.  idom[v] is
  * HS_NONE for the nodes dominated only by the virtual root (the roots,
  * and what several roots reach) and for unreachable nodes.
  *
- * order (may be NULL, n entries) gets the reachable nodes in DFS preorder
- * and *norder their number: a node's dominator always comes before it,
+ * order (may be NULL, n entries) gets the reachable nodes, in DFS preorder
+ * and then the leaves with one referrer, and *norder their number: a
+ * node's dominator always comes before it,
  * which hs_graph_retained() relies on.
  */
 /* Inner-loop steps of every hs_graph_dominators() call so far: the unit

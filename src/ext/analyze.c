@@ -277,6 +277,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         goto done;
     }
     s->nroots = hs_roots_by_refcount(&s->graph, tacc.refcnt, w.ntracked, w.listed_with_ref, s->tier);
+    PyMem_RawFree(tacc.refcnt); /* read only by the roots; freed before the dominators' peak */
+    tacc.refcnt = NULL;
     /* The caller's own containers are not paths; the objects asked about
      * are not their own roots. */
     {
@@ -321,6 +323,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_progress_phase(&hs_progress_now, "finding why objects are alive");
     if (hs_snapshot_search_paths(s, exclude, L.skip) < 0)
         goto done;
+    PyMem_RawFree(exclude);
+    exclude = NULL;
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
     if (dominators)
