@@ -7,11 +7,13 @@ this package orders the steps and renders the results.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from heapscope._heapscope import Census, HeapscopeError, Snapshot
 from heapscope.model import Hop, Path, Report, Retainer, Root, Story, Why
 from heapscope.reporters import text as _text  # noqa: F401  (str() of the model renders through it)
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -6,9 +6,11 @@ on the answers the agent sent, without importing the in-process analysis.
 
 from __future__ import annotations
 
-from typing import Any
-
 from heapscope.model import OWNERS, Report, Story, merge_same_paths
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def stories_from_results(results: dict[str, Any]) -> dict[str, list[Story]]:

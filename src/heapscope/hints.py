@@ -10,9 +10,11 @@ hashable keys whose values do not refer back to them.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from heapscope.model import RESOURCE_TYPES, Hint, Story
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 def _hop_types(story: Story) -> list[str]:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+    from typing import Any
+else:
+    from heapscope._record import dataclass, field
 
 REPORT_SCHEMA = "heapscope.report/1"
 DIFF_SCHEMA = "heapscope.diff/1"

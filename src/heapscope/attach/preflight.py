@@ -13,7 +13,12 @@ import os
 import re
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from heapscope._record import dataclass
 
 # Exit codes of `heapscope attach`, one per failure kind.
 NO_PROCESS = 3

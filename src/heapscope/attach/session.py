@@ -15,12 +15,17 @@ import os
 import shutil
 import struct
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
 
 from heapscope import _heapscope
 from heapscope.attach import preflight
 from heapscope.attach.preflight import AttachError
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+    from typing import Any, Callable
+else:
+    from heapscope._record import dataclass, field
 
 # Exit codes beyond preflight's.
 EXITED = 11

@@ -12,18 +12,20 @@ import argparse
 import os
 import signal
 import sys
-from typing import Any, Protocol, TextIO
 
 from heapscope import __version__
 
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Any, Protocol, TextIO
 
-class Command(Protocol):
-    name: str
-    help: str
+    class Command(Protocol):
+        name: str
+        help: str
 
-    def prepare_parser(self, parser: argparse.ArgumentParser) -> None: ...
+        def prepare_parser(self, parser: argparse.ArgumentParser) -> None: ...
 
-    def run(self, args: argparse.Namespace) -> int: ...
+        def run(self, args: argparse.Namespace) -> int: ...
 
 
 # Every command, in the order `heapscope --help` lists them: module, class.
@@ -49,6 +51,17 @@ def _commands(names: list[str] | None = None) -> list[Command]:
         module, cls = _COMMANDS[name]
         out.append(getattr(importlib.import_module(module), cls)())
     return out
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v}")
+    return v
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,10 +14,12 @@ import argparse
 import os
 import sys
 import time
-from typing import Any
 
-from heapscope.cli import add_html_option, emit
-from heapscope.cli.check import positive
+from heapscope.cli import add_html_option, emit, positive
+
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def pid_arg(text: str) -> int:

@@ -6,18 +6,8 @@ import argparse
 import sys
 import traceback
 
-from heapscope.cli import add_report_options, emit, error
+from heapscope.cli import add_report_options, emit, error, positive
 from heapscope.target import FORM, TargetError, resolve
-
-
-def positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v}")
-    return v
 
 
 class CheckCommand:

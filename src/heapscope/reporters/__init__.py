@@ -9,13 +9,15 @@ The model never imports a reporter; reporters import the model.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
 
+TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Reporter(Protocol):
-    name: str
+    class Reporter(Protocol):
+        name: str
 
-    def render(self, obj: object) -> str: ...
+        def render(self, obj: object) -> str: ...
 
 
 NAMES = ("text", "json", "dot", "html")
