@@ -14,11 +14,14 @@ import re
 import struct
 from collections.abc import Sequence
 
-TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass
 else:
-    from heapscope._record import dataclass
+    try:  # dataclasses' import is a third of `heapscope attach`'s start-up
+        from heapscope._record import dataclass
+    except ImportError:  # this file copied and run on its own (a test runs it as another user)
+        from dataclasses import dataclass
 
 # Exit codes of `heapscope attach`, one per failure kind.
 NO_PROCESS = 3
@@ -29,7 +32,6 @@ TRACED = 7
 PERMISSION = 8
 NAMESPACE = 9
 ARCH = 10
-
 
 
 class AttachError(Exception):
