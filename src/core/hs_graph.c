@@ -100,31 +100,34 @@ int hs_graph_finish(hs_graph *g, uint32_t n) {
     return HS_OK;
 }
 
+/* Counting sort of the edges by target, with no fill array: the end offsets
+ * are counted down as the edges are placed (sources in descending order, so
+ * each list comes out ascending), which leaves off[t + 1] at the start of t;
+ * one shift makes them the start offsets. */
 int hs_graph_build_reverse(hs_graph *g) {
     uint32_t v, e, n = g->n;
-    uint32_t *off, *rev, *fill;
+    uint32_t *off, *rev;
     free(g->rev_off);
     free(g->rev);
     g->rev_off = NULL;
     g->rev = NULL;
     off = calloc((size_t)n + 1, sizeof(uint32_t));
     rev = malloc(((size_t)g->m + 1) * sizeof(uint32_t));
-    fill = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    if (off == NULL || rev == NULL || fill == NULL) {
+    if (off == NULL || rev == NULL) {
         free(off);
         free(rev);
-        free(fill);
         return HS_ENOMEM;
     }
     for (e = 0; e < g->m; e++)
         off[g->fwd[e] + 1]++;
     for (v = 0; v < n; v++)
         off[v + 1] += off[v];
-    memcpy(fill, off, ((size_t)n + 1) * sizeof(uint32_t));
-    for (v = 0; v < n; v++)
-        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++)
-            rev[fill[g->fwd[e]]++] = v;
-    free(fill);
+    for (v = n; v-- > 0;)
+        for (e = g->fwd_off[v + 1]; e-- > g->fwd_off[v];)
+            rev[--off[g->fwd[e] + 1]] = v;
+    if (n > 0)
+        memmove(off, off + 1, (size_t)n * sizeof(uint32_t));
+    off[n] = g->m;
     g->rev_off = off;
     g->rev = rev;
     return HS_OK;

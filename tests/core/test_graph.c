@@ -34,6 +34,9 @@ static void test_csr_and_reverse(void) {
     CHECK(g.rev_off[2] - g.rev_off[1] == 2);
     CHECK(g.rev_off[3] - g.rev_off[2] == 3);
     CHECK(g.rev_off[5] - g.rev_off[4] == 0);
+    CHECK(g.rev_off[0] == 0 && g.rev_off[5] == 6);
+    /* Each referrer list in ascending order: 0: [2]; 1: [0, 3]; 2: [0, 1, 2]. */
+    CHECK(g.rev[0] == 2 && g.rev[1] == 0 && g.rev[2] == 3 && g.rev[3] == 0 && g.rev[4] == 1 && g.rev[5] == 2);
     CHECK(hs_graph_begin_node(&g, 9) == HS_EINVAL); /* out of order */
     hs_graph_destroy(&g);
     hs_graph_destroy(&g);
