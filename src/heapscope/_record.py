@@ -59,7 +59,10 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
                 fields.append(name)
             if name in base.__record_defaults__:
                 defaults[name] = base.__record_defaults__[name]
-    for name in cls.__dict__.get("__annotations__", {}):
+    own = cls.__dict__.get("__annotations__")
+    if own is None and "__annotate__" in cls.__dict__:  # 3.14+: annotations made on first access
+        own = cls.__annotations__
+    for name in own or {}:
         if name not in fields:
             fields.append(name)
         if name in cls.__dict__:

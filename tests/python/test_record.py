@@ -29,7 +29,7 @@ RECORDS = _records()
 
 def _twin(cls: type) -> type:
     """The class as dataclasses would make it, from the same annotations and defaults."""
-    ns: dict[str, object] = {"__annotations__": dict(cls.__dict__.get("__annotations__", {}))}
+    ns: dict[str, object] = {"__annotations__": dict(vars(cls).get("__annotations__") or cls.__annotations__)}
     for name, default in cls.__record_defaults__.items():  # type: ignore[attr-defined]
         if isinstance(default, _record._Factory):
             ns[name] = dataclasses.field(default_factory=default.default_factory)
