@@ -99,7 +99,6 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
     src = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(src, env)  # noqa: S102 - source built above from the class's own field names
     init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
     names = tuple(fields)
 
     def __repr__(self: Any) -> str:

@@ -17,7 +17,9 @@ from heapscope import __version__
 
 TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
 if TYPE_CHECKING:
-    from typing import Any, Protocol, TextIO
+    from typing import Any, Callable, Protocol, TextIO, TypeVar
+
+    N = TypeVar("N", int, float)
 
     class Command(Protocol):
         name: str
@@ -53,15 +55,23 @@ def _commands(names: list[str] | None = None) -> list[Command]:
     return out
 
 
-def positive(text: str) -> int:
-    """An argparse type: a whole number, 0 or more."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {v}")
-    return v
+def at_least_zero(parse: Callable[[str], N], expected: str, unit: str = "") -> Callable[[str], N]:
+    """An argparse type: ``parse(text)``, 0 or more; the errors name what was expected."""
+
+    def convert(text: str) -> N:
+        try:
+            v = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"expected 0 or more{unit}, got {v}")
+        return v
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+positive = at_least_zero(int, "a whole number")
 
 
 class _Parser(argparse.ArgumentParser):

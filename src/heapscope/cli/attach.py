@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from heapscope.cli import add_html_option, emit, positive
+from heapscope.cli import add_html_option, at_least_zero, emit, positive
 
 TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
 if TYPE_CHECKING:
@@ -29,14 +29,7 @@ def pid_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a process id (a number), got {text!r}") from None
 
 
-def seconds(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {v}")
-    return v
+seconds = at_least_zero(float, "seconds", " seconds")
 
 
 def add_attach_options(parser: argparse.ArgumentParser) -> None:
