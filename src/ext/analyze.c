@@ -6,6 +6,7 @@
  * types, top retainers) while the objects are there to label the paths.
  * After the window, allocation sites of strong-referenced samples.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -78,6 +79,7 @@ typedef struct {
     size_t type_cap;
     size_t node_cap;
     uint32_t *refcnt; /* per object, capped; UINT32_MAX for immortal objects */
+    int sizes;        /* fill s->size (not in a walk for paths alone) */
     uint32_t count;
     uintptr_t last_type;
     uint32_t last_id;
@@ -96,10 +98,12 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
         if (ids == NULL)
             goto nomem;
         s->type_id = ids;
-        sizes = PyMem_RawRealloc(s->size, ncap * sizeof(uint64_t));
-        if (sizes == NULL)
-            goto nomem;
-        s->size = sizes;
+        if (a->sizes) {
+            sizes = PyMem_RawRealloc(s->size, ncap * sizeof(uint64_t));
+            if (sizes == NULL)
+                goto nomem;
+            s->size = sizes;
+        }
         ids = PyMem_RawRealloc(a->refcnt, ncap * sizeof(uint32_t));
         if (ids == NULL)
             goto nomem;
@@ -133,7 +137,8 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
         a->last_sizeof = a->type_sizeof[id];
     }
     s->type_id[a->count] = a->last_id;
-    s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
+    if (a->sizes)
+        s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
     a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
                               ? HS_REFCNT_IMMORTAL
                               : (uint32_t)Py_REFCNT(op);
@@ -142,6 +147,27 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
 nomem:
     PyErr_NoMemory();
     return -1;
+}
+
+static int hs__cmp_addr(const void *a, const void *b) {
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The sorted addresses of the objects asked about: the leaves a walk for
+ * paths alone keeps.  NULL with an exception. */
+static uintptr_t *hs__keep_addrs(PyObject *objs_fast, size_t *n) {
+    Py_ssize_t i, len = PySequence_Fast_GET_SIZE(objs_fast);
+    uintptr_t *keep = PyMem_RawMalloc(((size_t)len + 1) * sizeof(uintptr_t));
+    if (keep == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (i = 0; i < len; i++)
+        keep[i] = (uintptr_t)PySequence_Fast_GET_ITEM(objs_fast, i);
+    qsort(keep, (size_t)len, sizeof(uintptr_t), hs__cmp_addr);
+    *n = (size_t)len;
+    return keep;
 }
 
 static int hs__type_names(hs_snapshot_object *s) {
@@ -176,6 +202,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_type_acc tacc;
     hs_snapshot_object *s = NULL;
     uint8_t *exclude = NULL;
+    uintptr_t *keep = NULL;
     PyObject *result = NULL, *answers = NULL, *item = NULL;
     double t0 = hs__now(), t1;
 
@@ -232,6 +259,15 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     L.s = s;
     L.tool_dir = tool_dir;
     L.atexit_count = hs_compat_atexit_count(); /* a call: before the window */
+    /* Paths alone (no retained sizes, stories, top retainers or file
+     * labels): the objects that reference nothing are only needed where
+     * they are asked about. */
+    s->leaves_out =
+        !dominators && top <= 0 && !labels && PyList_GET_SIZE(types_list) == 0 && subjects_fast == NULL;
+    if (s->leaves_out && (keep = hs__keep_addrs(objs_fast, &w.nkeep)) == NULL)
+        goto done;
+    w.leaves_out = s->leaves_out;
+    w.keep = keep;
 
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
@@ -246,6 +282,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         goto done;
     }
     tacc.s = s;
+    tacc.sizes = !s->leaves_out;
     w.each = hs__type_acc_add;
     w.each_arg = &tacc;
     if (hs_walk_run(&w, st, 1) < 0)
@@ -268,6 +305,21 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     }
     if (hs__type_names(s) < 0)
         goto done;
+    if (s->leaves_out) {
+        /* Sizes of the objects asked about only: the rest read as 0, and
+         * their zeroed pages are never touched. */
+        s->size = PyMem_RawCalloc((size_t)s->n + 1, sizeof(uint64_t));
+        if (s->size == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
+            PyObject *o = PySequence_Fast_GET_ITEM(objs_fast, i);
+            uint32_t x = hs_heap_node(s, o);
+            if (x != HS_NONE)
+                s->size[x] = (uint64_t)hs_object_size_by(o, hs_type_sizeof(Py_TYPE(o)));
+        }
+    }
     s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
     s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     L.skip = PyMem_RawCalloc((size_t)s->n + 1, 1);
@@ -413,6 +465,7 @@ done:
     PyMem_RawFree(L.skip);
     PyMem_RawFree(L.root_cells);
     PyMem_RawFree(exclude);
+    PyMem_RawFree(keep);
     hs_addrmap_destroy(&L.modmap);
     Py_XDECREF(L.modnames);
     Py_XDECREF(L.stackinfo);

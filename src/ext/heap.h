@@ -47,6 +47,7 @@ typedef struct {
     uintptr_t *type_addr;
     double seconds[4];     /* walk, roots and paths, dominators, stories */
     int from_file;         /* arrays were malloc'ed by the core's file reader */
+    int leaves_out;        /* paths alone: nothing that references nothing, unless asked */
     PyObject *results;     /* dict of the answers computed while the heap was live */
     PyObject *names;       /* dict: node -> name of modules, their dicts and classes (for files) */
     PyObject *stack_names; /* dict: node -> name of running frames' locals that are roots, or NULL */

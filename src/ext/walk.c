@@ -44,6 +44,24 @@ static int hs__walk_append(hs_walk *w, PyObject *o) {
     return 0;
 }
 
+/* In a walk that leaves out leaves: is `o` (not yet known) one to leave
+ * out?  Reads o's type, as registering it would. */
+static int hs__walk_left_out(const hs_walk *w, PyObject *o) {
+    size_t lo = 0, hi = w->nkeep;
+    if (PyType_IS_GC(Py_TYPE(o)))
+        return 0;
+    while (lo < hi) { /* one of the objects asked about? */
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->keep[mid] == (uintptr_t)o)
+            return 0;
+        if (w->keep[mid] < (uintptr_t)o)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 1;
+}
+
 /* The visitproc: registers o, and the edge from the node being traversed.
  * A known object is recognised by its address alone, without reading the
  * object (most references lead to known objects: a cache miss saved each);
@@ -63,7 +81,7 @@ static int hs__walk_visit(PyObject *o, void *arg) {
         return rc == 1 && !hs__walk_skipped(w, o) ? hs__walk_append(w, o) : 0;
     }
     if (!hs_objindex_get(&w->index, (uintptr_t)o, &idx)) {
-        if (hs__walk_skipped(w, o))
+        if ((w->leaves_out && hs__walk_left_out(w, o)) || hs__walk_skipped(w, o))
             return 0;
         idx = w->n;
         rc = hs_objindex_put(&w->index, (uintptr_t)o, idx, NULL);

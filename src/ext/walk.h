@@ -57,6 +57,15 @@ typedef struct hs_walk {
     PyObject *skip_objs[HS_WALK_MAX_SKIP_TYPES];
     int nskip_objs;
     int nskip;
+    /* Set by the caller (graph walks): leave out the objects that can
+     * reference nothing (types without the GC flag: str, int, float, bytes,
+     * ...) except those in keep[] (sorted addresses).  Such an object is
+     * never inside a path, only at its end, so a walk for paths alone needs
+     * only the ones asked about: the graph of the benchmark's heap is half
+     * the nodes.  Their sizes, and so retained sizes, are then missing. */
+    int leaves_out;
+    const uintptr_t *keep;
+    size_t nkeep;
     int error;                             /* HS_E* code from inside a visit callback */
     double seconds_list, seconds_traverse; /* where the time went */
 } hs_walk;

@@ -8,7 +8,7 @@ import pytest
 
 import heapscope
 from heapscope import _heapscope
-from heapscope.graph import HOP_KINDS, Path, Root
+from heapscope.graph import HOP_KINDS, Path, Root, analyze
 
 
 class Node:
@@ -270,3 +270,52 @@ def test_why_on_a_kept_snapshot_reads_as_the_live_answer():
     with pytest.raises(heapscope.HeapscopeError, match="not in this snapshot"):
         heapscope.why(later, snapshot=snap)
     del holder, later
+
+
+# Objects made at run time (not constants of a code object), held only here.
+LEAF_HOLDER = {"k": ("tuple of", "strs", "".join(["a str built at run time ", "held by a tuple"]))}
+
+
+class IntHolder:
+    values = [1, 2, int("7" * 40)]
+
+
+def _why_cases():
+    gc.collect()  # untracks the tuple of strs: the walk must go through it all the same
+    assert not gc.is_tracked(LEAF_HOLDER["k"])
+    return {
+        "module global": (GLOBAL_THING, f"{__name__}.GLOBAL_THING"),
+        "str in an untracked tuple": (LEAF_HOLDER["k"][2], f"{__name__}.LEAF_HOLDER['k'][2]"),
+        "int in a class attribute": (IntHolder.values[2], f"{__name__}.IntHolder.values[2]"),
+    }
+
+
+@pytest.mark.parametrize("case", ["module global", "str in an untracked tuple", "int in a class attribute"])
+def test_paths_alone_leave_out_leaves_and_answer_the_same(case):
+    obj, text = _why_cases()[case]
+    full = heapscope.why(obj)
+    fast = heapscope.why(obj, dominators=False)
+    assert full.path.text == fast.path.text == text
+    assert full.path.root == fast.path.root
+    assert fast.size == full.size == sys.getsizeof(obj)
+    assert fast.retained_size == fast.size
+    # The walk for paths alone has no node for what references nothing
+    # (strs, ints, floats) beyond the object asked about.
+    snap_full = analyze(objects=[obj], dominators=True)
+    snap_fast = analyze(objects=[obj], dominators=False)
+    assert snap_full.stats()["leaves_left_out"] is False
+    assert snap_fast.stats()["leaves_left_out"] is True
+    assert snap_fast.stats()["objects"] < snap_full.stats()["objects"] * 0.9
+    assert snap_fast.stats()["objects"] >= len(gc.get_objects()) * 0.9
+
+
+def test_paths_alone_a_local_leaf():
+    def inner():
+        text = "".join(["local ", "text"])
+        holder = (text, "other")
+        return heapscope.why(text, dominators=False), holder
+
+    w, _ = inner()
+    assert w.path.root.kind == "thread stack"
+    if sys.version_info >= (3, 11):
+        assert w.path.text in ("text", "holder[0]")
