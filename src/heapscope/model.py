@@ -10,10 +10,10 @@ package is imported).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from dataclasses import dataclass, field
     from typing import Any
 else:

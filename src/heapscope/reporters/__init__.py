@@ -8,7 +8,7 @@ The model never imports a reporter; reporters import the model.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
 if TYPE_CHECKING:
@@ -27,5 +27,6 @@ def get(name: str) -> Reporter:
     """The reporter called ``name`` (a module of this package)."""
     if name not in NAMES:
         raise ValueError(f"no reporter {name!r}; there are {', '.join(NAMES)}")
-    mod = importlib.import_module(f"heapscope.reporters.{'json_' if name == 'json' else name}")
-    return mod  # type: ignore[return-value]  # a module with `name` and `render` is a Reporter
+    modname = f"heapscope.reporters.{'json_' if name == 'json' else name}"
+    __import__(modname)  # not importlib: its import is a millisecond of `heapscope attach`
+    return sys.modules[modname]  # type: ignore[return-value]  # a module with `name` and `render` is a Reporter

@@ -6,8 +6,6 @@ here too (registered with heapscope.model on import).
 
 from __future__ import annotations
 
-import threading
-
 from heapscope import model
 from heapscope.model import (
     GrowthRow,
@@ -38,6 +36,8 @@ def fmt_bytes(n: int) -> str:
 
 
 def _thread_name(ident: int) -> str:
+    import threading  # here, not at the top: only a stack root needs it (a millisecond of `heapscope attach`)
+
     t = threading._active.get(ident)  # type: ignore[attr-defined]
     if t is threading.main_thread():
         return "main thread"
