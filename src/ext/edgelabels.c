@@ -195,6 +195,10 @@ int hs_edge_labels(hs_live *L) {
     for (p = 0; p < s->n; p++) {
         PyObject *po = L->objs[p];
         uint32_t e;
+        /* The parents are scattered in memory, and reading each was half
+         * of this function's time: fetch ahead. */
+        if (p + 16 < s->n && has_child[p + 16])
+            __builtin_prefetch(L->objs[p + 16]);
         if (!has_child[p])
             continue;
         if (PyDict_Check(po)) {
