@@ -62,16 +62,13 @@ static int hs__walk_left_out(const hs_walk *w, PyObject *o) {
     return 1;
 }
 
-/* The visitproc: registers o, and the edge from the node being traversed.
- * A known object is recognised by its address alone, without reading the
- * object (most references lead to known objects: a cache miss saved each);
- * only a new one is read, to leave out heapscope's own. */
-static int hs__walk_visit(PyObject *o, void *arg) {
-    hs_walk *w = (hs_walk *)arg;
+/* Registers o, and the edge from the node being traversed.  A known object
+ * is recognised by its address alone, without reading the object (most
+ * references lead to known objects: a cache miss saved each); only a new
+ * one is read, to leave out heapscope's own. */
+static int hs__walk_take(hs_walk *w, PyObject *o) {
     uint32_t idx;
     int rc;
-    if (o == NULL)
-        return 0;
     if (!w->with_graph) { /* a census: membership only, one bit per object */
         rc = hs_markset_add(&w->marks, (uintptr_t)o);
         if (rc < 0) {
@@ -98,6 +95,29 @@ static int hs__walk_visit(PyObject *o, void *arg) {
         return -1;
     }
     return 0;
+}
+
+/* Takes the pending references, in the order they were visited. */
+static int hs__walk_flush(hs_walk *w) {
+    int k, n = w->npending;
+    w->npending = 0;
+    for (k = 0; k < n; k++)
+        if (hs__walk_take(w, w->pending[k]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The visitproc.  A reference is only queued, with its object fetched
+ * ahead: the objects a node references are scattered, and one not known
+ * yet (or, in a walk for paths alone, a leaf) is read when taken, so a
+ * batch of such reads overlap instead of each waiting for memory. */
+static int hs__walk_visit(PyObject *o, void *arg) {
+    hs_walk *w = (hs_walk *)arg;
+    if (o == NULL)
+        return 0;
+    __builtin_prefetch(o);
+    w->pending[w->npending++] = o;
+    return w->npending == HS_WALK_PENDING ? hs__walk_flush(w) : 0;
 }
 
 /* Appends a tracked object from the GC's listing; indexed afterwards, once
@@ -241,7 +261,7 @@ static int hs__walk_has_edge_to(const hs_walk *w, PyObject *o) {
 
 /* Visits everything `op` references.  Never runs Python code: tp_traverse
  * only calls the visitproc, and PyDict_Next only reads the table. */
-static int hs__walk_traverse(hs_walk *w, PyObject *op) {
+static int hs__walk_traverse_refs(hs_walk *w, PyObject *op) {
     PyTypeObject *tp = Py_TYPE(op);
     if (PyDict_CheckExact(op)) {
         Py_ssize_t pos = 0;
@@ -260,6 +280,8 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
      * skips while the attributes also live inline (3.13). */
     if (tp->tp_flags & HS_TPFLAGS_MANAGED_DICT) {
         PyObject *d = hs_compat_instance_dict(op);
+        if (hs__walk_flush(w) < 0) /* the edges so far are looked at below */
+            return -1;
         if (d != NULL && (!w->with_graph || !hs__walk_has_edge_to(w, d)) && hs__walk_visit(d, w) < 0)
             return -1;
     }
@@ -271,6 +293,15 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
                 return -1;
     }
     return 0;
+}
+
+/* ...and takes them all before the next object is traversed. */
+static int hs__walk_traverse(hs_walk *w, PyObject *op) {
+    if (hs__walk_traverse_refs(w, op) < 0) {
+        w->npending = 0;
+        return -1;
+    }
+    return hs__walk_flush(w);
 }
 
 hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0, 0};

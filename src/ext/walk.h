@@ -32,6 +32,7 @@
 extern hs_progress hs_progress_now;
 
 #define HS_WALK_MAX_SKIP_TYPES 4
+#define HS_WALK_PENDING 32
 
 typedef struct hs_walk {
     PyObject **objs; /* borrowed pointers, valid while the GC is paused */
@@ -66,7 +67,11 @@ typedef struct hs_walk {
     int leaves_out;
     const uintptr_t *keep;
     size_t nkeep;
-    int error;                             /* HS_E* code from inside a visit callback */
+    int error; /* HS_E* code from inside a visit callback */
+    /* The references of the object being traversed, fetched ahead and
+     * taken in order a batch at a time (walk.c). */
+    PyObject *pending[HS_WALK_PENDING];
+    int npending;
     double seconds_list, seconds_traverse; /* where the time went */
 } hs_walk;
 
