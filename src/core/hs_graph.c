@@ -28,6 +28,7 @@ void hs_graph_destroy(hs_graph *g) {
     free(g->fwd);
     free(g->rev_off);
     free(g->rev);
+    free(g->indeg);
     memset(g, 0, sizeof(*g));
 }
 
@@ -130,6 +131,19 @@ int hs_graph_build_reverse(hs_graph *g) {
     off[n] = g->m;
     g->rev_off = off;
     g->rev = rev;
+    free(g->indeg);
+    g->indeg = NULL;
+    return HS_OK;
+}
+
+int hs_graph_count_referrers(hs_graph *g) {
+    uint32_t e;
+    free(g->indeg);
+    g->indeg = calloc((size_t)g->n + 1, sizeof(uint32_t));
+    if (g->indeg == NULL)
+        return HS_ENOMEM;
+    for (e = 0; e < g->m; e++)
+        g->indeg[g->fwd[e]]++;
     return HS_OK;
 }
 
@@ -137,6 +151,8 @@ size_t hs_graph_bytes(const hs_graph *g) {
     size_t b = g->off_cap * sizeof(uint32_t) + g->edge_cap * sizeof(uint32_t);
     if (g->rev_off)
         b += ((size_t)g->n + 1 + g->m) * sizeof(uint32_t);
+    if (g->indeg)
+        b += ((size_t)g->n + 1) * sizeof(uint32_t);
     return b;
 }
 

@@ -25,6 +25,7 @@ typedef struct hs_graph {
     uint32_t *fwd;     /* m */
     uint32_t *rev_off; /* n + 1, NULL until hs_graph_build_reverse() */
     uint32_t *rev;     /* m */
+    uint32_t *indeg;   /* n, or NULL: in-degrees alone (hs_graph_count_referrers), until rev_off exists */
     size_t off_cap;    /* capacity of fwd_off during building */
     size_t edge_cap;   /* capacity of fwd during building */
 } hs_graph;
@@ -34,8 +35,16 @@ void hs_graph_destroy(hs_graph *g);
 int hs_graph_begin_node(hs_graph *g, uint32_t v);
 int hs_graph_add_edge(hs_graph *g, uint32_t to);
 int hs_graph_finish(hs_graph *g, uint32_t n);
-/* Builds rev/rev_off from fwd (a counting sort: O(n + m)). */
+/* Builds rev/rev_off from fwd (a counting sort: O(n + m)); frees indeg. */
 int hs_graph_build_reverse(hs_graph *g);
+/* Counts each node's referrers into indeg, without the lists: 4 bytes a
+ * node where the reverse edges take 4 more an edge. */
+int hs_graph_count_referrers(hs_graph *g);
+/* v's referrers, counted: from the reverse edges or from indeg (one of them
+ * must have been built). */
+static inline uint32_t hs_graph_in_degree(const hs_graph *g, uint32_t v) {
+    return g->rev_off != NULL ? g->rev_off[v + 1] - g->rev_off[v] : g->indeg[v];
+}
 size_t hs_graph_bytes(const hs_graph *g);
 
 /*

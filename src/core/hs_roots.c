@@ -6,7 +6,7 @@ uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_
                               uint8_t *tier) {
     uint32_t v, count = 0;
     for (v = 0; v < g->n; v++) {
-        int64_t ext = (int64_t)refcnt[v] - (int64_t)(g->rev_off[v + 1] - g->rev_off[v]);
+        int64_t ext = (int64_t)refcnt[v] - (int64_t)hs_graph_in_degree(g, v);
         if (listed_ref && v < ntracked)
             ext -= 1;
         if (ext > 0 || refcnt[v] == HS_REFCNT_IMMORTAL) {

@@ -182,7 +182,7 @@ static void hs__find_atexit_list(hs_live *L) {
         Py_ssize_t i, n;
         /* Only C code holds it: no object of the graph refers to it. */
         if (L->s->tier[v] != HS_TIER_C || !PyList_CheckExact(o) || PyList_GET_SIZE(o) != L->atexit_count ||
-            L->s->graph.rev_off[v] != L->s->graph.rev_off[v + 1])
+            hs_graph_in_degree(&L->s->graph, v) != 0)
             continue;
         n = PyList_GET_SIZE(o);
         for (i = 0; i < n; i++) {
@@ -199,10 +199,37 @@ static void hs__find_atexit_list(hs_live *L) {
     }
 }
 
+/* What a module or its dict refers to: a byte per node (PyMem_RawFree it),
+ * or NULL with an exception.  From the modules' own edges, so that no
+ * reverse lists are needed. */
+static uint8_t *hs__module_referred(hs_live *L) {
+    const hs_graph *g = &L->s->graph;
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed; no strong variant exists */
+    PyObject *name, *mod;
+    Py_ssize_t pos = 0;
+    uint8_t *by = PyMem_RawCalloc((size_t)L->s->n + 1, 1);
+    if (by == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    while (PyDict_Next(modules, &pos, &name, &mod)) { /* reads the table only */
+        uint32_t u[2], k, e;
+        if (!PyModule_Check(mod) || !PyUnicode_Check(name))
+            continue;
+        u[0] = hs_heap_node(L->s, mod);
+        u[1] = hs_heap_node(L->s, PyModule_GetDict(mod));
+        for (k = 0; k < 2; k++)
+            for (e = u[k] == HS_NONE ? 0 : g->fwd_off[u[k]]; u[k] != HS_NONE && e < g->fwd_off[u[k] + 1]; e++)
+                by[g->fwd[e]] = 1;
+    }
+    return by;
+}
+
 /* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
 int hs_roots_stacks(hs_live *L) {
     PyInterpreterState *interp = PyInterpreterState_Get();
     PyThreadState *ts;
+    uint8_t *by_module;
     uint32_t v;
     L->stackinfo = PyDict_New();
     if (L->stackinfo == NULL)
@@ -216,22 +243,19 @@ int hs_roots_stacks(hs_live *L) {
         return -1;
     }
     L->nroot_cells = 0;
+    by_module = hs__module_referred(L);
+    if (by_module == NULL)
+        return -1;
     for (v = 0; v < L->s->n; v++) {
         if (L->s->tier[v] == HS_TIER_C && PyCell_Check(L->objs[v]))
             L->root_cells[L->nroot_cells++] = v;
         /* A class a module defines, with an extra reference from C (a running
            frame's evaluation stack, typically: `Cls(...)` being called): the
            module explains it, so it is not a root of its own. */
-        if (L->s->tier[v] == HS_TIER_C && PyType_Check(L->objs[v]) &&
+        if (by_module[v] && L->s->tier[v] == HS_TIER_C && PyType_Check(L->objs[v]) &&
             (((PyTypeObject *)L->objs[v])->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-            const hs_graph *g = &L->s->graph;
-            uint32_t e;
-            for (e = g->rev_off[v]; e < g->rev_off[v + 1]; e++)
-                if (hs_roots_module_of(L, g->rev[e]) != HS_NONE) {
-                    L->s->tier[v] = HS_TIER_NONE;
-                    L->s->nroots--;
-                    break;
-                }
+            L->s->tier[v] = HS_TIER_NONE;
+            L->s->nroots--;
         }
         /* Before 3.11 a running function's evaluation stack is invisible to
            tp_traverse, so what it holds looks held by C code; held so by one
@@ -262,6 +286,7 @@ int hs_roots_stacks(hs_live *L) {
              (PyCode_Check(L->objs[v]) && hs__is_tool_code(L, (PyCodeObject *)L->objs[v]))))
             L->s->tier[v] = HS_TIER_TOOL;
     }
+    PyMem_RawFree(by_module);
     hs__find_atexit_list(L);
     for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
         PyFrameObject *f = PyThreadState_GetFrame(ts);

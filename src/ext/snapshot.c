@@ -68,6 +68,10 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     if (roots == NULL)
         goto done;
     nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
+    /* The walk counted referrers only (3.11+): Semi-NCA needs their lists. */
+    if (s->graph.rev_off == NULL && (rc = hs_graph_build_reverse(&s->graph)) != HS_OK)
+        goto done;
+    rc = HS_ENOMEM;
     if ((fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t))) != NULL)
         roots = fit;
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));

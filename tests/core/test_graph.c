@@ -42,6 +42,36 @@ static void test_csr_and_reverse(void) {
     hs_graph_destroy(&g);
 }
 
+/* In-degrees without the reverse lists, as a walk for paths alone keeps
+ * them; building the lists afterwards supersedes them. */
+static void test_count_referrers(void) {
+    static const uint32_t E[][2] = {{0, 1}, {0, 2}, {1, 2}, {2, 0}, {2, 2}, {3, 1}, {3, 1}};
+    static const uint32_t want[5] = {1, 3, 3, 0, 0};
+    hs_graph g;
+    uint32_t v;
+    size_t bytes;
+    CHECK(hs_graph_init(&g, 5, 7) == HS_OK);
+    for (v = 0; v < 5; v++) {
+        size_t e;
+        CHECK(hs_graph_begin_node(&g, v) == HS_OK);
+        for (e = 0; e < 7; e++)
+            if (E[e][0] == v)
+                CHECK(hs_graph_add_edge(&g, E[e][1]) == HS_OK);
+    }
+    CHECK(hs_graph_finish(&g, 5) == HS_OK);
+    bytes = hs_graph_bytes(&g);
+    CHECK(hs_graph_count_referrers(&g) == HS_OK);
+    CHECK(g.rev_off == NULL && g.rev == NULL && g.indeg != NULL);
+    CHECK(hs_graph_bytes(&g) == bytes + 6 * sizeof(uint32_t));
+    for (v = 0; v < 5; v++)
+        CHECK(hs_graph_in_degree(&g, v) == want[v]);
+    CHECK(hs_graph_build_reverse(&g) == HS_OK);
+    CHECK(g.indeg == NULL);
+    for (v = 0; v < 5; v++)
+        CHECK(hs_graph_in_degree(&g, v) == want[v]);
+    hs_graph_destroy(&g);
+}
+
 static void test_bfs_prefers_earlier_roots(void) {
     /* 0 -> 2 -> 4, 1 -> 3 -> 4: both paths have two hops; root 1 listed
      * first wins.  5 is skipped, so 6 (only reachable through 5) is not. */
@@ -230,6 +260,7 @@ static void test_empty_graph(void) {
 
 int main(void) {
     test_csr_and_reverse();
+    test_count_referrers();
     test_bfs_prefers_earlier_roots();
     test_dominators_random();
     test_dominators_linear_on_chains();

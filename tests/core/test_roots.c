@@ -4,7 +4,7 @@
 #include "hs_roots.h"
 #include "hs_test.h"
 
-static void build(hs_graph *g, uint32_t n, const uint32_t (*e)[2], size_t m) {
+static void build(hs_graph *g, uint32_t n, const uint32_t (*e)[2], size_t m, int reverse) {
     uint32_t v;
     size_t k = 0;
     CHECK(hs_graph_init(g, n, m) == HS_OK);
@@ -14,7 +14,7 @@ static void build(hs_graph *g, uint32_t n, const uint32_t (*e)[2], size_t m) {
             CHECK(hs_graph_add_edge(g, e[k++][1]) == HS_OK);
     }
     CHECK(hs_graph_finish(g, n) == HS_OK);
-    CHECK(hs_graph_build_reverse(g) == HS_OK);
+    CHECK((reverse ? hs_graph_build_reverse(g) : hs_graph_count_referrers(g)) == HS_OK);
 }
 
 int main(void) {
@@ -23,7 +23,15 @@ int main(void) {
     uint32_t refcnt[6] = {1, 1, 2, 2, 0, HS_REFCNT_IMMORTAL}, parent[6], out[6], k;
     uint8_t tier[6] = {0}, exclude[6] = {0};
     hs_graph g;
-    build(&g, 6, E, 3);
+    /* The roots need only the in-degrees (a walk for paths alone builds no
+     * reverse lists): the same answer either way. */
+    build(&g, 6, E, 3, 0);
+    CHECK(hs_roots_by_refcount(&g, refcnt, 0, 0, tier) == 3);
+    CHECK(tier[0] == HS_TIER_C && tier[1] == 0 && tier[2] == 0 && tier[3] == HS_TIER_C &&
+          tier[5] == HS_TIER_C);
+    hs_graph_destroy(&g);
+    memset(tier, 0, sizeof(tier));
+    build(&g, 6, E, 3, 1);
     /* 0: one reference, no in-edge: a root.  1: explained.  2: two refs, two
      * in-edges: explained.  3: two refs, none in the graph.  5: immortal. */
     CHECK(hs_roots_by_refcount(&g, refcnt, 0, 0, tier) == 3);
