@@ -66,6 +66,23 @@ static int hs__walk_left_out(const hs_walk *w, PyObject *o) {
  * is recognised by its address alone, without reading the object (most
  * references lead to known objects: a cache miss saved each); only a new
  * one is read, to leave out heapscope's own. */
+/* Graph mode: o's node, appended if new; 1, or 0 for an object left out,
+ * -1 on error. */
+static int hs__walk_node(hs_walk *w, PyObject *o, uint32_t *idx) {
+    int rc;
+    if (hs_objindex_get(&w->index, (uintptr_t)o, idx))
+        return 1;
+    if ((w->leaves_out && hs__walk_left_out(w, o)) || hs__walk_skipped(w, o))
+        return 0;
+    *idx = w->n;
+    rc = hs_objindex_put(&w->index, (uintptr_t)o, *idx, NULL);
+    if (rc < 0) {
+        w->error = rc;
+        return -1;
+    }
+    return hs__walk_append(w, o) < 0 ? -1 : 1;
+}
+
 static int hs__walk_take(hs_walk *w, PyObject *o) {
     uint32_t idx;
     int rc;
@@ -77,18 +94,9 @@ static int hs__walk_take(hs_walk *w, PyObject *o) {
         }
         return rc == 1 && !hs__walk_skipped(w, o) ? hs__walk_append(w, o) : 0;
     }
-    if (!hs_objindex_get(&w->index, (uintptr_t)o, &idx)) {
-        if ((w->leaves_out && hs__walk_left_out(w, o)) || hs__walk_skipped(w, o))
-            return 0;
-        idx = w->n;
-        rc = hs_objindex_put(&w->index, (uintptr_t)o, idx, NULL);
-        if (rc < 0) {
-            w->error = rc;
-            return -1;
-        }
-        if (hs__walk_append(w, o) < 0)
-            return -1;
-    }
+    rc = hs__walk_node(w, o, &idx);
+    if (rc <= 0)
+        return rc;
     rc = hs_graph_add_edge(&w->graph, idx);
     if (rc < 0) {
         w->error = rc;
@@ -304,6 +312,44 @@ static int hs__walk_traverse(hs_walk *w, PyObject *op) {
     return hs__walk_flush(w);
 }
 
+#if HS_FRAME_LOCALS_ARE_ROOTS
+static int hs__walk_seed_local(PyObject *name, PyObject *value, void *arg) {
+    uint32_t idx;
+    (void)name;
+    return hs__walk_node((hs_walk *)arg, value, &idx) < 0 ? -1 : 0;
+}
+#endif
+
+/* Graph mode, 3.11+: a running function's locals live outside any object,
+ * so one the collector does not track (a str, a tuple of strs made in the
+ * frame) is reached by no traversal.  Each becomes a node, as what the
+ * traversal finds does, so that a path can start at it and go on through
+ * it.  PyThreadState_GetFrame may make a frame object: an allocation, with
+ * the collector paused, and no Python code. */
+static int hs__walk_seed_locals(hs_walk *w) {
+#if HS_FRAME_LOCALS_ARE_ROOTS
+    PyThreadState *ts;
+    for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL;
+         ts = PyThreadState_Next(ts)) {
+        PyFrameObject *f = PyThreadState_GetFrame(ts);
+        while (f != NULL) {
+            PyFrameObject *back;
+            int rc = hs_compat_frame_visit_locals(f, hs__walk_seed_local, w);
+            back = PyFrame_GetBack(f);
+            Py_DECREF(f); /* still alive: it is running */
+            f = back;
+            if (rc < 0) {
+                Py_XDECREF(f);
+                return -1;
+            }
+        }
+    }
+#else
+    (void)w;
+#endif
+    return 0;
+}
+
 hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0, 0};
 
 int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
@@ -326,8 +372,10 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
         PyErr_NoMemory();
         return -1;
     }
+    if (with_graph && hs__walk_seed_locals(w) < 0 && w->error == 0)
+        w->error = HS_ENOMEM;
     hs_progress_phase(&hs_progress_now, "walking the heap");
-    for (i = 0; i < w->n; i++) {
+    for (i = 0; w->error == 0 && i < w->n; i++) {
         if ((i & 0xFFFF) == 0)
             hs_progress_tick(&hs_progress_now, i); /* write(2) only: no Python */
         /* The objects are scattered in memory: fetch ahead of the traversal. */
