@@ -147,6 +147,15 @@ int hs_graph_count_referrers(hs_graph *g) {
     return HS_OK;
 }
 
+void hs_graph_drop_reverse(hs_graph *g) {
+    free(g->rev_off);
+    free(g->rev);
+    free(g->indeg);
+    g->rev_off = NULL;
+    g->rev = NULL;
+    g->indeg = NULL;
+}
+
 size_t hs_graph_bytes(const hs_graph *g) {
     size_t b = g->off_cap * sizeof(uint32_t) + g->edge_cap * sizeof(uint32_t);
     if (g->rev_off)

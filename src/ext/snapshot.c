@@ -81,6 +81,10 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
     PyMem_RawFree(roots);
     roots = NULL;
+    /* Nothing after the dominators reads the referrers (the roots were found
+     * before them): their 4 bytes a node and an edge go before the retained
+     * sizes and the edge labels are allocated. */
+    hs_graph_drop_reverse(&s->graph);
     if (rc == HS_OK && (s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t))) == NULL)
         rc = HS_ENOMEM;
     if (rc == HS_OK)

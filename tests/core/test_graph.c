@@ -69,6 +69,15 @@ static void test_count_referrers(void) {
     CHECK(g.indeg == NULL);
     for (v = 0; v < 5; v++)
         CHECK(hs_graph_in_degree(&g, v) == want[v]);
+    /* Dropped after the dominators: back to the forward edges alone, which
+     * are untouched, and the lists can be built again. */
+    hs_graph_drop_reverse(&g);
+    CHECK(g.rev_off == NULL && g.rev == NULL && g.indeg == NULL);
+    CHECK(hs_graph_bytes(&g) == bytes);
+    CHECK(g.fwd_off[4] == 7 && g.fwd[0] == 1 && g.fwd[6] == 1);
+    CHECK(hs_graph_build_reverse(&g) == HS_OK);
+    for (v = 0; v < 5; v++)
+        CHECK(hs_graph_in_degree(&g, v) == want[v]);
     hs_graph_destroy(&g);
 }
 
