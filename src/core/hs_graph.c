@@ -220,10 +220,13 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  * cnt-1 the reachable nodes.  Working memory beside idom[] and order[]
  * (which hold the numbers and the preorder): 4 x 4 bytes per numbered
  * node, the DFS parent, the semidominator, the link-eval label and
- * ancestor.  The search keeps no stack: the node it stands on is the last
- * one numbered, or its DFS parent when it backs up, and each node's next
- * edge waits in label[] until the labels are set.  The compression
- * reverses the ancestor links it climbs instead of stacking them.
+ * ancestor, and the referrers of the numbered nodes among the numbered
+ * nodes, by number (4 bytes a numbered node and an edge between two),
+ * built from the forward edges once the search is done.  The search keeps
+ * no stack: the node it stands on is the last one numbered, or its DFS
+ * parent when it backs up, and each node's next edge waits in label[]
+ * until the labels are set.  The compression reverses the ancestor links
+ * it climbs instead of stacking them.
  *
  * A leaf with a single referrer (most strings, numbers and bytes of a
  * heap) lies on no path to anything else, and its referrer is its
@@ -254,27 +257,40 @@ static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, u
     }
 }
 
-/* A leaf with one referrer: its referrer dominates it, and it dominates nothing. */
-static inline int hs__simple_leaf(const hs_graph *g, uint32_t x) {
-    return g->fwd_off[x] == g->fwd_off[x + 1] && g->rev_off[x + 1] - g->rev_off[x] == 1;
+uint8_t *hs_graph_simple_leaves(const hs_graph *g) {
+    uint32_t x;
+    uint8_t *bits = calloc(((size_t)g->n + 7) / 8 + 1, 1);
+    if (bits == NULL || (g->rev_off == NULL && g->indeg == NULL)) {
+        free(bits);
+        return NULL;
+    }
+    for (x = 0; x < g->n; x++)
+        if (g->fwd_off[x] == g->fwd_off[x + 1] && hs_graph_in_degree(g, x) == 1)
+            bits[x >> 3] |= (uint8_t)(1u << (x & 7));
+    return bits;
 }
 
-int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom,
-                        uint32_t *order, uint32_t *norder) {
-    uint32_t n = g->n, cnt = 1, i, w, nleaves = 0;
+static inline int hs__leaf(const uint8_t *leaves, uint32_t x) {
+    return leaves != NULL && (leaves[x >> 3] >> (x & 7)) & 1;
+}
+
+/* pre[] of a leaf whose referrer was numbered: its referrer comes at the end. */
+#define HS__LEAF_REACHED (HS_NONE - 1)
+
+int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t *roots, uint32_t nroots,
+                        uint32_t *idom, uint32_t *order, uint32_t *norder) {
+    uint32_t n = g->n, cnt = 1, i, k, w, nleaves = 0;
     /* Preorder numbers live in idom[] until they become the answer, the
      * vertex of number k in order[k - 1] (number 0 is the virtual root). */
     uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *semi = NULL, *label = NULL;
-    uint32_t *anc = NULL;
-    size_t cap = 2 + (size_t)nroots; /* numbered nodes, at most: the non-leaves, the roots, 0 */
+    uint32_t *anc = NULL, *poff = NULL, *pred = NULL;
+    size_t cap = 2 + (size_t)nroots, npred = 0; /* numbered nodes, at most: the non-leaves, the roots, 0 */
     int rc = HS_ENOMEM;
 
-    if (g->rev_off == NULL)
-        return HS_EINVAL;
-    if (n >= UINT32_MAX - 1)
+    if (n >= UINT32_MAX - 2)
         return HS_ETOOBIG;
     for (i = 0; i < n; i++)
-        cap += !hs__simple_leaf(g, i);
+        cap += !hs__leaf(leaves, i);
     if (cap > (size_t)n + 2)
         cap = (size_t)n + 2;
     if (vtx == NULL)
@@ -302,7 +318,7 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
             if (e < g->fwd_off[v + 1]) {
                 uint32_t x = g->fwd[e];
                 label[cur] = e + 1;
-                if (pre[x] == HS_NONE && !hs__simple_leaf(g, x)) {
+                if (pre[x] == HS_NONE && !hs__leaf(leaves, x)) {
                     pre[x] = cnt;
                     vtx[cnt - 1] = x;
                     label[cnt] = g->fwd_off[x];
@@ -313,10 +329,48 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
                 cur = par[cur];
         }
     }
-    semi = malloc((size_t)cnt * sizeof(uint32_t));
+    semi = calloc((size_t)cnt + 1, sizeof(uint32_t));
     anc = malloc((size_t)cnt * sizeof(uint32_t));
-    if (!semi || !anc)
+    poff = malloc(((size_t)cnt + 1) * sizeof(uint32_t));
+    if (!semi || !anc || !poff)
         goto done;
+
+    /* Each numbered node's referrers among the numbered ones, by number
+     * (counted into semi[], then placed); the leaves whose referrer was
+     * numbered are marked and listed after the numbered nodes. */
+    for (k = 1; k < cnt; k++) {
+        uint32_t v = vtx[k - 1], e;
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
+            uint32_t x = g->fwd[e], px = pre[x];
+            if (px < cnt)
+                semi[px]++;
+            else if (px == HS_NONE && hs__leaf(leaves, x)) {
+                pre[x] = HS__LEAF_REACHED;
+                vtx[cnt - 1 + nleaves++] = x;
+            }
+        }
+    }
+    poff[0] = 0;
+    for (k = 0; k < cnt; k++) {
+        npred += semi[k];
+        if (npred > UINT32_MAX) {
+            rc = HS_ETOOBIG;
+            goto done;
+        }
+        poff[k + 1] = (uint32_t)npred;
+        semi[k] = poff[k]; /* where the next referrer of k goes */
+    }
+    pred = malloc((npred + 1) * sizeof(uint32_t));
+    if (!pred)
+        goto done;
+    for (k = 1; k < cnt; k++) {
+        uint32_t v = vtx[k - 1], e;
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
+            uint32_t px = pre[g->fwd[e]];
+            if (px < cnt)
+                pred[semi[px]++] = k;
+        }
+    }
     for (i = 0; i < cnt; i++) {
         semi[i] = i;
         label[i] = i;
@@ -324,19 +378,17 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
     }
     /* A root has an edge from the virtual root: its semidominator is 0. */
     for (i = 0; i < nroots; i++)
-        if (roots[i] < n && pre[roots[i]] != HS_NONE)
+        if (roots[i] < n && pre[roots[i]] < cnt)
             semi[pre[roots[i]]] = 0;
 
     /* Semidominators, in reverse preorder.  A referrer not yet processed
      * (numbered below w, outside the forest) offers its own number; one
      * processed offers the least semidominator on its forest path. */
     for (w = cnt - 1; w >= 1; w--) {
-        uint32_t v = vtx[w - 1], e;
-        for (e = g->rev_off[v]; e < g->rev_off[v + 1] && semi[w] > 0; e++) {
-            uint32_t u = pre[g->rev[e]], cand;
+        uint32_t e;
+        for (e = poff[w]; e < poff[w + 1] && semi[w] > 0; e++) {
+            uint32_t u = pred[e], cand;
             hs_graph_dominator_steps++;
-            if (u == HS_NONE)
-                continue; /* an unreachable referrer */
             if (anc[u] == HS_NONE)
                 cand = u;
             else {
@@ -348,6 +400,8 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         }
         anc[w] = par[w]; /* link */
     }
+    free(pred);
+    pred = NULL;
 
     /* Immediate dominators, in preorder: the nearest ancestor of the DFS
      * parent, in the dominator tree so far, numbered at most semi.  par[]
@@ -361,16 +415,15 @@ int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         par[w] = x;
     }
 
-    /* The leaves left out, whose referrer was reached: after the numbered
-     * nodes, so after their dominator. */
-    for (i = 0; i < n; i++)
-        if (pre[i] == HS_NONE && hs__simple_leaf(g, i) && pre[g->rev[g->rev_off[i]]] != HS_NONE)
-            vtx[cnt - 1 + nleaves++] = i;
     for (i = 0; i < n; i++) /* in place: pre[i] is idom[i] */
-        idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vtx[par[pre[i]] - 1];
-    for (i = 0; i < nleaves; i++) {
-        uint32_t leaf = vtx[cnt - 1 + i];
-        idom[leaf] = g->rev[g->rev_off[leaf]];
+        if (pre[i] != HS__LEAF_REACHED)
+            idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vtx[par[pre[i]] - 1];
+    /* The marked leaves get their one referrer, a numbered node. */
+    for (k = 1; k < cnt; k++) {
+        uint32_t v = vtx[k - 1], e;
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++)
+            if (idom[g->fwd[e]] == HS__LEAF_REACHED)
+                idom[g->fwd[e]] = v;
     }
     /* order[] is the preorder, then the leaves: every node comes after its
      * dominator (a DFS ancestor, or a leaf's referrer). */
@@ -383,6 +436,8 @@ done:
     free(semi);
     free(label);
     free(anc);
+    free(poff);
+    free(pred);
     return rc;
 }
 

@@ -72,13 +72,24 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
                         uint32_t *parent, uint32_t *dist);
 
 /*
+ * The leaves with one referrer, one bit a node ((n + 7) / 8 bytes,
+ * malloc'ed; NULL when out of memory or when the graph has neither its
+ * reverse edges nor its in-degrees): nodes with no out-edge and one
+ * in-edge, which hs_graph_dominators() does not number.  Once it is made,
+ * the referrers can be dropped (hs_graph_drop_reverse).
+ */
+uint8_t *hs_graph_simple_leaves(const hs_graph *g);
+
+/*
  * Immediate dominators from a virtual root whose children are `roots`
- * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n), 16 bytes of
- * working memory per node beyond idom and order, which it uses as scratch
- * on the way, and none for a leaf with one referrer; 4 more per node when
- * order is NULL).  Needs the reverse edges.  idom[v] is
- * HS_NONE for the nodes dominated only by the virtual root (the roots,
- * and what several roots reach) and for unreachable nodes.
+ * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n)).  It reads
+ * the forward edges only, and `leaves` (from hs_graph_simple_leaves(), or
+ * NULL to number every node).  Working memory beyond idom and order,
+ * which it uses as scratch on the way: 20 bytes per numbered node (none
+ * for a leaf with one referrer) and 4 per edge between numbered nodes; 4
+ * more per node when order is NULL.  idom[v] is HS_NONE for the nodes
+ * dominated only by the virtual root (the roots, and what several roots
+ * reach) and for unreachable nodes.
  *
  * order (may be NULL, n entries) gets the reachable nodes, in DFS preorder
  * and then the leaves with one referrer, and *norder their number: a
@@ -89,8 +100,8 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  * tests check that the work grows linearly with the graph. */
 extern unsigned long long hs_graph_dominator_steps;
 
-int hs_graph_dominators(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom,
-                        uint32_t *order, uint32_t *norder);
+int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t *roots, uint32_t nroots,
+                        uint32_t *idom, uint32_t *order, uint32_t *norder);
 
 /*
  * Retained size: the shallow sizes of each node's dominator subtree.

@@ -64,27 +64,34 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
      * dominators' working memory or the retained sizes, not both. */
     uint32_t *roots = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t)), *order = NULL, *fit;
     uint32_t nroots = 0, norder = 0;
+    uint8_t *leaves = NULL;
     int rc = HS_ENOMEM;
     if (roots == NULL)
         goto done;
     nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
-    /* The walk counted referrers only (3.11+): Semi-NCA needs their lists. */
-    if (s->graph.rev_off == NULL && (rc = hs_graph_build_reverse(&s->graph)) != HS_OK)
+    /* The leaves with one referrer, from the in-degrees (counted here for a
+     * snapshot read from a file); then nothing reads the referrers again
+     * (the roots were found before): they go before the dominators' own
+     * memory and the retained sizes are allocated. */
+    if (s->graph.rev_off == NULL && s->graph.indeg == NULL &&
+        (rc = hs_graph_count_referrers(&s->graph)) != HS_OK)
         goto done;
     rc = HS_ENOMEM;
+    leaves = hs_graph_simple_leaves(&s->graph);
+    if (leaves == NULL)
+        goto done;
+    hs_graph_drop_reverse(&s->graph);
     if ((fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t))) != NULL)
         roots = fit;
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     if (order == NULL || s->idom == NULL)
         goto done;
-    rc = hs_graph_dominators(&s->graph, roots, nroots, s->idom, order, &norder);
+    rc = hs_graph_dominators(&s->graph, leaves, roots, nroots, s->idom, order, &norder);
     PyMem_RawFree(roots);
     roots = NULL;
-    /* Nothing after the dominators reads the referrers (the roots were found
-     * before them): their 4 bytes a node and an edge go before the retained
-     * sizes and the edge labels are allocated. */
-    hs_graph_drop_reverse(&s->graph);
+    free(leaves);
+    leaves = NULL;
     if (rc == HS_OK && (s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t))) == NULL)
         rc = HS_ENOMEM;
     if (rc == HS_OK)
@@ -92,6 +99,7 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
 done:
     PyMem_RawFree(roots);
     PyMem_RawFree(order);
+    free(leaves);
     if (rc != HS_OK)
         hs_raise(NULL, rc, 0, "computing dominators");
     return rc == HS_OK ? 0 : -1;
@@ -146,7 +154,7 @@ int hs_snapshot_ensure_index(hs_snapshot_object *s) {
     return 0;
 }
 
-/* ...and its reverse edges and shortest paths on the first path query. */
+/* ...and its shortest paths on the first path query. */
 int hs_snapshot_ensure_indexed(hs_snapshot_object *s) {
     return hs_snapshot_ensure_index(s) < 0 ? -1 : hs_snapshot_ensure_paths(s);
 }
@@ -154,10 +162,6 @@ int hs_snapshot_ensure_indexed(hs_snapshot_object *s) {
 int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
     if (s->parent != NULL)
         return 0;
-    if (s->graph.rev_off == NULL && hs_graph_build_reverse(&s->graph) != HS_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
     s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     if (s->parent == NULL) {
         PyErr_NoMemory();
