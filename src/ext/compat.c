@@ -27,6 +27,23 @@ done:
 }
 #endif
 
+int hs_compat_each_running_frame(hs_frame_fn fn, void *arg) {
+    PyThreadState *ts;
+    for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL;
+         ts = PyThreadState_Next(ts)) {
+        PyFrameObject *f = PyThreadState_GetFrame(ts);
+        while (f != NULL) {
+            int rc = fn(ts, f, arg);
+            PyFrameObject *back = rc < 0 ? NULL : PyFrame_GetBack(f);
+            Py_DECREF(f); /* still alive: it is running */
+            if (rc < 0)
+                return rc;
+            f = back;
+        }
+    }
+    return 0;
+}
+
 int hs_compat_init(void) {
 #if PY_VERSION_HEX < 0x030B0000
     return hs__find_general_lookup();

@@ -226,6 +226,14 @@ static inline Py_ssize_t hs_compat_long_ndigits(PyObject *op) {
  * interpreter-frame mirror (3.11-3.13).  0, or -1 with an exception. */
 int hs_compat_init(void);
 
+/* Calls fn(ts, f, arg) for every thread's running frames, innermost first
+ * (a strong reference to f for the call's length), and stops at the first
+ * fn that returns < 0, returning that.  PyThreadState_GetFrame may make a
+ * frame object (3.11+): an allocation, no Python code; callers inside the
+ * raw-pointer window have the collector paused. */
+typedef int (*hs_frame_fn)(PyThreadState *ts, PyFrameObject *f, void *arg);
+int hs_compat_each_running_frame(hs_frame_fn fn, void *arg);
+
 /* ---- dict internals ---------------------------------------------------
  * _PyDict_SizeOf() is exported by every supported version; 3.13 dropped
  * its declaration from the headers. */

@@ -93,7 +93,6 @@ uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index,
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);
 PyObject *hs_roots_stack_names(hs_live *L); /* locals that are roots, by name (kept snapshots) */
-PyObject *hs_roots_stack_names(hs_live *L);
 
 /* edgelabels.c: label_* for every node's path edge, for snapshot files
  * (inside the window); 0, or -1 with an exception. */

@@ -226,9 +226,21 @@ static uint8_t *hs__module_referred(hs_live *L) {
 }
 
 /* Every thread's frames: locals that are roots (3.11+), frames that are roots (< 3.11). */
+/* A running frame: a stack root, and its locals. */
+static int hs__note_frame(PyThreadState *ts, PyFrameObject *f, void *arg) {
+    hs_live *L = arg;
+    unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */
+    PyCodeObject *code = PyFrame_GetCode(f);
+    int line = PyFrame_GetLineNumber(f), tool = hs__is_tool_code(L, code);
+    hs_stack_ctx ctx = {L, tool, tid, code, line};
+    int err = hs__note_stack(L, hs_heap_node(L->s, f), tool, tid, code, line, NULL);
+    if (err == 0)
+        err = hs_compat_frame_visit_locals(f, hs__note_local, &ctx);
+    Py_DECREF(code);
+    return err < 0 ? -1 : 0;
+}
+
 int hs_roots_stacks(hs_live *L) {
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    PyThreadState *ts;
     uint8_t *by_module;
     uint32_t v;
     L->stackinfo = PyDict_New();
@@ -288,28 +300,7 @@ int hs_roots_stacks(hs_live *L) {
     }
     PyMem_RawFree(by_module);
     hs__find_atexit_list(L);
-    for (ts = PyInterpreterState_ThreadHead(interp); ts != NULL; ts = PyThreadState_Next(ts)) {
-        PyFrameObject *f = PyThreadState_GetFrame(ts);
-        unsigned long tid = ts->thread_id; /* the thread's ident, as threading shows it */
-        while (f != NULL) {
-            PyCodeObject *code = PyFrame_GetCode(f);
-            int line = PyFrame_GetLineNumber(f), tool = hs__is_tool_code(L, code);
-            PyFrameObject *back;
-            hs_stack_ctx ctx = {L, tool, tid, code, line};
-            int err = hs__note_stack(L, hs_heap_node(L->s, f), tool, tid, code, line, NULL);
-            if (err == 0)
-                err = hs_compat_frame_visit_locals(f, hs__note_local, &ctx);
-            Py_DECREF(code);
-            back = PyFrame_GetBack(f);
-            Py_DECREF(f);
-            f = back;
-            if (err < 0) {
-                Py_XDECREF(f);
-                return -1;
-            }
-        }
-    }
-    return 0;
+    return hs_compat_each_running_frame(hs__note_frame, L);
 }
 
 /* Names that make offline paths readable: each module, its dict, each class. */

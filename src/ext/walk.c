@@ -154,6 +154,15 @@ static Py_ssize_t hs__walk_freeze_count(hs_state *st) {
 /* The collector's objects; before 3.14 the permanent generation's
  * (gc.freeze()) after the others, as no listing of the interpreter's
  * includes them.  What can run Python or allocate comes first. */
+#if !HS_FRAME_LOCALS_ARE_ROOTS
+/* A running frame the collector does not track yet: listed, as tracked
+ * objects are (on failure w->error says why). */
+static int hs__walk_list_frame(PyThreadState *ts, PyFrameObject *f, void *arg) {
+    (void)ts;
+    return PyObject_GC_IsTracked((PyObject *)f) ? 0 : hs__walk_append((hs_walk *)arg, (PyObject *)f);
+}
+#endif
+
 static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
     Py_ssize_t frozen = hs__walk_freeze_count(st);
 #if !HS_GC_LISTS_PERMANENT
@@ -211,25 +220,8 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
     /* Before 3.11 a running function's frame is an object that holds its
      * locals, but the GC does not track it until it outlives the call: add
      * every thread's running frames so their locals are in the graph. */
-    {
-        PyThreadState *ts;
-        for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL;
-             ts = PyThreadState_Next(ts)) {
-            PyFrameObject *f = PyThreadState_GetFrame(ts);
-            while (f != NULL) {
-                PyFrameObject *back = PyFrame_GetBack(f);
-                int rc = 0;
-                if (!PyObject_GC_IsTracked((PyObject *)f))
-                    rc = hs__walk_append(w, (PyObject *)f);
-                Py_DECREF(f); /* still alive: it is running */
-                f = back;
-                if (rc < 0) {
-                    Py_XDECREF(f);
-                    break;
-                }
-            }
-        }
-    }
+    if (hs_compat_each_running_frame(hs__walk_list_frame, w) < 0)
+        return 0; /* w->error says it */
 #endif
     return 0;
 }
@@ -318,6 +310,11 @@ static int hs__walk_seed_local(PyObject *name, PyObject *value, void *arg) {
     (void)name;
     return hs__walk_node((hs_walk *)arg, value, &idx) < 0 ? -1 : 0;
 }
+
+static int hs__walk_seed_frame(PyThreadState *ts, PyFrameObject *f, void *arg) {
+    (void)ts;
+    return hs_compat_frame_visit_locals(f, hs__walk_seed_local, arg);
+}
 #endif
 
 /* Graph mode, 3.11+: a running function's locals live outside any object,
@@ -328,26 +325,11 @@ static int hs__walk_seed_local(PyObject *name, PyObject *value, void *arg) {
  * the collector paused, and no Python code. */
 static int hs__walk_seed_locals(hs_walk *w) {
 #if HS_FRAME_LOCALS_ARE_ROOTS
-    PyThreadState *ts;
-    for (ts = PyInterpreterState_ThreadHead(PyInterpreterState_Get()); ts != NULL;
-         ts = PyThreadState_Next(ts)) {
-        PyFrameObject *f = PyThreadState_GetFrame(ts);
-        while (f != NULL) {
-            PyFrameObject *back;
-            int rc = hs_compat_frame_visit_locals(f, hs__walk_seed_local, w);
-            back = PyFrame_GetBack(f);
-            Py_DECREF(f); /* still alive: it is running */
-            f = back;
-            if (rc < 0) {
-                Py_XDECREF(f);
-                return -1;
-            }
-        }
-    }
+    return hs_compat_each_running_frame(hs__walk_seed_frame, w);
 #else
     (void)w;
-#endif
     return 0;
+#endif
 }
 
 hs_progress hs_progress_now = {-1, NULL, 0, 0, NULL, 0, 0, 0, 0};
@@ -395,9 +377,9 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->seconds_traverse = hs__walk_now() - t0;
     if (w->error == 0 && with_graph) {
         rc = hs_graph_finish(&w->graph, w->n);
-        /* The roots need only in-degrees; the dominators build the reverse
-         * lists themselves.  Before 3.11 the roots also look at referrers
-         * (the frames running heapscope's code). */
+        /* The roots need only in-degrees, and so do the dominators (they
+         * build their own referrer lists).  Before 3.11 the roots also look
+         * at referrers (the frames running heapscope's code). */
         if (rc == HS_OK)
             rc = HS_FRAME_LOCALS_ARE_ROOTS ? hs_graph_count_referrers(&w->graph)
                                            : hs_graph_build_reverse(&w->graph);
