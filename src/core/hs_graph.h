@@ -41,8 +41,9 @@ int hs_graph_build_reverse(hs_graph *g);
  * node where the reverse edges take 4 more an edge. */
 int hs_graph_count_referrers(hs_graph *g);
 /* Frees the reverse edges and the in-degrees, once nothing will ask for
- * them (after the dominators): hs_graph_in_degree() must not be called
- * again until one of them is rebuilt. */
+ * them (the dominators need only hs_graph_simple_leaves()):
+ * hs_graph_in_degree() must not be called again until one of them is
+ * rebuilt. */
 void hs_graph_drop_reverse(hs_graph *g);
 /* v's referrers, counted: from the reverse edges or from indeg (one of them
  * must have been built). */

@@ -32,7 +32,7 @@ enum {
  * Marks tier[v] = HS_TIER_C for every node with more references than the
  * graph's in-edges explain (the listing's own reference subtracted for the
  * first `ntracked` nodes when `listed_ref`), or immortal; returns how many.
- * Needs the reverse edges.
+ * Needs the in-degrees (the reverse edges or hs_graph_count_referrers).
  */
 uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_t ntracked, int listed_ref,
                               uint8_t *tier);
