@@ -270,6 +270,16 @@ uint8_t *hs_graph_simple_leaves(const hs_graph *g) {
     return bits;
 }
 
+uint8_t *hs_graph_take_leaves(hs_graph *g) {
+    uint8_t *bits;
+    if (g->rev_off == NULL && g->indeg == NULL && hs_graph_count_referrers(g) != HS_OK)
+        return NULL;
+    bits = hs_graph_simple_leaves(g);
+    if (bits != NULL)
+        hs_graph_drop_reverse(g);
+    return bits;
+}
+
 static inline int hs__leaf(const uint8_t *leaves, uint32_t x) {
     return leaves != NULL && (leaves[x >> 3] >> (x & 7)) & 1;
 }

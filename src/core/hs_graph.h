@@ -80,6 +80,11 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  * the referrers can be dropped (hs_graph_drop_reverse).
  */
 uint8_t *hs_graph_simple_leaves(const hs_graph *g);
+/* The same, from the in-degrees counted first if the graph has neither
+ * (a snapshot read from a file), and then the referrers dropped: what the
+ * dominators need once nothing else will read the referrers.  NULL when
+ * out of memory (the graph unchanged but for the in-degrees). */
+uint8_t *hs_graph_take_leaves(hs_graph *g);
 
 /*
  * Immediate dominators from a virtual root whose children are `roots`

@@ -69,18 +69,9 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     if (roots == NULL)
         goto done;
     nroots = hs_roots_ordered(s->n, s->tier, NULL, NULL, roots);
-    /* The leaves with one referrer, from the in-degrees (counted here for a
-     * snapshot read from a file); then nothing reads the referrers again
-     * (the roots were found before): they go before the dominators' own
-     * memory and the retained sizes are allocated. */
-    if (s->graph.rev_off == NULL && s->graph.indeg == NULL &&
-        (rc = hs_graph_count_referrers(&s->graph)) != HS_OK)
+    /* The roots were found: the referrers go before the dominators' memory. */
+    if ((leaves = hs_graph_take_leaves(&s->graph)) == NULL)
         goto done;
-    rc = HS_ENOMEM;
-    leaves = hs_graph_simple_leaves(&s->graph);
-    if (leaves == NULL)
-        goto done;
-    hs_graph_drop_reverse(&s->graph);
     if ((fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t))) != NULL)
         roots = fit;
     order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));

@@ -26,11 +26,11 @@ static int build(hs_graph *g, uint32_t n, const uint32_t (*edges)[2], size_t m) 
  * dropped, then the dominators from the forward edges alone. */
 static int dominators(hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t *idom, uint32_t *order,
                       uint32_t *norder) {
-    uint8_t *leaves = hs_graph_simple_leaves(g);
+    uint8_t *leaves = hs_graph_take_leaves(g);
     int rc;
     if (leaves == NULL)
         return HS_ENOMEM;
-    hs_graph_drop_reverse(g);
+    CHECK(g->rev_off == NULL && g->indeg == NULL);
     rc = hs_graph_dominators(g, leaves, roots, nroots, idom, order, norder);
     free(leaves);
     return rc;
