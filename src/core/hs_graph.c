@@ -257,13 +257,12 @@ static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, u
     }
 }
 
-uint8_t *hs_graph_simple_leaves(const hs_graph *g) {
+/* The leaves with one referrer, a bit a node, from the in-degrees. */
+static uint8_t *hs__simple_leaves(const hs_graph *g) {
     uint32_t x;
     uint8_t *bits = calloc(((size_t)g->n + 7) / 8 + 1, 1);
-    if (bits == NULL || (g->rev_off == NULL && g->indeg == NULL)) {
-        free(bits);
+    if (bits == NULL)
         return NULL;
-    }
     for (x = 0; x < g->n; x++)
         if (g->fwd_off[x] == g->fwd_off[x + 1] && hs_graph_in_degree(g, x) == 1)
             bits[x >> 3] |= (uint8_t)(1u << (x & 7));
@@ -274,7 +273,7 @@ uint8_t *hs_graph_take_leaves(hs_graph *g) {
     uint8_t *bits;
     if (g->rev_off == NULL && g->indeg == NULL && hs_graph_count_referrers(g) != HS_OK)
         return NULL;
-    bits = hs_graph_simple_leaves(g);
+    bits = hs__simple_leaves(g);
     if (bits != NULL)
         hs_graph_drop_reverse(g);
     return bits;

@@ -41,7 +41,7 @@ int hs_graph_build_reverse(hs_graph *g);
  * node where the reverse edges take 4 more an edge. */
 int hs_graph_count_referrers(hs_graph *g);
 /* Frees the reverse edges and the in-degrees, once nothing will ask for
- * them (the dominators need only hs_graph_simple_leaves()):
+ * them (the dominators need only hs_graph_take_leaves()):
  * hs_graph_in_degree() must not be called again until one of them is
  * rebuilt. */
 void hs_graph_drop_reverse(hs_graph *g);
@@ -72,24 +72,18 @@ int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, cons
 int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
                         uint32_t *parent, uint32_t *dist);
 
-/*
- * The leaves with one referrer, one bit a node ((n + 7) / 8 bytes,
- * malloc'ed; NULL when out of memory or when the graph has neither its
- * reverse edges nor its in-degrees): nodes with no out-edge and one
- * in-edge, which hs_graph_dominators() does not number.  Once it is made,
- * the referrers can be dropped (hs_graph_drop_reverse).
- */
-uint8_t *hs_graph_simple_leaves(const hs_graph *g);
-/* The same, from the in-degrees counted first if the graph has neither
- * (a snapshot read from a file), and then the referrers dropped: what the
- * dominators need once nothing else will read the referrers.  NULL when
- * out of memory (the graph unchanged but for the in-degrees). */
+/* The leaves with one referrer, one bit a node ((n + 7) / 8 bytes,
+ * malloc'ed): nodes with no out-edge and one in-edge, which
+ * hs_graph_dominators() does not number.  From the in-degrees, counted
+ * first if the graph has neither them nor its reverse edges (a snapshot
+ * read from a file); then the referrers are dropped, as nothing after the
+ * roots reads them.  NULL when out of memory. */
 uint8_t *hs_graph_take_leaves(hs_graph *g);
 
 /*
  * Immediate dominators from a virtual root whose children are `roots`
  * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n)).  It reads
- * the forward edges only, and `leaves` (from hs_graph_simple_leaves(), or
+ * the forward edges only, and `leaves` (from hs_graph_take_leaves(), or
  * NULL to number every node).  Working memory beyond idom and order,
  * which it uses as scratch on the way: 20 bytes per numbered node (none
  * for a leaf with one referrer) and 4 per edge between numbered nodes; 4

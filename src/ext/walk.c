@@ -151,9 +151,6 @@ static Py_ssize_t hs__walk_freeze_count(hs_state *st) {
     return n;
 }
 
-/* The collector's objects; before 3.14 the permanent generation's
- * (gc.freeze()) after the others, as no listing of the interpreter's
- * includes them.  What can run Python or allocate comes first. */
 #if !HS_FRAME_LOCALS_ARE_ROOTS
 /* A running frame the collector does not track yet: listed, as tracked
  * objects are (on failure w->error says why). */
@@ -163,6 +160,9 @@ static int hs__walk_list_frame(PyThreadState *ts, PyFrameObject *f, void *arg) {
 }
 #endif
 
+/* The collector's objects; before 3.14 the permanent generation's
+ * (gc.freeze()) after the others, as no listing of the interpreter's
+ * includes them.  What can run Python or allocate comes first. */
 static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
     Py_ssize_t frozen = hs__walk_freeze_count(st);
 #if !HS_GC_LISTS_PERMANENT
