@@ -14,6 +14,8 @@ if [ "${1:-}" = all ]; then
     py="$VENV/bin/python"
     echo "== census, why-alive, full graph (objgraph, pympler, guppy3)"
     "$py" bench/bench_census.py --sizes "$sizes" --why --graph
+    echo; echo "== a snapshot's peak memory by phase (guppy3)"
+    "$py" bench/bench_phases.py --sizes "$sizes"
     echo; echo "== why-alive along a chain (objgraph)"
     "$py" bench/bench_chain.py --sizes "$sizes"
     echo; echo "== a second question on a kept snapshot"
@@ -27,6 +29,10 @@ if [ "${1:-}" = all ]; then
     echo; echo "== attach (gdb's recipe)"
     "$py" bench/bench_attach.py
     exit 0
+fi
+if [ "${1:-}" = phases ]; then
+    shift
+    exec "$VENV/bin/python" bench/bench_phases.py "$@"  # a snapshot's peak memory by phase, guppy3 beside it
 fi
 if [ "${1:-}" = chain ]; then
     shift
