@@ -44,11 +44,41 @@ def add_stories(report: Report, results: dict[str, Any]) -> None:
         info = folded.get(leak.type)
         if info:
             leak.payload_of, leak.folded = str(info["into"]), int(info["count"])
-    # The user's own classes first, then libraries', then built-in types; folded ones last.
-    # (Stable: within each, the growth order.)
+    _mark_held_through(report)
+    # The user's own classes first, then libraries', then built-in types; those another
+    # leak tells in part after those it does not, those it tells last.  (Stable: within
+    # each, the growth order.)
     report.leaks.sort(
         key=lambda lk: (
-            lk.explained_elsewhere,
+            lk.secondary,
+            any(st.held_through for st in lk.stories),
             OWNERS.index(lk.stories[0].type_owner) if lk.stories else len(OWNERS),
         )
     )
+
+
+def _mark_held_through(report: Report) -> None:
+    """Mark each leak whose every story is reached through another leaked class's objects.
+
+    One leaked object often keeps a whole structure: a receiver left connected
+    to a signal holds its Flask app, whose url map holds its rules. Each of
+    those types grows as often, but the leak to fix is the receiver's: the
+    others name it (the topmost leaked class on their paths that is not itself
+    held through another) instead of repeating its story and fix; so does each
+    such story of a leak that is also held another way. Only classes
+    defined in Python code hold others this way; a built-in container (a
+    tuple key holding a lambda) does not hide what it holds.
+    """
+    classes = {lk.type for lk in report.leaks if lk.stories and lk.stories[0].type_owner != "interpreter"}
+
+    def on_path(story: Story, own: str) -> list[str]:
+        return [h.type for h in story.path.hops[:-1] if h.type in classes and h.type != own]
+
+    through = {
+        lk.type for lk in report.leaks if lk.stories and all(on_path(st, lk.type) for st in lk.stories)
+    }
+    for leak in report.leaks:
+        for story in leak.stories:
+            story.held_through = next((t for t in on_path(story, leak.type) if t not in through), None)
+        if leak.type in through and all(st.held_through for st in leak.stories):
+            leak.held_through = leak.stories[0].held_through

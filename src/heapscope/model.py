@@ -347,6 +347,7 @@ class Story:
     retained_known: bool = True  # False: a diff of files without dominators (retained_size is the size)
     sampled: int | None = None  # objects whose allocation site was looked up (at most 200 per story)
     payload: list[Payload] = field(default_factory=list)  # the other leaked types its objects hold
+    held_through: str | None = None  # the leaked class (not itself held so) its path runs through
 
     @property
     def owner(self) -> str:
@@ -403,6 +404,8 @@ class Story:
             d["hint"] = self.hint.to_dict()
         if self.payload:
             d["payload"] = [p.to_dict() for p in self.payload]
+        if self.held_through is not None:
+            d["held_through"] = self.held_through
         return d
 
 
@@ -557,6 +560,12 @@ class Leak:
     stories: list[Story] = field(default_factory=list)
     payload_of: str | None = None  # the leaked type whose objects hold these (folded into its stories)
     folded: int = 0  # how many of the new objects are that payload
+    held_through: str | None = None  # a leaked class whose objects every story's path runs through
+
+    @property
+    def secondary(self) -> bool:
+        """Told by another leak: folded into its stories, or reached only through its objects."""
+        return self.explained_elsewhere or self.held_through is not None
 
     @property
     def explained_elsewhere(self) -> bool:
@@ -592,6 +601,8 @@ class Leak:
         if self.payload_of is not None:
             d["payload_of"] = self.payload_of
             d["folded"] = self.folded
+        if self.held_through is not None:
+            d["held_through"] = self.held_through
         if self.stories:
             first = self.stories[0]
             d["root"] = {"kind": first.path.root.kind, "name": first.path.root.name}

@@ -70,8 +70,8 @@ def render_report(report: Report, limit: int = 15) -> str:
     one = "interval" if unit != "runs" else "run"
     warm = f" (after {report.warmup} warm-up)" if report.warmup else ""
     if report.leaks:
-        primary = [leak for leak in report.leaks if not leak.explained_elsewhere]
-        inside = [leak for leak in report.leaks if leak.explained_elsewhere]
+        primary = [leak for leak in report.leaks if not leak.secondary]
+        inside = [leak for leak in report.leaks if leak.secondary]
         n = len(primary) or len(inside)
         held = ""
         if inside and primary:
@@ -86,7 +86,12 @@ def render_report(report: Report, limit: int = 15) -> str:
                 else f"{fmt_bytes(leak.delta_size)} over the runs"
             )
             lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
-            lines.extend(story_lines(leak.stories, indent="    "))
+            own = [st for st in leak.stories if st.held_through is None]
+            lines.extend(story_lines(own, indent="    "))
+            if len(own) < len(leak.stories):
+                via = next(st.held_through for st in leak.stories if st.held_through is not None)
+                count = sum(st.count for st in leak.stories if st.held_through is not None)
+                lines.append(f"    {count} more held through the leaked {via} objects")
             for site in (leak.allocated_at or [])[:3]:
                 lines.append(f"    allocated at {site.where} (+{site.count} {leak.type})")
             held = sum(st.count for st in leak.stories)
@@ -94,6 +99,14 @@ def render_report(report: Report, limit: int = 15) -> str:
                 # the sites of a sample: "+200 allocated" beside "400 held" read as a contradiction
                 lines.append(f"    (sites of {leak.sampled} of the {held} objects, sampled)")
         for leak in inside:
+            if leak.held_through is not None:
+                retained = leak.retained_size or 0
+                lines.append(
+                    f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, "
+                    f"{fmt_bytes(retained)} retained), held through the leaked {leak.held_through} "
+                    "objects above"
+                )
+                continue
             lines.append(
                 f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}), "
                 f"inside the leaked {leak.payload_of} objects above"

@@ -50,6 +50,69 @@ def test_leak_is_found():
     assert leak.stories[0].count == 4
 
 
+class Rule:
+    def __init__(self, i):
+        self.i = i
+
+
+class App:
+    def __init__(self):
+        self.rules = [Rule(i) for i in range(3)]
+
+
+class Receiver:
+    def __init__(self):
+        self.app = App()
+
+
+_receivers = []
+_rule_index = []
+_callbacks = {}
+
+
+def connects_a_receiver():
+    r = Receiver()
+    _receivers.append(r)
+    _rule_index.append(Rule(-1))  # Rules held another way too
+
+
+def caches_a_lambda():
+    key = (lambda: None,)  # a built-in container: what it holds keeps its own story
+    _callbacks[key] = Receiver()
+
+
+def test_types_reached_only_through_a_leaked_object_name_it_instead_of_repeating_its_story():
+    report = heapscope.check(connects_a_receiver, runs=4, warmup=1)
+    receiver, app, rule = (report.leak(f"{__name__}.{t}") for t in ("Receiver", "App", "Rule"))
+    assert receiver is not None and app is not None and rule is not None, str(report)
+    assert receiver.held_through is None and receiver.hint is not None
+    assert app.held_through == f"{__name__}.Receiver"  # the receiver's leak is the one to fix
+    assert app.to_dict()["held_through"] == f"{__name__}.Receiver" and app.stories  # kept in JSON
+    # The Rules: 12 inside the receivers' apps, 4 in the second index, which stays a story of its own.
+    assert rule.held_through is None
+    assert sorted((st.count, st.held_through) for st in rule.stories) == [
+        (4, None),
+        (12, f"{__name__}.Receiver"),
+    ]
+    text = str(report)
+    assert text.startswith("LEAK"), text
+    assert f"{__name__}.App: {app.count} objects (+1 per run," in text
+    assert f"retained), held through the leaked {__name__}.Receiver objects above" in text
+    assert f"12 more held through the leaked {__name__}.Receiver objects\n" in text
+    assert f"{__name__}._rule_index[i]" in text and f"{__name__}._receivers[i]" in text
+    assert text.count("Fix:") < len(report.leaks), text  # not one fix per type any more
+    # The receiver's story comes first: the rest point to it.
+    assert text.index(f"  {__name__}.Receiver:") < text.index(f"  {__name__}.Rule:")
+    assert text.index(f"  {__name__}.Rule:") < text.index(f"  {__name__}.App:")
+
+
+def test_a_builtin_container_does_not_hide_what_it_holds():
+    report = heapscope.check(caches_a_lambda, runs=4, warmup=1)
+    func = report.leak("function")
+    assert func is not None and func.held_through is None, str(report)
+    assert all(st.held_through is None for st in func.stories)
+
+
 def test_no_leak():
     report = heapscope.check(clean, runs=4, warmup=1)
     assert not report.leaked, str(report)
