@@ -86,12 +86,11 @@ def render_report(report: Report, limit: int = 15) -> str:
                 else f"{fmt_bytes(leak.delta_size)} over the runs"
             )
             lines.append(f"  {leak.type}: {leak.count} objects ({_per_run(leak.per_run, one)}, {size_text})")
-            own = [st for st in leak.stories if st.held_through is None]
-            lines.extend(story_lines(own, indent="    "))
-            if len(own) < len(leak.stories):
-                via = next(st.held_through for st in leak.stories if st.held_through is not None)
-                count = sum(st.count for st in leak.stories if st.held_through is not None)
-                lines.append(f"    {count} more held through the leaked {via} objects")
+            lines.extend(story_lines([st for st in leak.stories if st.held_through is None], indent="    "))
+            through = [st for st in leak.stories if st.held_through is not None]
+            if through:
+                count = sum(st.count for st in through)
+                lines.append(f"    {count} more held through the leaked {through[0].held_through} objects")
             for site in (leak.allocated_at or [])[:3]:
                 lines.append(f"    allocated at {site.where} (+{site.count} {leak.type})")
             held = sum(st.count for st in leak.stories)
