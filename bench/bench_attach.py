@@ -81,7 +81,8 @@ def bench_heapscope(pid: int, repeat: int) -> tuple[list[float], list[float], in
 
 def bench_report(pid: int, repeat: int) -> list[float]:
     """What `heapscope attach PID --samples 2 --interval 0` does once Python runs:
-    preflight and staging, two samples, the final analysis, the report."""
+    preflight and staging, two samples (the second brings the final analysis),
+    the report."""
     from heapscope.attach import session
     from heapscope.report import verdicts
 
@@ -91,8 +92,7 @@ def bench_report(pid: int, repeat: int) -> list[float]:
         att = session.open_target(pid, timeout=30)
         try:
             session.request(att, "census", session=f"r{i}")
-            session.request(att, "census", session=f"r{i}")
-            fin = session.request(att, "finish", session=f"r{i}", explain="1")
+            fin = session.request(att, "census", session=f"r{i}", finish="1", explain="1")
             verdicts(fin["series"], runs=1, warmup=0)
         finally:
             session.close(att)

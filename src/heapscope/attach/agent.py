@@ -127,6 +127,30 @@ def _grew_every_time(mod, series):
     return [name for name, counts, sizes in series if mod.verdict(counts, sizes) & mod.VERDICT_LEAK]
 
 
+def _finish(sys, mod, directory, req, out, own_globals):
+    # The session's series, the types that grew in every interval and, with
+    # explain=1, their stories; the session ends in the target.
+    sessions = mod._hs_sessions
+    session = sessions.pop(req["session"], [])
+    series = mod.series(session) if len(session) > 1 else []
+    out["series"] = [(name, list(counts), list(sizes)) for name, counts, sizes in series]
+    types = _grew_every_time(mod, series)
+    out["leak_types"] = types
+    if types and req.get("explain") == "1":
+        kw = _analyze_args(sys, mod, directory)
+        snap = mod.analyze(
+            types=types,
+            baseline=session[0],
+            max_stories=int(req.get("stories", "10")),
+            tool_dir=kw["tool_dir"],
+            traceback_fn=kw["traceback_fn"],
+            site_exclude=kw["site_exclude"],
+            own=(req, out, kw, session, sessions, own_globals),
+        )
+        out["results"] = snap.results()
+    out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
+
+
 def _work(sys, px, directory, req, own_globals):
     mod = _load(sys, px, directory + "/" + req["ext"])
     sessions = mod._hs_sessions
@@ -144,6 +168,8 @@ def _work(sys, px, directory, req, own_globals):
         if req.get("keep_last") == "1":
             del session[1:]  # --watch: the first sample (the baseline) and the previous one
         session.append(census)
+        if req.get("finish") == "1":  # the last sample and the verdict in one injection
+            _finish(sys, mod, directory, req, out, own_globals)
     elif op == "explain":
         # --watch --metrics: the retained bytes of the suspect types' objects born
         # since the session's first sample, as their stories count them.
@@ -165,25 +191,7 @@ def _work(sys, px, directory, req, own_globals):
             retained = sum(st["retained_size"] for st in stories)
         out["retained"] = retained
     elif op == "finish":
-        session = sessions.pop(req["session"], [])
-        series = mod.series(session) if len(session) > 1 else []
-        out["series"] = [(name, list(counts), list(sizes)) for name, counts, sizes in series]
-        types = _grew_every_time(mod, series)
-        out["leak_types"] = types
-        if types and req.get("explain") == "1":
-            kw = _analyze_args(sys, mod, directory)
-            tool_dir, traceback_fn, site_exclude = kw["tool_dir"], kw["traceback_fn"], kw["site_exclude"]
-            snap = mod.analyze(
-                types=types,
-                baseline=session[0],
-                max_stories=int(req.get("stories", "10")),
-                tool_dir=tool_dir,
-                traceback_fn=traceback_fn,
-                site_exclude=site_exclude,
-                own=(req, out, kw, session, sessions, own_globals),
-            )
-            out["results"] = snap.results()
-        out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
+        _finish(sys, mod, directory, req, out, own_globals)
     elif op == "exec":
         out.update(_exec(sys, px, directory, req))
     elif op == "drop":

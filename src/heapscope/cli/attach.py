@@ -175,11 +175,15 @@ class AttachCommand:
         from heapscope.report import verdicts
 
         stats = []
+        fin: dict[str, Any] = {}
         for i in range(args.samples):
             if i:
                 time.sleep(args.interval)
             t0 = time.perf_counter()
-            out = session.request(att, "census", session=sid)
+            # The last sample brings the verdict and its stories: one injection fewer.
+            last = {"finish": "1", "explain": "1"} if i == args.samples - 1 else {}
+            out = session.request(att, "census", session=sid, **last)
+            fin = out
             ms = (time.perf_counter() - t0) * 1000
             stats.append({"objects": out["count"], "bytes": out["size"], "ms": round(ms, 2)})
             print(
@@ -187,7 +191,6 @@ class AttachCommand:
                 f"{out['count']:,} objects, {out['size'] / 2**20:.1f} MiB ({ms:.0f} ms; {describe(att)})",
                 file=sys.stderr,
             )
-        fin = session.request(att, "finish", session=sid, explain="1")
         self.finished = True
         series = [(name, counts, sizes) for name, counts, sizes in fin["series"]]
         report = verdicts(series, runs=args.samples - 1, warmup=0)
