@@ -292,7 +292,7 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
     /* Preorder numbers live in idom[] until they become the answer, the
      * vertex of number k in order[k - 1] (number 0 is the virtual root). */
     uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *semi = NULL, *label = NULL;
-    uint32_t *anc = NULL, *poff = NULL, *pred = NULL;
+    uint32_t *anc = NULL, *poff = NULL, *own_poff = NULL, *pred = NULL;
     size_t cap = 2 + (size_t)nroots, npred = 0; /* numbered nodes, at most: the non-leaves, the roots, 0 */
     int rc = HS_ENOMEM;
 
@@ -340,34 +340,43 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
     }
     semi = calloc((size_t)cnt + 1, sizeof(uint32_t));
     anc = malloc((size_t)cnt * sizeof(uint32_t));
-    poff = malloc(((size_t)cnt + 1) * sizeof(uint32_t));
-    if (!semi || !anc || !poff)
+    if (!semi || !anc)
         goto done;
+    /* A root has an edge from the virtual root: its semidominator is 0,
+     * whoever its DFS parent (another root may reach it first).  anc[]
+     * marks them until the forest starts. */
+    for (i = 0; i < cnt; i++)
+        anc[i] = HS_NONE;
+    for (i = 0; i < nroots; i++)
+        if (roots[i] < n && pre[roots[i]] < cnt)
+            anc[pre[roots[i]]] = 0;
 
     /* Each numbered node's referrers among the numbered ones, by number
      * (counted into semi[], then placed); the leaves whose referrer was
-     * numbered are marked and listed after the numbered nodes. */
+     * numbered are marked and listed after the numbered nodes.  An edge
+     * from the DFS parent is left out: it offers the parent's own number,
+     * which is where semi[] starts (about half the referrers of a heap). */
     for (k = 1; k < cnt; k++) {
         uint32_t v = vtx[k - 1], e;
         for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
             uint32_t x = g->fwd[e], px = pre[x];
-            if (px < cnt)
-                semi[px]++;
-            else if (px == HS_NONE && hs__leaf(leaves, x)) {
+            if (px < cnt) {
+                if (par[px] != k)
+                    semi[px]++;
+            } else if (px == HS_NONE && hs__leaf(leaves, x)) {
                 pre[x] = HS__LEAF_REACHED;
                 vtx[cnt - 1 + nleaves++] = x;
             }
         }
     }
-    poff[0] = 0;
-    for (k = 0; k < cnt; k++) {
-        npred += semi[k];
+    for (k = 0; k < cnt; k++) { /* semi[k]: where k's first referrer goes */
+        uint32_t c = semi[k];
+        semi[k] = (uint32_t)npred;
+        npred += c;
         if (npred > UINT32_MAX) {
             rc = HS_ETOOBIG;
             goto done;
         }
-        poff[k + 1] = (uint32_t)npred;
-        semi[k] = poff[k]; /* where the next referrer of k goes */
     }
     pred = malloc((npred + 1) * sizeof(uint32_t));
     if (!pred)
@@ -376,19 +385,24 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
         uint32_t v = vtx[k - 1], e;
         for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
             uint32_t px = pre[g->fwd[e]];
-            if (px < cnt)
+            if (px < cnt && par[px] != k)
                 pred[semi[px]++] = k;
         }
     }
+    /* semi[k] is now where k + 1's referrers start.  The preorder numbers
+     * are not read again (vtx[] has them), so idom[] holds the offsets
+     * while the semidominators are found, when it is long enough. */
+    poff = cnt + 1 <= n ? idom : (own_poff = malloc(((size_t)cnt + 1) * sizeof(uint32_t)));
+    if (!poff)
+        goto done;
+    poff[0] = 0;
+    for (k = 0; k < cnt; k++)
+        poff[k + 1] = semi[k];
     for (i = 0; i < cnt; i++) {
-        semi[i] = i;
+        semi[i] = anc[i] == 0 ? 0 : par[i];
         label[i] = i;
         anc[i] = HS_NONE;
     }
-    /* A root has an edge from the virtual root: its semidominator is 0. */
-    for (i = 0; i < nroots; i++)
-        if (roots[i] < n && pre[roots[i]] < cnt)
-            semi[pre[roots[i]]] = 0;
 
     /* Semidominators, in reverse preorder.  A referrer not yet processed
      * (numbered below w, outside the forest) offers its own number; one
@@ -424,10 +438,14 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
         par[w] = x;
     }
 
-    for (i = 0; i < n; i++) /* in place: pre[i] is idom[i] */
-        if (pre[i] != HS__LEAF_REACHED)
-            idom[i] = (pre[i] == HS_NONE || par[pre[i]] == 0) ? HS_NONE : vtx[par[pre[i]] - 1];
+    for (i = 0; i < n; i++)
+        idom[i] = HS_NONE; /* unreachable, or dominated by the virtual root alone */
+    for (k = 1; k < cnt; k++)
+        if (par[k] != 0)
+            idom[vtx[k - 1]] = vtx[par[k] - 1];
     /* The marked leaves get their one referrer, a numbered node. */
+    for (k = 0; k < nleaves; k++)
+        idom[vtx[cnt - 1 + k]] = HS__LEAF_REACHED;
     for (k = 1; k < cnt; k++) {
         uint32_t v = vtx[k - 1], e;
         for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++)
@@ -445,7 +463,7 @@ done:
     free(semi);
     free(label);
     free(anc);
-    free(poff);
+    free(own_poff);
     free(pred);
     return rc;
 }

@@ -85,9 +85,10 @@ uint8_t *hs_graph_take_leaves(hs_graph *g);
  * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n)).  It reads
  * the forward edges only, and `leaves` (from hs_graph_take_leaves(), or
  * NULL to number every node).  Working memory beyond idom and order,
- * which it uses as scratch on the way: 20 bytes per numbered node (none
- * for a leaf with one referrer) and 4 per edge between numbered nodes; 4
- * more per node when order is NULL.  idom[v] is HS_NONE for the nodes
+ * which it uses as scratch on the way: 16 bytes per numbered node (none
+ * for a leaf with one referrer; 4 more when nearly every node is
+ * numbered) and 4 per edge between numbered nodes that is not an edge of
+ * the search's tree; 4 more per node when order is NULL.  idom[v] is HS_NONE for the nodes
  * dominated only by the virtual root (the roots, and what several roots
  * reach) and for unreachable nodes.
  *
