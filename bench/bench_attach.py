@@ -101,14 +101,16 @@ def bench_report(pid: int, repeat: int) -> list[float]:
 
 
 def bench_cli(pid: int, repeat: int) -> list[float]:
+    # The command a user types: the console script beside this Python (pip's
+    # wrapper), or `python -m heapscope` where there is none.
+    script = os.path.join(os.path.dirname(sys.executable), "heapscope")
+    command = [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "heapscope"]
     out = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         r = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "heapscope",
+                *command,
                 "attach",
                 str(pid),
                 "--samples",

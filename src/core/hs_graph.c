@@ -469,10 +469,10 @@ done:
 }
 
 void hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
-                       const uint64_t *shallow, uint64_t *retained) {
+                       const hs_sizes *shallow, uint64_t *retained) {
     uint32_t i;
     for (i = 0; i < n; i++)
-        retained[i] = shallow[i];
+        retained[i] = hs_sizes_get(shallow, i);
     /* Children come after their dominator in reverse postorder: walk it
      * backwards so every subtree is complete before it is added upwards. */
     for (i = norder; i-- > 0;) {

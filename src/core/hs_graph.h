@@ -17,6 +17,7 @@
 #define HS_GRAPH_H
 
 #include "hs_core.h"
+#include "hs_sizes.h"
 
 typedef struct hs_graph {
     uint32_t n;        /* nodes */
@@ -110,6 +111,6 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
  * retain their own shallow size.
  */
 void hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
-                       const uint64_t *shallow, uint64_t *retained);
+                       const hs_sizes *shallow, uint64_t *retained);
 
 #endif

@@ -42,7 +42,8 @@ void hs_snapdata_destroy(hs_snapdata *d) {
         return;
     free(d->addr);
     free(d->type_id);
-    free(d->size);
+    free(d->size.v);
+    hs_sizes_destroy_big(&d->size);
     free(d->tier);
     hs_graph_destroy(&d->graph);
     if (d->type_names != NULL)
@@ -89,7 +90,7 @@ static int hs__objects_v1(const uint8_t *objects, const uint8_t *tiers, hs_snapd
         const uint8_t *r = objects + (size_t)i * 16;
         out->addr[i] = hs_le_get64(r);
         out->type_id[i] = hs_le_get32(r + 8);
-        out->size[i] = hs_le_get32(r + 12);
+        out->size.v[i] = hs_le_get32(r + 12); /* below HS_SIZE_BIG or equal to it: never big */
         out->tier[i] = tiers[i];
         if (hs__object_ok(out, i, err, errlen) != HS_OK)
             return HS_EFORMAT;
@@ -100,12 +101,14 @@ static int hs__objects_v1(const uint8_t *objects, const uint8_t *tiers, hs_snapd
 static int hs__objects_v2(const uint8_t *p, uint64_t len, const uint8_t *tiers, hs_snapdata *out, char *err,
                           size_t errlen) {
     const uint8_t *end = p + len;
-    uint64_t addr = 0, delta, type;
+    uint64_t addr = 0, delta, type, size;
     uint32_t i;
     for (i = 0; i < out->n; i++) {
         if (hs_varint_get(&p, end, &delta) != 0 || hs_varint_get(&p, end, &type) != 0 ||
-            hs_varint_get(&p, end, &out->size[i]) != 0)
+            hs_varint_get(&p, end, &size) != 0)
             return hs__fail(err, errlen, HS_EFORMAT, "section OBJECTS: a bad number at object %u", i);
+        if (hs_sizes_set(&out->size, i, size) != HS_OK)
+            return HS_ENOMEM;
         addr += (uint64_t)hs_unzigzag(delta);
         out->addr[i] = addr;
         out->type_id[i] = type < UINT32_MAX ? (uint32_t)type : UINT32_MAX; /* out of range either way */
@@ -266,10 +269,10 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     out->n = n;
     out->addr = malloc((size_t)n * sizeof(uint64_t) + 1);
     out->type_id = malloc((size_t)n * sizeof(uint32_t) + 1);
-    out->size = malloc((size_t)n * sizeof(uint64_t) + 1);
+    out->size.v = malloc((size_t)n * sizeof(uint32_t) + 1);
     out->tier = malloc((size_t)n + 1);
     out->type_names = calloc((size_t)ntypes + 1, sizeof(char *));
-    if (!out->addr || !out->type_id || !out->size || !out->tier || !out->type_names)
+    if (!out->addr || !out->type_id || !out->size.v || !out->tier || !out->type_names)
         goto fail;
     /* type names: exactly ntypes NUL-terminated strings */
     {

@@ -22,6 +22,7 @@
 #define HS_SNAPFILE_H
 
 #include "hs_graph.h"
+#include "hs_sizes.h"
 
 #define HS_SNAP_VERSION 2u     /* what the writer writes */
 #define HS_SNAP_MIN_VERSION 1u /* the oldest the reader reads */
@@ -74,7 +75,7 @@ typedef struct hs_snapdata {
     uint32_t ntypes;
     uint64_t *addr;       /* n */
     uint32_t *type_id;    /* n, each < ntypes */
-    uint64_t *size;       /* n */
+    hs_sizes size;        /* n shallow sizes */
     uint8_t *tier;        /* n */
     hs_graph graph;       /* forward CSR (n nodes) */
     char **type_names;    /* ntypes */

@@ -94,15 +94,15 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
     if (a->count == a->node_cap) {
         size_t ncap = a->node_cap < 1024 ? 1024 : a->node_cap * 2;
         uint32_t *ids = PyMem_RawRealloc(s->type_id, ncap * sizeof(uint32_t));
-        uint64_t *sizes;
+        uint32_t *sizes;
         if (ids == NULL)
             goto nomem;
         s->type_id = ids;
         if (a->sizes) {
-            sizes = PyMem_RawRealloc(s->size, ncap * sizeof(uint64_t));
+            sizes = PyMem_RawRealloc(s->size.v, ncap * sizeof(uint32_t));
             if (sizes == NULL)
                 goto nomem;
-            s->size = sizes;
+            s->size.v = sizes;
         }
         ids = PyMem_RawRealloc(a->refcnt, ncap * sizeof(uint32_t));
         if (ids == NULL)
@@ -137,8 +137,9 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
         a->last_sizeof = a->type_sizeof[id];
     }
     s->type_id[a->count] = a->last_id;
-    if (a->sizes)
-        s->size[a->count] = (uint64_t)hs_object_size_by(op, a->last_sizeof);
+    if (a->sizes &&
+        hs_sizes_set(&s->size, a->count, (uint64_t)hs_object_size_by(op, a->last_sizeof)) != HS_OK)
+        goto nomem;
     a->refcnt[a->count] = (HS_IS_IMMORTAL(op) || Py_REFCNT(op) >= (Py_ssize_t)UINT32_MAX)
                               ? HS_REFCNT_IMMORTAL
                               : (uint32_t)Py_REFCNT(op);
@@ -308,16 +309,20 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     if (s->leaves_out) {
         /* Sizes of the objects asked about only: the rest read as 0, and
          * their zeroed pages are never touched. */
-        s->size = PyMem_RawCalloc((size_t)s->n + 1, sizeof(uint64_t));
-        if (s->size == NULL) {
+        s->size.v = PyMem_RawCalloc((size_t)s->n + 1, sizeof(uint32_t));
+        if (s->size.v == NULL) {
             PyErr_NoMemory();
             goto done;
         }
         for (i = 0; i < PySequence_Fast_GET_SIZE(objs_fast); i++) {
             PyObject *o = PySequence_Fast_GET_ITEM(objs_fast, i);
             uint32_t x = hs_heap_node(s, o);
-            if (x != HS_NONE)
-                s->size[x] = (uint64_t)hs_object_size_by(o, hs_type_sizeof(Py_TYPE(o)));
+            if (x != HS_NONE &&
+                hs_sizes_set(&s->size, x, (uint64_t)hs_object_size_by(o, hs_type_sizeof(Py_TYPE(o)))) !=
+                    HS_OK) {
+                PyErr_NoMemory();
+                goto done;
+            }
         }
     }
     s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
@@ -404,8 +409,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
             if (p == NULL)
                 goto done;
             d = Py_BuildValue("{sNsssKsKsN}", "object", hs_describe(o), "type", s->type_names[s->type_id[x]],
-                              "size", (unsigned long long)s->size[x], "retained_size",
-                              (unsigned long long)(s->retained ? s->retained[x] : s->size[x]), "path", p);
+                              "size", (unsigned long long)hs_heap_size(s, x), "retained_size",
+                              (unsigned long long)(s->retained ? s->retained[x] : hs_heap_size(s, x)), "path",
+                              p);
         }
         if (d == NULL || PyList_Append(item, d) < 0) {
             Py_XDECREF(d);

@@ -114,8 +114,8 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         born++;
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
         if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v],
-                                  hs__retained_known(s) ? s->retained[v] : s->size[v]);
+            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v),
+                                  hs__retained_known(s) ? s->retained[v] : hs_heap_size(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping new objects");
             goto done;

@@ -115,6 +115,22 @@ static int hs__put(PyObject *dict, const char *key, const void *data, size_t len
     return rc;
 }
 
+/* The shallow sizes as 8-byte integers, as the columns' readers take them. */
+static int hs__put_sizes(PyObject *dict, const hs_snapshot_object *s) {
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)s->n * 8);
+    uint64_t *out;
+    uint32_t v;
+    int rc;
+    if (b == NULL)
+        return -1;
+    out = (uint64_t *)(void *)PyBytes_AS_STRING(b);
+    for (v = 0; v < s->n; v++)
+        out[v] = hs_heap_size(s, v);
+    rc = PyDict_SetItemString(dict, "size", b);
+    Py_DECREF(b);
+    return rc;
+}
+
 static int hs__put_strings(PyObject *dict, const char *key, char *const *strs, uint32_t n) {
     PyObject *list = PyList_New((Py_ssize_t)n);
     uint32_t i;
@@ -161,7 +177,7 @@ PyObject *hs_snapshot_columns(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     if (dict == NULL)
         goto done;
     if (hs__put(dict, "address", s->addr, n * 8) < 0 || hs__put(dict, "type_id", s->type_id, n * 4) < 0 ||
-        hs__put(dict, "size", s->size, n * 8) < 0 || hs__put(dict, "retained", s->retained, n * 8) < 0 ||
+        hs__put_sizes(dict, s) < 0 || hs__put(dict, "retained", s->retained, n * 8) < 0 ||
         hs__put(dict, "tier", s->tier, n) < 0 ||
         hs__put(dict, "reached", c.reached, hs_bitmap_bytes(n)) < 0 ||
         hs__put(dict, "root_valid", c.root_valid, hs_bitmap_bytes(n)) < 0 ||

@@ -36,7 +36,7 @@ typedef struct {
     uint32_t nroots;
     uintptr_t *addr;    /* n: object addresses (integers, never dereferenced) */
     uint32_t *type_id;  /* n */
-    uint64_t *size;     /* n: shallow sizes */
+    hs_sizes size;      /* n shallow sizes, 4 bytes each (hs_heap_size) */
     uint8_t *tier;      /* n: HS_TIER_* of roots, 0 otherwise */
     uint32_t *parent;   /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
     uint32_t *idom;     /* n or NULL: immediate dominator, HS_NONE below the virtual root */
@@ -72,6 +72,11 @@ typedef struct {
     Py_ssize_t atexit_count; /* its length, asked before the window (-1: unknown) */
     const char *tool_dir;    /* heapscope's package directory, or NULL */
 } hs_live;
+
+/* A node's shallow size. */
+static inline uint64_t hs_heap_size(const hs_snapshot_object *s, uint32_t v) {
+    return hs_sizes_get(&s->size, v);
+}
 
 /* Node of an object address, or HS_NONE. */
 static inline uint32_t hs_heap_node(const hs_snapshot_object *s, const void *obj) {

@@ -536,7 +536,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
             break;
         }
         d = Py_BuildValue("{sssKsKsKsN}", "type", s->type_names[s->type_id[b]], "address",
-                          (unsigned long long)s->addr[b], "size", (unsigned long long)s->size[b],
+                          (unsigned long long)s->addr[b], "size", (unsigned long long)hs_heap_size(s, b),
                           "retained_size", (unsigned long long)s->retained[b], "path", path);
         if (d == NULL || PyList_Append(list, d) < 0)
             Py_CLEAR(list);
@@ -558,8 +558,8 @@ PyObject *hs_path_why(hs_snapshot_object *s, uint32_t v) {
     return Py_BuildValue(
         "{sNsssKsKsN}", "object",
         PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]], (void *)(uintptr_t)s->addr[v]),
-        "type", s->type_names[s->type_id[v]], "size", (unsigned long long)s->size[v], "retained_size",
-        (unsigned long long)(s->retained ? s->retained[v] : s->size[v]), "path", path);
+        "type", s->type_names[s->type_id[v]], "size", (unsigned long long)hs_heap_size(s, v), "retained_size",
+        (unsigned long long)(s->retained ? s->retained[v] : hs_heap_size(s, v)), "path", path);
 }
 
 /* [(type, address)] from the root to the object at `address`. */

@@ -25,7 +25,8 @@ static void snapshot_dealloc(PyObject *self) {
     void (*release)(void *) = s->from_file ? free : PyMem_RawFree;
     release(s->addr);
     release(s->type_id);
-    release(s->size);
+    release(s->size.v);
+    hs_sizes_destroy_big(&s->size);
     release(s->tier);
     PyMem_RawFree(s->parent);
     PyMem_RawFree(s->idom);
@@ -86,7 +87,7 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     if (rc == HS_OK && (s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t))) == NULL)
         rc = HS_ENOMEM;
     if (rc == HS_OK)
-        hs_graph_retained(s->n, s->idom, order, norder, s->size, s->retained);
+        hs_graph_retained(s->n, s->idom, order, norder, &s->size, s->retained);
 done:
     PyMem_RawFree(roots);
     PyMem_RawFree(order);
@@ -183,7 +184,7 @@ static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
     uint32_t v;
     if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
         return NULL;
-    return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : s->size[v]);
+    return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : hs_heap_size(s, v));
 }
 
 /* why(address): the object's path as the snapshot saw it (paths.c). */
@@ -417,7 +418,7 @@ static PyObject *snapshot_type_rows(PyObject *self, PyObject *Py_UNUSED(ignored)
     }
     for (v = 0; v < s->n; v++) {
         count[s->type_id[v]]++;
-        bytes[s->type_id[v]] += s->size[v];
+        bytes[s->type_id[v]] += hs_heap_size(s, v);
     }
     list = PyList_New(0);
     for (t = 0; list != NULL && t < s->ntypes; t++) {
@@ -498,7 +499,7 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     d.nlabel_strs = 0;
     d.addr = NULL;
     d.type_id = NULL;
-    d.size = NULL;
+    memset(&d.size, 0, sizeof(d.size));
     d.tier = NULL;
     d.type_names = NULL;
     s->results = d.results ? PyUnicode_DecodeUTF8(d.results, (Py_ssize_t)strlen(d.results), "replace")

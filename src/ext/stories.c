@@ -447,12 +447,12 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             hs_raise(NULL, rc, 0, "grouping leaked objects");
             goto done;
         }
-        retained = s->size[v];
+        retained = hs_heap_size(s, v);
         if (s->retained != NULL)
             retained = (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v])
                            ? s->retained[v]
                            : 0;
-        if (hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v], retained) < 0) {
+        if (hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v), retained) < 0) {
             PyErr_NoMemory();
             goto done;
         }
@@ -464,7 +464,7 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             continue;
         top = hs_leaked_top(anc, v);
         if (leaked[top] == 1 && shape[top] != HS_NONE &&
-            hs_story_set_add_payload(&set, shape[top], s->type_id[v], s->size[v]) == HS_OK) {
+            hs_story_set_add_payload(&set, shape[top], s->type_id[v], hs_heap_size(s, v)) == HS_OK) {
             folded[s->type_id[v]]++;
             folded_into[s->type_id[v]] = s->type_id[top];
             continue;
@@ -472,8 +472,8 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         leaked[v] = 1; /* its holder has no story (heapscope's own): its own story */
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
         if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], s->size[v],
-                                  s->retained ? s->retained[v] : s->size[v]);
+            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v),
+                                  s->retained ? s->retained[v] : hs_heap_size(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping leaked objects");
             goto done;

@@ -149,7 +149,8 @@ static void test_dominators_random(void) {
         uint32_t roots[3], *idom = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t)),
                            norder;
         uint8_t *all = malloc(n), *without = malloc(n);
-        uint64_t *shallow = malloc(n * sizeof(uint64_t)), *ret = malloc(n * sizeof(uint64_t));
+        uint64_t *ret = malloc(n * sizeof(uint64_t));
+        hs_sizes shallow = {0};
         hs_graph g;
         for (e = 0; e < m; e++) {
             E[e][0] = (uint32_t)(hs_test_rand() % n);
@@ -202,9 +203,10 @@ static void test_dominators_random(void) {
         }
         /* Retained sizes: with unit sizes, retained[v] = 1 + number of
          * nodes whose dominator chain contains v. */
+        shallow.v = malloc(n * sizeof(uint32_t));
         for (v = 0; v < n; v++)
-            shallow[v] = 1;
-        hs_graph_retained(n, idom, order, norder, shallow, ret);
+            shallow.v[v] = 1;
+        hs_graph_retained(n, idom, order, norder, &shallow, ret);
         for (v = 0; v < n; v++) {
             uint64_t expect = 1;
             uint32_t w, x;
@@ -227,7 +229,7 @@ static void test_dominators_random(void) {
         free(order);
         free(all);
         free(without);
-        free(shallow);
+        free(shallow.v);
         free(ret);
     }
 }

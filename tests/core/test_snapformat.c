@@ -61,15 +61,18 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
     d->type_names = names;
     d->addr = malloc(n * sizeof(uint64_t) + 1);
     d->type_id = malloc(n * sizeof(uint32_t) + 1);
-    d->size = malloc(n * sizeof(uint64_t) + 1);
+    d->size.v = malloc(n * sizeof(uint32_t) + 1);
     d->tier = calloc(n + 1, 1);
     d->retained = malloc(n * sizeof(uint64_t) + 1);
     hs_graph_init(&d->graph, n, n * 3);
     for (v = 0; v < n; v++) {
         d->addr[v] = v % 3 == 0 ? UINT64_MAX - v * 16 : (hs_test_rand() & ~(uint64_t)15);
         d->type_id[v] = v & 1;
-        d->size[v] = v % 5 == 0 ? (uint64_t)1 << 40 : v;
-        d->retained[v] = v % 7 == 0 ? UINT64_MAX : d->size[v];
+        CHECK(hs_sizes_set(&d->size, v,
+                           v % 5 == 0   ? (uint64_t)1 << 40
+                           : v % 5 == 1 ? HS_SIZE_BIG
+                                        : v) == HS_OK);
+        d->retained[v] = v % 7 == 0 ? UINT64_MAX : hs_sizes_get(&d->size, v);
         hs_graph_begin_node(&d->graph, v);
         hs_graph_add_edge(&d->graph, n - 1 - v);
         hs_graph_add_edge(&d->graph, (uint32_t)(hs_test_rand() % n));
@@ -83,7 +86,8 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
 static void release(hs_snapdata *d) {
     free(d->addr);
     free(d->type_id);
-    free(d->size);
+    free(d->size.v);
+    hs_sizes_destroy_big(&d->size);
     free(d->tier);
     free(d->retained);
     hs_graph_destroy(&d->graph);
@@ -110,7 +114,8 @@ static void same(const hs_snapdata *d, const hs_snapdata *r) {
     uint32_t v, e;
     CHECK(r->n == d->n && r->graph.m == d->graph.m);
     for (v = 0; v < d->n && r->n == d->n; v++) {
-        CHECK(r->addr[v] == d->addr[v] && r->type_id[v] == d->type_id[v] && r->size[v] == d->size[v]);
+        CHECK(r->addr[v] == d->addr[v] && r->type_id[v] == d->type_id[v] &&
+              hs_sizes_get(&r->size, v) == hs_sizes_get(&d->size, v));
         CHECK(r->retained != NULL && r->retained[v] == d->retained[v]);
         CHECK(r->graph.fwd_off[v + 1] == d->graph.fwd_off[v + 1]);
     }
@@ -178,7 +183,7 @@ static void test_reads_version_1(void) {
     hs_le_put64(f + 24, off);
     hs_le_put32(f + 32, hs_crc32(f + 64, sec * 32));
     CHECK(hs_snap_read_buffer(f, off, &r, err, sizeof(err)) == HS_OK);
-    CHECK(r.n == 3 && r.addr[2] == 0x7f0000001040ull && r.size[1] == 49 && r.type_id[1] == 1);
+    CHECK(r.n == 3 && r.addr[2] == 0x7f0000001040ull && r.size.v[1] == 49 && r.type_id[1] == 1);
     CHECK(r.graph.m == 2 && r.graph.fwd[0] == 1 && r.graph.fwd[1] == 2 && r.tier[0] == 1);
     CHECK(strcmp(r.type_names[1], "list") == 0 && strcmp(r.meta, "python=3.9\n") == 0);
     hs_snapdata_destroy(&r);
