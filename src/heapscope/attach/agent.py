@@ -127,6 +127,22 @@ def _grew_every_time(mod, series):
     return [name for name, counts, sizes in series if mod.verdict(counts, sizes) & mod.VERDICT_LEAK]
 
 
+def _explain(sys, mod, directory, req, out, own_globals, session, types, stories, sites):
+    # The stories of the objects of `types` born since the session's first
+    # sample (with allocation sites when `sites` and tracemalloc traces).
+    kw = _analyze_args(sys, mod, directory)
+    snap = mod.analyze(
+        types=types,
+        baseline=session[0],
+        max_stories=int(req.get("stories", str(stories))),
+        tool_dir=kw["tool_dir"],
+        traceback_fn=kw["traceback_fn"] if sites else None,
+        site_exclude=kw["site_exclude"],
+        own=(req, out, kw, session, mod._hs_sessions, own_globals),
+    )
+    return snap.results()
+
+
 def _finish(sys, mod, directory, req, out, own_globals):
     # The session's series, the types that grew in every interval and, with
     # explain=1, their stories; the session ends in the target.
@@ -137,17 +153,7 @@ def _finish(sys, mod, directory, req, out, own_globals):
     types = _grew_every_time(mod, series)
     out["leak_types"] = types
     if types and req.get("explain") == "1":
-        kw = _analyze_args(sys, mod, directory)
-        snap = mod.analyze(
-            types=types,
-            baseline=session[0],
-            max_stories=int(req.get("stories", "10")),
-            tool_dir=kw["tool_dir"],
-            traceback_fn=kw["traceback_fn"],
-            site_exclude=kw["site_exclude"],
-            own=(req, out, kw, session, sessions, own_globals),
-        )
-        out["results"] = snap.results()
+        out["results"] = _explain(sys, mod, directory, req, out, own_globals, session, types, 10, True)
     out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
 
 
@@ -177,17 +183,8 @@ def _work(sys, px, directory, req, own_globals):
         types = [t for t in req.get("types", "").split("\t") if t]
         retained = 0
         if types and session:
-            kw = _analyze_args(sys, mod, directory)
-            snap = mod.analyze(
-                types=types,
-                baseline=session[0],
-                max_stories=int(req.get("stories", "50")),
-                tool_dir=kw["tool_dir"],
-                traceback_fn=None,
-                site_exclude=kw["site_exclude"],
-                own=(req, out, kw, session, sessions, own_globals),
-            )
-            stories = (snap.results().get("leaks") or {}).get("stories") or []
+            results = _explain(sys, mod, directory, req, out, own_globals, session, types, 50, False)
+            stories = (results.get("leaks") or {}).get("stories") or []
             retained = sum(st["retained_size"] for st in stories)
         out["retained"] = retained
     elif op == "finish":
