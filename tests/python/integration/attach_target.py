@@ -75,6 +75,13 @@ if os.environ.get("ATTACH_TARGET_ALARM"):
     signal.signal(signal.SIGALRM, lambda s, f: None)
     signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
 r, w = os.pipe()
+calls = 0
+if mode == "ccall":
+    # One C call that holds the GIL for about 1.2 s on any interpreter: its
+    # length scaled from a timed short one (3.14's sum is several times faster).
+    t0 = time.perf_counter()
+    sum(range(2_000_000))
+    span = max(2_000_000, int(2_000_000 * 1.2 / max(time.perf_counter() - t0, 1e-4)))
 open(os.path.join(directory, "ready"), "w").close()
 n = 0
 if mode in ("threads", "lock"):
@@ -96,7 +103,11 @@ while True:
     elif mode == "select":
         select.select([r], [], [], 0.05)
     elif mode == "ccall":
-        sum(range(40_000_000))  # one C call that holds the GIL for most of a second
+        calls += 1  # DIR/call: the count of C calls begun, rewritten just before each
+        with open(os.path.join(directory, "call.tmp"), "w") as f:
+            f.write(str(calls))
+        os.replace(os.path.join(directory, "call.tmp"), os.path.join(directory, "call"))
+        sum(range(span))
     elif mode == "lock":
         lock = threading.Lock()
         lock.acquire()

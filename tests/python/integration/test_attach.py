@@ -82,6 +82,16 @@ class Target:
             assert time.monotonic() < deadline, "target did not answer SIGUSR1"
             time.sleep(0.01)
 
+    def call_begun(self, wait=20.0):
+        """ccall mode: wait until a new C call begins (about 1.2 s of GIL held from now)."""
+        path = os.path.join(self.dir, "call")
+        before = open(path).read() if os.path.exists(path) else ""
+        deadline = time.monotonic() + wait
+        while not os.path.exists(path) or open(path).read() == before:
+            assert self.proc.poll() is None, f"target died: {self.proc.returncode}"
+            assert time.monotonic() < deadline, "target began no C call"
+            time.sleep(0.002)
+
     def modules(self):
         path = os.path.join(self.dir, "modules")
         if os.path.exists(path):
@@ -580,7 +590,8 @@ def test_no_permission(target):
 
 @needs_ptrace
 def test_timeout_says_what_the_main_thread_does_and_the_late_call_is_harmless(target):
-    t = target("ccall")  # each C call holds the GIL for most of a second
+    t = target("ccall")  # each C call holds the GIL for about 1.2 s
+    t.call_begun()  # attach as one begins: the 0.2 s run out inside it
     r = run_heapscope("attach", str(t.pid), "--timeout", "0.2", "--samples", "2")
     assert r.returncode == session.TIMEOUT, r.stderr
     line = one_line_error(r)
