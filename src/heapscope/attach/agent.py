@@ -127,7 +127,7 @@ def _grew_every_time(mod, series):
     return [name for name, counts, sizes in series if mod.verdict(counts, sizes) & mod.VERDICT_LEAK]
 
 
-def _explain(sys, mod, directory, req, out, own_globals, session, types, stories, sites):
+def _explain(sys, mod, directory, req, out, own_globals, session, types, *, stories, sites):
     # The stories of the objects of `types` born since the session's first
     # sample (with allocation sites when `sites` and tracemalloc traces).
     kw = _analyze_args(sys, mod, directory)
@@ -153,7 +153,9 @@ def _finish(sys, mod, directory, req, out, own_globals):
     types = _grew_every_time(mod, series)
     out["leak_types"] = types
     if types and req.get("explain") == "1":
-        out["results"] = _explain(sys, mod, directory, req, out, own_globals, session, types, 10, True)
+        out["results"] = _explain(
+            sys, mod, directory, req, out, own_globals, session, types, stories=10, sites=True
+        )
     out["tracing"] = _analyze_args(sys, mod, directory)["traceback_fn"] is not None
 
 
@@ -183,7 +185,9 @@ def _work(sys, px, directory, req, own_globals):
         types = [t for t in req.get("types", "").split("\t") if t]
         retained = 0
         if types and session:
-            results = _explain(sys, mod, directory, req, out, own_globals, session, types, 50, False)
+            results = _explain(
+                sys, mod, directory, req, out, own_globals, session, types, stories=50, sites=False
+            )
             stories = (results.get("leaks") or {}).get("stories") or []
             retained = sum(st["retained_size"] for st in stories)
         out["retained"] = retained
