@@ -1,5 +1,8 @@
 #include "hs_graph.h"
 
+#include "hs_addrmap.h"
+#include "hs_scratch.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +31,7 @@ void hs_graph_destroy(hs_graph *g) {
     free(g->fwd);
     free(g->rev_off);
     free(g->rev);
-    free(g->indeg);
+    hs_scratch_free(g->indeg);
     memset(g, 0, sizeof(*g));
 }
 
@@ -131,15 +134,15 @@ int hs_graph_build_reverse(hs_graph *g) {
     off[n] = g->m;
     g->rev_off = off;
     g->rev = rev;
-    free(g->indeg);
+    hs_scratch_free(g->indeg);
     g->indeg = NULL;
     return HS_OK;
 }
 
 int hs_graph_count_referrers(hs_graph *g) {
     uint32_t e;
-    free(g->indeg);
-    g->indeg = calloc((size_t)g->n + 1, sizeof(uint32_t));
+    hs_scratch_free(g->indeg);
+    g->indeg = hs_scratch_alloc((size_t)g->n + 1, sizeof(uint32_t));
     if (g->indeg == NULL)
         return HS_ENOMEM;
     for (e = 0; e < g->m; e++)
@@ -150,7 +153,7 @@ int hs_graph_count_referrers(hs_graph *g) {
 void hs_graph_drop_reverse(hs_graph *g) {
     free(g->rev_off);
     free(g->rev);
-    free(g->indeg);
+    hs_scratch_free(g->indeg);
     g->rev_off = NULL;
     g->rev = NULL;
     g->indeg = NULL;
@@ -179,7 +182,7 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
     uint32_t *queue;
     if (n == 0)
         return HS_OK;
-    queue = malloc((size_t)n * sizeof(uint32_t));
+    queue = hs_scratch_alloc(n, sizeof(uint32_t));
     if (queue == NULL)
         return HS_ENOMEM;
     for (i = 0; i < nroots; i++) {
@@ -203,7 +206,7 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
             queue[tail++] = w;
         }
     }
-    free(queue);
+    hs_scratch_free(queue);
     return HS_OK;
 }
 
@@ -218,15 +221,17 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
  *
  * Everything below runs on preorder numbers: 0 is the virtual root, 1 ..
  * cnt-1 the reachable nodes.  Working memory beside idom[] and order[]
- * (which hold the numbers and the preorder): 4 x 4 bytes per numbered
- * node, the DFS parent, the semidominator, the link-eval label and
- * ancestor, and the referrers of the numbered nodes among the numbered
- * nodes, by number (4 bytes a numbered node and an edge between two),
- * built from the forward edges once the search is done.  The search keeps
- * no stack: the node it stands on is the last one numbered, or its DFS
- * parent when it backs up, and each node's next edge waits in label[]
- * until the labels are set.  The compression reverses the ancestor links
- * it climbs instead of stacking them.
+ * (which hold the numbers and the preorder): 3 x 4 bytes per numbered
+ * node, the DFS parent, the link-eval ancestor and its value (the least
+ * semidominator on the compressed path, which also stands for the node's
+ * own semidominator until it is found), and the referrers that can lower
+ * a semidominator, by number (4 bytes each), built from the forward edges
+ * once the search is done.  The search keeps no stack: the node it stands
+ * on is the last one numbered, or its DFS parent when it backs up, and
+ * each node's next edge waits in label[] until the values are set.  The
+ * compression reverses the ancestor links it climbs instead of stacking
+ * them.  Each semidominator, once found, waits for the second pass in the
+ * slot of the referrer offsets that is no longer read.
  *
  * A leaf with a single referrer (most strings, numbers and bytes of a
  * heap) lies on no path to anything else, and its referrer is its
@@ -239,8 +244,11 @@ unsigned long long hs_graph_dominator_steps = 0;
 
 /* Path compression of the link-eval forest, without recursion (a chain of
  * a million objects would overflow the C stack) and without a stack: the
- * climb points each ancestor link back down, the descent restores it. */
-static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, uint32_t v) {
+ * climb points each ancestor link back down, the descent restores it.
+ * best[] holds values, not vertices: the least semidominator on the
+ * compressed path from a node up to (not including) its tree's root, so
+ * eval(v) is best[v] once v is compressed. */
+static void hs__compress(uint32_t *anc, uint32_t *best, uint32_t v) {
     uint32_t below = HS_NONE, x = v, a, y;
     while (anc[anc[x]] != HS_NONE) {
         uint32_t up = anc[x];
@@ -251,8 +259,8 @@ static void hs__compress(uint32_t *anc, uint32_t *label, const uint32_t *semi, u
     }
     for (a = x, y = below; y != HS_NONE; a = y, y = below) {
         below = anc[y];
-        if (semi[label[a]] < semi[label[y]])
-            label[y] = label[a];
+        if (best[a] < best[y])
+            best[y] = best[a];
         anc[y] = anc[a];
     }
 }
@@ -283,15 +291,15 @@ static inline int hs__leaf(const uint8_t *leaves, uint32_t x) {
     return leaves != NULL && (leaves[x >> 3] >> (x & 7)) & 1;
 }
 
-/* pre[] of a leaf whose referrer was numbered: its referrer comes at the end. */
-#define HS__LEAF_REACHED (HS_NONE - 1)
+/* idom[] of a node not numbered, until the leaves get their referrer. */
+#define HS__UNNUMBERED (HS_NONE - 1)
 
 int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t *roots, uint32_t nroots,
                         uint32_t *idom, uint32_t *order, uint32_t *norder) {
     uint32_t n = g->n, cnt = 1, i, k, w, nleaves = 0;
     /* Preorder numbers live in idom[] until they become the answer, the
      * vertex of number k in order[k - 1] (number 0 is the virtual root). */
-    uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *semi = NULL, *label = NULL;
+    uint32_t *pre = idom, *vtx = order, *own_vtx = NULL, *par = NULL, *label = NULL;
     uint32_t *anc = NULL, *poff = NULL, *own_poff = NULL, *pred = NULL;
     size_t cap = 2 + (size_t)nroots, npred = 0; /* numbered nodes, at most: the non-leaves, the roots, 0 */
     int rc = HS_ENOMEM;
@@ -303,9 +311,9 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
     if (cap > (size_t)n + 2)
         cap = (size_t)n + 2;
     if (vtx == NULL)
-        vtx = own_vtx = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    par = malloc(cap * sizeof(uint32_t));
-    label = malloc(cap * sizeof(uint32_t)); /* first each node's next edge */
+        vtx = own_vtx = hs_scratch_alloc((size_t)n + 1, sizeof(uint32_t));
+    par = hs_scratch_alloc(cap, sizeof(uint32_t));
+    label = hs_scratch_alloc(cap, sizeof(uint32_t)); /* first each node's next edge */
     if (!vtx || !par || !label)
         goto done;
 
@@ -338,9 +346,8 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
                 cur = par[cur];
         }
     }
-    semi = calloc((size_t)cnt + 1, sizeof(uint32_t));
-    anc = malloc((size_t)cnt * sizeof(uint32_t));
-    if (!semi || !anc)
+    anc = hs_scratch_alloc(cnt, sizeof(uint32_t));
+    if (!anc)
         goto done;
     /* A root has an edge from the virtual root: its semidominator is 0,
      * whoever its DFS parent (another root may reach it first).  anc[]
@@ -352,78 +359,83 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
             anc[pre[roots[i]]] = 0;
 
     /* Each numbered node's referrers among the numbered ones, by number
-     * (counted into semi[], then placed); the leaves whose referrer was
-     * numbered are marked and listed after the numbered nodes.  An edge
-     * from the DFS parent is left out: it offers the parent's own number,
-     * which is where semi[] starts (about half the referrers of a heap). */
+     * (counted into label[], then placed).  Only a
+     * referrer that can lower the semidominator is kept.  One numbered
+     * after x (k > x) can, through the forest.  One numbered before x
+     * offers its own number, which helps only below x's DFS parent, where
+     * semi[x] starts: so the parent's own edge is left out, and so are the
+     * edges from the subtrees the search finished between the parent and
+     * x.  A root keeps none: its semidominator is 0. */
+    for (k = 0; k <= cnt; k++)
+        label[k] = 0;
     for (k = 1; k < cnt; k++) {
         uint32_t v = vtx[k - 1], e;
         for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
             uint32_t x = g->fwd[e], px = pre[x];
-            if (px < cnt) {
-                if (par[px] != k)
-                    semi[px]++;
-            } else if (px == HS_NONE && hs__leaf(leaves, x)) {
-                pre[x] = HS__LEAF_REACHED;
-                vtx[cnt - 1 + nleaves++] = x;
-            }
+            if (px < cnt && anc[px] != 0 && (k > px || k < par[px]))
+                label[px]++;
         }
     }
-    for (k = 0; k < cnt; k++) { /* semi[k]: where k's first referrer goes */
-        uint32_t c = semi[k];
-        semi[k] = (uint32_t)npred;
+    for (k = 0; k < cnt; k++) { /* label[k]: where k's first referrer goes */
+        uint32_t c = label[k];
+        label[k] = (uint32_t)npred;
         npred += c;
         if (npred > UINT32_MAX) {
             rc = HS_ETOOBIG;
             goto done;
         }
     }
-    pred = malloc((npred + 1) * sizeof(uint32_t));
+    pred = hs_scratch_alloc(npred + 1, sizeof(uint32_t));
     if (!pred)
         goto done;
     for (k = 1; k < cnt; k++) {
         uint32_t v = vtx[k - 1], e;
         for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
             uint32_t px = pre[g->fwd[e]];
-            if (px < cnt && par[px] != k)
-                pred[semi[px]++] = k;
+            if (px < cnt && anc[px] != 0 && (k > px || k < par[px]))
+                pred[label[px]++] = k;
         }
     }
-    /* semi[k] is now where k + 1's referrers start.  The preorder numbers
+    /* label[k] is now where k + 1's referrers start.  The preorder numbers
      * are not read again (vtx[] has them), so idom[] holds the offsets
      * while the semidominators are found, when it is long enough. */
-    poff = cnt + 1 <= n ? idom : (own_poff = malloc(((size_t)cnt + 1) * sizeof(uint32_t)));
+    poff = cnt + 1 <= n ? idom : (own_poff = hs_scratch_alloc((size_t)cnt + 1, sizeof(uint32_t)));
     if (!poff)
         goto done;
     poff[0] = 0;
     for (k = 0; k < cnt; k++)
-        poff[k + 1] = semi[k];
+        poff[k + 1] = label[k];
+    /* label[] becomes the forest's values (hs__compress), and carries the
+     * roots' mark (0) until each is reached. */
     for (i = 0; i < cnt; i++) {
-        semi[i] = anc[i] == 0 ? 0 : par[i];
-        label[i] = i;
+        label[i] = anc[i] == 0 ? 0 : HS_NONE;
         anc[i] = HS_NONE;
     }
 
     /* Semidominators, in reverse preorder.  A referrer not yet processed
      * (numbered below w, outside the forest) offers its own number; one
-     * processed offers the least semidominator on its forest path. */
+     * processed offers the least semidominator on its forest path.  Once
+     * w is done its referrers' offset poff[w + 1] is not read again, and
+     * keeps semi[w] for the next step. */
     for (w = cnt - 1; w >= 1; w--) {
-        uint32_t e;
-        for (e = poff[w]; e < poff[w + 1] && semi[w] > 0; e++) {
+        uint32_t e, sw = label[w] == 0 ? 0 : par[w];
+        for (e = poff[w]; e < poff[w + 1] && sw > 0; e++) {
             uint32_t u = pred[e], cand;
             hs_graph_dominator_steps++;
             if (anc[u] == HS_NONE)
                 cand = u;
             else {
-                hs__compress(anc, label, semi, u);
-                cand = semi[label[u]];
+                hs__compress(anc, label, u);
+                cand = label[u];
             }
-            if (cand < semi[w])
-                semi[w] = cand;
+            if (cand < sw)
+                sw = cand;
         }
+        label[w] = sw;
+        poff[w + 1] = sw;
         anc[w] = par[w]; /* link */
     }
-    free(pred);
+    hs_scratch_free(pred);
     pred = NULL;
 
     /* Immediate dominators, in preorder: the nearest ancestor of the DFS
@@ -431,53 +443,153 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
      * becomes the immediate dominator's number. */
     for (w = 1; w < cnt; w++) {
         uint32_t x = par[w];
-        while (x > semi[w]) {
+        while (x > poff[w + 1]) { /* semi[w] */
             x = par[x];
             hs_graph_dominator_steps++;
         }
         par[w] = x;
     }
 
+    hs_scratch_free(label);
+    label = NULL;
+    hs_scratch_free(anc);
+    anc = NULL;
     for (i = 0; i < n; i++)
-        idom[i] = HS_NONE; /* unreachable, or dominated by the virtual root alone */
-    for (k = 1; k < cnt; k++)
-        if (par[k] != 0)
-            idom[vtx[k - 1]] = vtx[par[k] - 1];
-    /* The marked leaves get their one referrer, a numbered node. */
-    for (k = 0; k < nleaves; k++)
-        idom[vtx[cnt - 1 + k]] = HS__LEAF_REACHED;
+        idom[i] = HS__UNNUMBERED;
+    for (k = 1; k < cnt; k++) /* HS_NONE: dominated by the virtual root alone */
+        idom[vtx[k - 1]] = par[k] != 0 ? vtx[par[k] - 1] : HS_NONE;
+    /* A leaf with one referrer, when that is a numbered node, gets it as
+     * its immediate dominator and is listed after the numbered nodes.
+     * Only now are those pages of order[] touched: once the forest's
+     * memory is gone, not beside it. */
     for (k = 1; k < cnt; k++) {
         uint32_t v = vtx[k - 1], e;
-        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++)
-            if (idom[g->fwd[e]] == HS__LEAF_REACHED)
-                idom[g->fwd[e]] = v;
+        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
+            uint32_t x = g->fwd[e];
+            if (idom[x] == HS__UNNUMBERED && hs__leaf(leaves, x)) {
+                idom[x] = v;
+                vtx[cnt - 1 + nleaves++] = x;
+            }
+        }
     }
+    for (i = 0; i < n; i++)
+        if (idom[i] == HS__UNNUMBERED)
+            idom[i] = HS_NONE; /* unreachable */
     /* order[] is the preorder, then the leaves: every node comes after its
      * dominator (a DFS ancestor, or a leaf's referrer). */
     if (norder != NULL)
         *norder = cnt - 1 + nleaves;
     rc = HS_OK;
 done:
-    free(own_vtx);
-    free(par);
-    free(semi);
-    free(label);
-    free(anc);
-    free(own_poff);
-    free(pred);
+    hs_scratch_free(own_vtx);
+    hs_scratch_free(par);
+    hs_scratch_free(label);
+    hs_scratch_free(anc);
+    hs_scratch_free(own_poff);
+    hs_scratch_free(pred);
     return rc;
 }
 
-void hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
-                       const hs_sizes *shallow, uint64_t *retained) {
+/* Sums of 4 GiB or more while the retained sizes add up: node -> entry,
+ * entries in arrival order, sorted into the side table at the end. */
+typedef struct {
+    uint64_t val;
+    uint32_t node;
+} hs__big_sum;
+
+typedef struct {
+    hs_addrmap map; /* node + 1 -> index in sums */
+    hs__big_sum *sums;
+    uint32_t n, cap;
+} hs__big_sums;
+
+static uint64_t hs__sum_get(const hs_sizes *out, const hs__big_sums *b, uint32_t v) {
+    uint32_t i = 0;
+    if (out->v[v] != HS_SIZE_BIG)
+        return out->v[v];
+    hs_addrmap_get(&b->map, (uintptr_t)v + 1, &i);
+    return b->sums[i].val;
+}
+
+static int hs__sum_set(hs_sizes *out, hs__big_sums *b, uint32_t v, uint64_t r) {
+    uint32_t i = 0;
+    int rc;
+    if (r < HS_SIZE_BIG && out->v[v] != HS_SIZE_BIG) {
+        out->v[v] = (uint32_t)r;
+        return HS_OK;
+    }
+    rc = hs_addrmap_put(&b->map, (uintptr_t)v + 1, b->n, &i);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (b->n == b->cap) {
+            uint32_t cap = b->cap < 16 ? 16 : b->cap * 2;
+            hs__big_sum *sums = cap > b->cap ? realloc(b->sums, (size_t)cap * sizeof(*sums)) : NULL;
+            if (sums == NULL)
+                return HS_ENOMEM;
+            b->sums = sums;
+            b->cap = cap;
+        }
+        i = b->n++;
+        b->sums[i].node = v;
+    }
+    b->sums[i].val = r;
+    out->v[v] = HS_SIZE_BIG;
+    return HS_OK;
+}
+
+static int hs__by_node(const void *x, const void *y) {
+    uint32_t a = ((const hs__big_sum *)x)->node, c = ((const hs__big_sum *)y)->node;
+    return a < c ? -1 : a > c;
+}
+
+int hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
+                      const hs_sizes *shallow, hs_sizes *out) {
+    hs__big_sums b;
     uint32_t i;
+    int rc = HS_ENOMEM;
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    out->v = hs_scratch_alloc((size_t)n + 1, sizeof(uint32_t));
+    if (out->v == NULL || hs_addrmap_init(&b.map, 16, 1) != HS_OK)
+        goto done;
     for (i = 0; i < n; i++)
-        retained[i] = hs_sizes_get(shallow, i);
+        if ((rc = hs__sum_set(out, &b, i, hs_sizes_get(shallow, i))) != HS_OK)
+            goto done;
     /* Children come after their dominator in reverse postorder: walk it
      * backwards so every subtree is complete before it is added upwards. */
     for (i = norder; i-- > 0;) {
         uint32_t v = order[i];
-        if (idom[v] != HS_NONE)
-            retained[idom[v]] += retained[v];
+        if (idom[v] != HS_NONE &&
+            (rc = hs__sum_set(out, &b, idom[v], hs__sum_get(out, &b, idom[v]) + hs__sum_get(out, &b, v))) !=
+                HS_OK)
+            goto done;
     }
+    /* The large sums become the side table, in node order. */
+    rc = HS_ENOMEM;
+    if (b.n > 0) {
+        qsort(b.sums, b.n, sizeof(*b.sums), hs__by_node);
+        out->big_node = malloc((size_t)b.n * sizeof(uint32_t));
+        out->big_size = malloc((size_t)b.n * sizeof(uint64_t));
+        if (out->big_node == NULL || out->big_size == NULL)
+            goto done;
+        for (i = 0; i < b.n; i++) {
+            out->big_node[i] = b.sums[i].node;
+            out->big_size[i] = b.sums[i].val;
+        }
+        out->nbig = out->capbig = b.n;
+    }
+    rc = HS_OK;
+done:
+    hs_addrmap_destroy(&b.map);
+    free(b.sums);
+    if (rc != HS_OK)
+        hs_graph_retained_destroy(out);
+    return rc;
+}
+
+void hs_graph_retained_destroy(hs_sizes *retained) {
+    hs_scratch_free(retained->v);
+    hs_sizes_destroy_big(retained);
+    retained->v = NULL;
 }

@@ -86,10 +86,12 @@ uint8_t *hs_graph_take_leaves(hs_graph *g);
  * (Semi-NCA: Georgiadis, Tarjan & Werneck, 2006; O(m log n)).  It reads
  * the forward edges only, and `leaves` (from hs_graph_take_leaves(), or
  * NULL to number every node).  Working memory beyond idom and order,
- * which it uses as scratch on the way: 16 bytes per numbered node (none
+ * which it uses as scratch on the way: 12 bytes per numbered node (none
  * for a leaf with one referrer; 4 more when nearly every node is
- * numbered) and 4 per edge between numbered nodes that is not an edge of
- * the search's tree; 4 more per node when order is NULL.  idom[v] is HS_NONE for the nodes
+ * numbered) and 4 per edge between numbered nodes that can lower a
+ * semidominator (not the search tree's, nor one into a root, nor one from
+ * a subtree finished between a node's DFS parent and the node); 4 more
+ * per node when order is NULL.  idom[v] is HS_NONE for the nodes
  * dominated only by the virtual root (the roots, and what several roots
  * reach) and for unreachable nodes.
  *
@@ -108,9 +110,16 @@ int hs_graph_dominators(const hs_graph *g, const uint8_t *leaves, const uint32_t
 /*
  * Retained size: the shallow sizes of each node's dominator subtree.
  * `order` and `norder` come from hs_graph_dominators().  Unreachable nodes
- * retain their own shallow size.
+ * retain their own shallow size.  *retained (empty on entry) gets them in 4
+ * bytes a node, v[] from hs_scratch_alloc(), summed there: a sum of 4 GiB or
+ * more moves to a hash map as it arises, and from it to the side table,
+ * sorted, at the end.  HS_OK or HS_ENOMEM.
  */
-void hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
-                       const hs_sizes *shallow, uint64_t *retained);
+int hs_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *order, uint32_t norder,
+                      const hs_sizes *shallow, hs_sizes *retained);
+
+/* Frees retained sizes whose v[] came from hs_scratch_alloc() (this or the
+ * file reader) and zeroes them; an empty one does nothing. */
+void hs_graph_retained_destroy(hs_sizes *retained);
 
 #endif

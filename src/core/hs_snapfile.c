@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hs_le.h"
+#include "hs_scratch.h"
 #include "hs_varint.h"
 
 /* ---- reading -------------------------------------------------------------- */
@@ -59,7 +60,7 @@ void hs_snapdata_destroy(hs_snapdata *d) {
         for (k = 0; k < d->nlabel_strs; k++)
             free(d->label_strs[k]);
     free(d->label_strs);
-    free(d->retained);
+    hs_graph_retained_destroy(&d->retained);
     memset(d, 0, sizeof(*d));
 }
 
@@ -351,16 +352,19 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
             goto fail;
         }
         rc = HS_ENOMEM;
-        out->retained = malloc((size_t)n * 8 + 1);
-        if (out->retained == NULL)
+        out->retained.v = hs_scratch_alloc((size_t)n + 1, sizeof(uint32_t));
+        if (out->retained.v == NULL)
             goto fail;
         for (i = 0; i < n; i++) {
+            uint64_t r;
             if (version == 1)
-                out->retained[i] = hs_le_get64(p + (size_t)i * 8);
-            else if (hs_varint_get(&p, end, &out->retained[i]) != 0) {
+                r = hs_le_get64(p + (size_t)i * 8);
+            else if (hs_varint_get(&p, end, &r) != 0) {
                 rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED: a bad number at object %u", i);
                 goto fail;
             }
+            if (hs_sizes_set(&out->retained, i, r) != HS_OK)
+                goto fail; /* rc is HS_ENOMEM */
         }
         if (version >= 2 && p != end) {
             rc = hs__fail(err, errlen, HS_EFORMAT, "section RETAINED has trailing bytes");

@@ -86,7 +86,7 @@ typedef struct hs_snapdata {
     uint32_t *label_name; /* n (expanded: per object) or NULL; HS_NONE when none */
     char **label_strs;    /* nlabel_strs strings */
     uint32_t nlabel_strs;
-    uint64_t *retained; /* n or NULL: retained sizes, when the writer had them */
+    hs_sizes retained; /* n retained sizes, v[] NULL when the writer had none (v[] from hs_scratch_alloc) */
 } hs_snapdata;
 
 /* Writes `d` to `path` as version HS_SNAP_VERSION (streamed, via a temporary

@@ -143,7 +143,7 @@ static uint32_t hs__body(hs__out *o, const hs_snapdata *d, uint32_t id) {
         return d->nlabel_strs;
     case HS_SEC_RETAINED:
         for (k = 0; k < d->n; k++)
-            hs__varint(o, d->retained[k]);
+            hs__varint(o, hs_sizes_get(&d->retained, k));
         return d->n;
     default:
         return 0;
@@ -174,7 +174,7 @@ int hs_snap_write(const char *path, const hs_snapdata *d) {
     if (d->label_kind != NULL && d->label_name != NULL)
         for (i = HS_SEC_LABELKINDS; i <= HS_SEC_LABELSTRS; i++)
             ids[nsec++] = i;
-    if (d->retained != NULL)
+    if (d->retained.v != NULL)
         ids[nsec++] = HS_SEC_RETAINED;
     head_len = HS_SNAP_HEADER_SIZE + (size_t)nsec * 32;
 

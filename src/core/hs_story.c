@@ -202,19 +202,20 @@ void hs_story_set_sort(hs_story_set *set) {
         qsort(set->items, set->n, sizeof(hs_story), hs__story_cmp);
 }
 
-uint32_t hs_top_retained(uint32_t n, const uint64_t *retained, const uint8_t *eligible, uint32_t top,
+uint32_t hs_top_retained(uint32_t n, const hs_sizes *retained, const uint8_t *eligible, uint32_t top,
                          uint32_t *best) {
     uint32_t nbest = 0, v, k;
     if (top == 0)
         return 0;
     for (v = 0; v < n; v++) {
-        uint64_t r = retained[v];
+        uint64_t r;
         if (!eligible[v])
             continue;
-        if (nbest == top && r <= retained[best[nbest - 1]])
+        r = hs_sizes_get(retained, v);
+        if (nbest == top && r <= hs_sizes_get(retained, best[nbest - 1]))
             continue;
         k = nbest < top ? nbest++ : nbest - 1;
-        while (k > 0 && retained[best[k - 1]] < r) {
+        while (k > 0 && hs_sizes_get(retained, best[k - 1]) < r) {
             best[k] = best[k - 1];
             k--;
         }

@@ -124,7 +124,7 @@ uint32_t hs_leaked_top(const uint32_t *anc, uint32_t v);
  * The `top` eligible nodes retaining most, largest first, into best[]
  * (room for `top`); returns how many.  Ties keep the lower index first.
  */
-uint32_t hs_top_retained(uint32_t n, const uint64_t *retained, const uint8_t *eligible, uint32_t top,
+uint32_t hs_top_retained(uint32_t n, const hs_sizes *retained, const uint8_t *eligible, uint32_t top,
                          uint32_t *best);
 
 #endif

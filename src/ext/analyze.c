@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/hs_scratch.h"
 #include "census.h"
 #include "analyze.h"
 #include "heap.h"
@@ -327,8 +328,8 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     }
     s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
     s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    L.skip = PyMem_RawCalloc((size_t)s->n + 1, 1);
-    exclude = PyMem_RawCalloc((size_t)s->n + 1, 1);
+    L.skip = hs_scratch_alloc((size_t)s->n + 1, 1);
+    exclude = hs_scratch_alloc((size_t)s->n + 1, 1);
     if (s->tier == NULL || s->parent == NULL || L.skip == NULL || exclude == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -380,8 +381,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_progress_phase(&hs_progress_now, "finding why objects are alive");
     if (hs_snapshot_search_paths(s, exclude, L.skip) < 0)
         goto done;
-    PyMem_RawFree(exclude);
+    /* Nothing after the paths reads these: gone before the dominators. */
+    hs_scratch_free(exclude);
     exclude = NULL;
+    hs_scratch_free(L.skip);
+    L.skip = NULL;
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
     if (dominators)
@@ -410,8 +414,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
                 goto done;
             d = Py_BuildValue("{sNsssKsKsN}", "object", hs_describe(o), "type", s->type_names[s->type_id[x]],
                               "size", (unsigned long long)hs_heap_size(s, x), "retained_size",
-                              (unsigned long long)(s->retained ? s->retained[x] : hs_heap_size(s, x)), "path",
-                              p);
+                              (unsigned long long)hs_heap_retained(s, x), "path", p);
         }
         if (d == NULL || PyList_Append(item, d) < 0) {
             Py_XDECREF(d);
@@ -468,9 +471,9 @@ done:
     hs_addrmap_destroy(&tacc.types);
     PyMem_RawFree(tacc.refcnt);
     PyMem_RawFree(tacc.type_sizeof);
-    PyMem_RawFree(L.skip);
+    hs_scratch_free(L.skip);
     PyMem_RawFree(L.root_cells);
-    PyMem_RawFree(exclude);
+    hs_scratch_free(exclude);
     PyMem_RawFree(keep);
     hs_addrmap_destroy(&L.modmap);
     Py_XDECREF(L.modnames);

@@ -54,7 +54,7 @@ static uint8_t *hs__wanted_types(const hs_snapshot_object *s, PyObject *types) {
  * came from (a kept live snapshot): a file's stored sizes, summed over born
  * objects that hold one another, would count the same bytes twice. */
 static int hs__retained_known(const hs_snapshot_object *s) {
-    return s->retained != NULL && s->idom != NULL;
+    return s->retained.v != NULL && s->idom != NULL;
 }
 
 /*
@@ -115,7 +115,7 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
         if (rc == HS_OK)
             rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v),
-                                  hs__retained_known(s) ? s->retained[v] : hs_heap_size(s, v));
+                                  hs__retained_known(s) ? hs_sizes_get(&s->retained, v) : hs_heap_size(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping new objects");
             goto done;

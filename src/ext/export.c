@@ -29,7 +29,7 @@ void hs_snapshot_view(const hs_snapshot_object *s, hs_snapdata *d) {
     d->label_name = s->label_name;
     d->label_strs = s->label_strs;
     d->nlabel_strs = s->nlabel_strs;
-    d->retained = s->retained; /* NULL until dominators were computed */
+    d->retained = s->retained; /* v NULL until dominators were computed */
 }
 
 /* The names of modules, module dicts and classes as C arrays: name_of[v]
@@ -116,17 +116,18 @@ static int hs__put(PyObject *dict, const char *key, const void *data, size_t len
 }
 
 /* The shallow sizes as 8-byte integers, as the columns' readers take them. */
-static int hs__put_sizes(PyObject *dict, const hs_snapshot_object *s) {
-    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)s->n * 8);
+/* A column of n sizes (shallow or retained), widened to u64. */
+static int hs__put_sizes(PyObject *dict, const char *key, const hs_sizes *z, uint32_t n) {
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * 8);
     uint64_t *out;
     uint32_t v;
     int rc;
     if (b == NULL)
         return -1;
     out = (uint64_t *)(void *)PyBytes_AS_STRING(b);
-    for (v = 0; v < s->n; v++)
-        out[v] = hs_heap_size(s, v);
-    rc = PyDict_SetItemString(dict, "size", b);
+    for (v = 0; v < n; v++)
+        out[v] = hs_sizes_get(z, v);
+    rc = PyDict_SetItemString(dict, key, b);
     Py_DECREF(b);
     return rc;
 }
@@ -177,8 +178,8 @@ PyObject *hs_snapshot_columns(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     if (dict == NULL)
         goto done;
     if (hs__put(dict, "address", s->addr, n * 8) < 0 || hs__put(dict, "type_id", s->type_id, n * 4) < 0 ||
-        hs__put_sizes(dict, s) < 0 || hs__put(dict, "retained", s->retained, n * 8) < 0 ||
-        hs__put(dict, "tier", s->tier, n) < 0 ||
+        hs__put_sizes(dict, "size", &s->size, s->n) < 0 ||
+        hs__put_sizes(dict, "retained", &s->retained, s->n) < 0 || hs__put(dict, "tier", s->tier, n) < 0 ||
         hs__put(dict, "reached", c.reached, hs_bitmap_bytes(n)) < 0 ||
         hs__put(dict, "root_valid", c.root_valid, hs_bitmap_bytes(n)) < 0 ||
         hs__put(dict, "edge_from", c.edge_from, m * 8) < 0 ||

@@ -34,13 +34,13 @@ typedef struct {
     PyObject_HEAD uint32_t n;
     uint32_t ntypes;
     uint32_t nroots;
-    uintptr_t *addr;    /* n: object addresses (integers, never dereferenced) */
-    uint32_t *type_id;  /* n */
-    hs_sizes size;      /* n shallow sizes, 4 bytes each (hs_heap_size) */
-    uint8_t *tier;      /* n: HS_TIER_* of roots, 0 otherwise */
-    uint32_t *parent;   /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
-    uint32_t *idom;     /* n or NULL: immediate dominator, HS_NONE below the virtual root */
-    uint64_t *retained; /* n or NULL */
+    uintptr_t *addr;   /* n: object addresses (integers, never dereferenced) */
+    uint32_t *type_id; /* n */
+    hs_sizes size;     /* n shallow sizes, 4 bytes each (hs_heap_size) */
+    uint8_t *tier;     /* n: HS_TIER_* of roots, 0 otherwise */
+    uint32_t *parent;  /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
+    uint32_t *idom;    /* n or NULL: immediate dominator, HS_NONE below the virtual root */
+    hs_sizes retained; /* n retained sizes in 4 bytes each (hs_heap_retained); v NULL until computed */
     hs_graph graph;
     hs_objindex index; /* address -> node */
     char **type_names;
@@ -61,7 +61,7 @@ typedef struct {
 typedef struct {
     hs_snapshot_object *s;
     PyObject **objs;      /* the walk's array */
-    uint8_t *skip;        /* nodes the path search must not enter */
+    uint8_t *skip;        /* nodes the path search must not enter (NULL once it ran) */
     hs_addrmap modmap;    /* module or module-dict node -> index in modnames */
     PyObject *modnames;   /* list of str */
     PyObject *stackinfo;  /* dict: node (int) -> frame info dict */
@@ -76,6 +76,11 @@ typedef struct {
 /* A node's shallow size. */
 static inline uint64_t hs_heap_size(const hs_snapshot_object *s, uint32_t v) {
     return hs_sizes_get(&s->size, v);
+}
+
+/* A node's retained size: its shallow size until the dominators ran. */
+static inline uint64_t hs_heap_retained(const hs_snapshot_object *s, uint32_t v) {
+    return s->retained.v != NULL ? hs_sizes_get(&s->retained, v) : hs_heap_size(s, v);
 }
 
 /* Node of an object address, or HS_NONE. */

@@ -506,7 +506,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
     uint8_t *eligible = NULL;
     PyObject *list = NULL, *key, *val;
     Py_ssize_t pos = 0;
-    if (s->retained == NULL || top <= 0)
+    if (s->retained.v == NULL || top <= 0)
         return PyList_New(0);
     if (top > 10000)
         top = 10000;
@@ -526,7 +526,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
         else if (x < s->n)
             eligible[x] = 0;
     }
-    nbest = hs_top_retained(s->n, s->retained, eligible, (uint32_t)top, best);
+    nbest = hs_top_retained(s->n, &s->retained, eligible, (uint32_t)top, best);
     list = PyList_New(0);
     for (k = 0; list != NULL && k < nbest; k++) {
         uint32_t b = best[k];
@@ -537,7 +537,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
         }
         d = Py_BuildValue("{sssKsKsKsN}", "type", s->type_names[s->type_id[b]], "address",
                           (unsigned long long)s->addr[b], "size", (unsigned long long)hs_heap_size(s, b),
-                          "retained_size", (unsigned long long)s->retained[b], "path", path);
+                          "retained_size", (unsigned long long)hs_heap_retained(s, b), "path", path);
         if (d == NULL || PyList_Append(list, d) < 0)
             Py_CLEAR(list);
         Py_XDECREF(d);
@@ -559,7 +559,7 @@ PyObject *hs_path_why(hs_snapshot_object *s, uint32_t v) {
         "{sNsssKsKsN}", "object",
         PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]], (void *)(uintptr_t)s->addr[v]),
         "type", s->type_names[s->type_id[v]], "size", (unsigned long long)hs_heap_size(s, v), "retained_size",
-        (unsigned long long)(s->retained ? s->retained[v] : hs_heap_size(s, v)), "path", path);
+        (unsigned long long)hs_heap_retained(s, v), "path", path);
 }
 
 /* [(type, address)] from the root to the object at `address`. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/hs_scratch.h" /* the dominators' order[] */
 #include "../core/hs_snapfile.h"
 #include "jsonw.h"
 #include "analyze.h"
@@ -30,7 +31,7 @@ static void snapshot_dealloc(PyObject *self) {
     release(s->tier);
     PyMem_RawFree(s->parent);
     PyMem_RawFree(s->idom);
-    free(s->retained); /* malloc'ed here or by the core's reader */
+    hs_graph_retained_destroy(&s->retained); /* computed here or read by the core's reader */
     hs_graph_destroy(&s->graph);
     hs_objindex_destroy(&s->index);
     if (s->type_names != NULL)
@@ -75,7 +76,7 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
         goto done;
     if ((fit = PyMem_RawRealloc(roots, ((size_t)nroots + 1) * sizeof(uint32_t))) != NULL)
         roots = fit;
-    order = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    order = hs_scratch_alloc((size_t)s->n + 1, sizeof(uint32_t));
     s->idom = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
     if (order == NULL || s->idom == NULL)
         goto done;
@@ -84,13 +85,11 @@ int hs_snapshot_compute_dominators(hs_snapshot_object *s) {
     roots = NULL;
     free(leaves);
     leaves = NULL;
-    if (rc == HS_OK && (s->retained = malloc(((size_t)s->n + 1) * sizeof(uint64_t))) == NULL)
-        rc = HS_ENOMEM;
     if (rc == HS_OK)
-        hs_graph_retained(s->n, s->idom, order, norder, &s->size, s->retained);
+        rc = hs_graph_retained(s->n, s->idom, order, norder, &s->size, &s->retained);
 done:
     PyMem_RawFree(roots);
-    PyMem_RawFree(order);
+    hs_scratch_free(order);
     free(leaves);
     if (rc != HS_OK)
         hs_raise(NULL, rc, 0, "computing dominators");
@@ -170,7 +169,7 @@ int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
 /* Dominators are computed on first need (a snapshot read from a file, or
  * analyze(dominators=False)). */
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s) {
-    if (s->retained != NULL)
+    if (s->retained.v != NULL)
         return 0;
     if (hs_snapshot_ensure_paths(s) < 0)
         return -1;
@@ -184,7 +183,7 @@ static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
     uint32_t v;
     if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
         return NULL;
-    return PyLong_FromUnsignedLongLong(s->retained ? s->retained[v] : hs_heap_size(s, v));
+    return PyLong_FromUnsignedLongLong(hs_heap_retained(s, v));
 }
 
 /* why(address): the object's path as the snapshot saw it (paths.c). */
@@ -208,8 +207,7 @@ static PyObject *snapshot_idom(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
     if (s->idom == NULL) { /* retained sizes read from a file come without the tree */
-        free(s->retained);
-        s->retained = NULL;
+        hs_graph_retained_destroy(&s->retained);
     }
     if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
         return NULL;
@@ -492,7 +490,7 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     s->label_strs = d.label_strs;
     s->nlabel_strs = d.nlabel_strs;
     s->retained = d.retained; /* the file's retained sizes: no dominators to compute for them */
-    d.retained = NULL;
+    memset(&d.retained, 0, sizeof(d.retained));
     d.label_kind = NULL;
     d.label_name = NULL;
     d.label_strs = NULL;

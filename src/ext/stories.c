@@ -448,9 +448,9 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             goto done;
         }
         retained = hs_heap_size(s, v);
-        if (s->retained != NULL)
+        if (s->retained.v != NULL)
             retained = (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v])
-                           ? s->retained[v]
+                           ? hs_sizes_get(&s->retained, v)
                            : 0;
         if (hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v), retained) < 0) {
             PyErr_NoMemory();
@@ -472,8 +472,7 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         leaked[v] = 1; /* its holder has no story (heapscope's own): its own story */
         rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
         if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v),
-                                  s->retained ? s->retained[v] : hs_heap_size(s, v));
+            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v), hs_heap_retained(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping leaked objects");
             goto done;

@@ -144,13 +144,13 @@ static void test_dominators_random(void) {
     int trial;
     for (trial = 0; trial < 300; trial++) {
         uint32_t n = 2 + (uint32_t)(hs_test_rand() % 40), v, d, nroots = 1 + (uint32_t)(hs_test_rand() % 3);
+        uint64_t unit = trial % 2 ? (uint64_t)3 << 30 : 1;
         size_t m = (size_t)(hs_test_rand() % (3 * n)), e;
         uint32_t (*E)[2] = malloc((m + 1) * sizeof(*E));
         uint32_t roots[3], *idom = malloc(n * sizeof(uint32_t)), *order = malloc(n * sizeof(uint32_t)),
                            norder;
         uint8_t *all = malloc(n), *without = malloc(n);
-        uint64_t *ret = malloc(n * sizeof(uint64_t));
-        hs_sizes shallow = {0};
+        hs_sizes shallow = {0}, ret = {0};
         hs_graph g;
         for (e = 0; e < m; e++) {
             E[e][0] = (uint32_t)(hs_test_rand() % n);
@@ -202,11 +202,12 @@ static void test_dominators_random(void) {
             }
         }
         /* Retained sizes: with unit sizes, retained[v] = 1 + number of
-         * nodes whose dominator chain contains v. */
+         * nodes whose dominator chain contains v.  Every other graph's
+         * unit is 3 GiB, so that sums (and sizes) pass the 4-byte limit. */
         shallow.v = malloc(n * sizeof(uint32_t));
         for (v = 0; v < n; v++)
-            shallow.v[v] = 1;
-        hs_graph_retained(n, idom, order, norder, &shallow, ret);
+            CHECK(hs_sizes_set(&shallow, v, unit) == HS_OK);
+        CHECK(hs_graph_retained(n, idom, order, norder, &shallow, &ret) == HS_OK);
         for (v = 0; v < n; v++) {
             uint64_t expect = 1;
             uint32_t w, x;
@@ -221,7 +222,7 @@ static void test_dominators_random(void) {
                         break;
                     }
             }
-            CHECK(ret[v] == expect);
+            CHECK(hs_sizes_get(&ret, v) == expect * unit);
         }
         hs_graph_destroy(&g);
         free(E);
@@ -230,7 +231,8 @@ static void test_dominators_random(void) {
         free(all);
         free(without);
         free(shallow.v);
-        free(ret);
+        hs_sizes_destroy_big(&shallow);
+        hs_graph_retained_destroy(&ret);
     }
 }
 

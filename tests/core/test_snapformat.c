@@ -63,7 +63,7 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
     d->type_id = malloc(n * sizeof(uint32_t) + 1);
     d->size.v = malloc(n * sizeof(uint32_t) + 1);
     d->tier = calloc(n + 1, 1);
-    d->retained = malloc(n * sizeof(uint64_t) + 1);
+    d->retained.v = malloc(n * sizeof(uint32_t) + 1);
     hs_graph_init(&d->graph, n, n * 3);
     for (v = 0; v < n; v++) {
         d->addr[v] = v % 3 == 0 ? UINT64_MAX - v * 16 : (hs_test_rand() & ~(uint64_t)15);
@@ -72,7 +72,7 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
                            v % 5 == 0   ? (uint64_t)1 << 40
                            : v % 5 == 1 ? HS_SIZE_BIG
                                         : v) == HS_OK);
-        d->retained[v] = v % 7 == 0 ? UINT64_MAX : hs_sizes_get(&d->size, v);
+        CHECK(hs_sizes_set(&d->retained, v, v % 7 == 0 ? UINT64_MAX : hs_sizes_get(&d->size, v)) == HS_OK);
         hs_graph_begin_node(&d->graph, v);
         hs_graph_add_edge(&d->graph, n - 1 - v);
         hs_graph_add_edge(&d->graph, (uint32_t)(hs_test_rand() % n));
@@ -89,7 +89,8 @@ static void release(hs_snapdata *d) {
     free(d->size.v);
     hs_sizes_destroy_big(&d->size);
     free(d->tier);
-    free(d->retained);
+    free(d->retained.v);
+    hs_sizes_destroy_big(&d->retained);
     hs_graph_destroy(&d->graph);
 }
 
@@ -116,7 +117,7 @@ static void same(const hs_snapdata *d, const hs_snapdata *r) {
     for (v = 0; v < d->n && r->n == d->n; v++) {
         CHECK(r->addr[v] == d->addr[v] && r->type_id[v] == d->type_id[v] &&
               hs_sizes_get(&r->size, v) == hs_sizes_get(&d->size, v));
-        CHECK(r->retained != NULL && r->retained[v] == d->retained[v]);
+        CHECK(r->retained.v != NULL && hs_sizes_get(&r->retained, v) == hs_sizes_get(&d->retained, v));
         CHECK(r->graph.fwd_off[v + 1] == d->graph.fwd_off[v + 1]);
     }
     for (e = 0; e < d->graph.m && r->graph.m == d->graph.m; e++)

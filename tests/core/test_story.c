@@ -103,15 +103,23 @@ static void test_story_set(void) {
 }
 
 static void test_top_retained(void) {
-    uint64_t retained[8] = {5, 90, 7, 90, 1, 300, 2, 40};
+    /* 90 and 40 are past 4 GiB (the side table), 7 just below it. */
+    uint64_t values[8] = {5, (uint64_t)90 << 32, ((uint64_t)1 << 32) - 2, (uint64_t)90 << 32, 1, 300,
+                          2, (uint64_t)40 << 32};
+    uint32_t v32[8], best[8], k;
+    hs_sizes retained = {0};
     uint8_t eligible[8] = {1, 1, 1, 1, 1, 0, 1, 1};
-    uint32_t best[8], k;
-    CHECK(hs_top_retained(8, retained, eligible, 3, best) == 3);
+    retained.v = v32;
+    for (k = 0; k < 8; k++)
+        CHECK(hs_sizes_set(&retained, k, values[k]) == HS_OK);
+    CHECK(hs_top_retained(8, &retained, eligible, 3, best) == 3);
     CHECK(best[0] == 1 && best[1] == 3 && best[2] == 7); /* 5 is not eligible; ties by index */
-    CHECK(hs_top_retained(8, retained, eligible, 0, best) == 0);
-    CHECK((k = hs_top_retained(8, retained, eligible, 8, best)) == 7);
+    CHECK(hs_top_retained(8, &retained, eligible, 0, best) == 0);
+    CHECK((k = hs_top_retained(8, &retained, eligible, 8, best)) == 7);
+    CHECK(best[3] == 2);
     for (; k > 1; k--)
-        CHECK(retained[best[k - 2]] >= retained[best[k - 1]]);
+        CHECK(values[best[k - 2]] >= values[best[k - 1]]);
+    hs_sizes_destroy_big(&retained);
 }
 
 static void test_edge_position(void) {
