@@ -330,7 +330,7 @@ static int hs__write_doc(hs_out *o, const hs_export_in *in, const uint8_t *kind,
     }
     row[0] = NODE_OBJECT;
     for (v = 0; v < d->n; v++) {
-        row[1] = (uint64_t)S_NFIXED + d->type_id[v];
+        row[1] = (uint64_t)S_NFIXED + hs_type_ids_get(&d->type_id, v);
         row[2] = hs__obj_id(v);
         row[3] = d->size.v[v]; /* DevTools sizes are 32-bit: HS_SIZE_BIG is the most it shows */
         row[4] = g->fwd_off[v + 1] - g->fwd_off[v];

@@ -42,7 +42,7 @@ void hs_snapdata_destroy(hs_snapdata *d) {
     if (d == NULL)
         return;
     free(d->addr);
-    free(d->type_id);
+    free(hs_type_ids_array(&d->type_id));
     free(d->size.v);
     hs_sizes_destroy_big(&d->size);
     free(d->tier);
@@ -75,12 +75,17 @@ static char *hs__text(const uint8_t *p, uint64_t len) {
 
 /* ---- the per-object and per-edge sections, by version ---------------------- */
 
-static int hs__object_ok(const hs_snapdata *out, uint32_t i, char *err, size_t errlen) {
-    if (out->type_id[i] >= out->ntypes)
-        return hs__fail(err, errlen, HS_EFORMAT, "object %u has type %u of %u", i, out->type_id[i],
+/* Checks an object's type and root kind, then stores the type (which a
+ * narrow array could not hold out of range). */
+static int hs__object_ok(hs_snapdata *out, uint32_t i, uint64_t type, uint8_t tier, char *err,
+                         size_t errlen) {
+    if (type >= out->ntypes)
+        return hs__fail(err, errlen, HS_EFORMAT, "object %u has type %llu of %u", i, (unsigned long long)type,
                         out->ntypes);
-    if (out->tier[i] > 5)
-        return hs__fail(err, errlen, HS_EFORMAT, "object %u has an unknown root kind %u", i, out->tier[i]);
+    if (tier > 5)
+        return hs__fail(err, errlen, HS_EFORMAT, "object %u has an unknown root kind %u", i, tier);
+    hs_type_ids_set(&out->type_id, i, (uint32_t)type);
+    out->tier[i] = tier;
     return HS_OK;
 }
 
@@ -90,10 +95,8 @@ static int hs__objects_v1(const uint8_t *objects, const uint8_t *tiers, hs_snapd
     for (i = 0; i < out->n; i++) {
         const uint8_t *r = objects + (size_t)i * 16;
         out->addr[i] = hs_le_get64(r);
-        out->type_id[i] = hs_le_get32(r + 8);
         out->size.v[i] = hs_le_get32(r + 12); /* below HS_SIZE_BIG or equal to it: never big */
-        out->tier[i] = tiers[i];
-        if (hs__object_ok(out, i, err, errlen) != HS_OK)
+        if (hs__object_ok(out, i, hs_le_get32(r + 8), tiers[i], err, errlen) != HS_OK)
             return HS_EFORMAT;
     }
     return HS_OK;
@@ -112,10 +115,8 @@ static int hs__objects_v2(const uint8_t *p, uint64_t len, const uint8_t *tiers, 
             return HS_ENOMEM;
         addr += (uint64_t)hs_unzigzag(delta);
         out->addr[i] = addr;
-        out->type_id[i] = type < UINT32_MAX ? (uint32_t)type : UINT32_MAX; /* out of range either way */
-        out->tier[i] = tiers[i];
-        if (type >= out->ntypes || tiers[i] > 5)
-            return hs__object_ok(out, i, err, errlen);
+        if (hs__object_ok(out, i, type, tiers[i], err, errlen) != HS_OK)
+            return HS_EFORMAT;
     }
     if (p != end)
         return hs__fail(err, errlen, HS_EFORMAT, "section OBJECTS has trailing bytes");
@@ -269,11 +270,14 @@ int hs_snap_read_buffer(const uint8_t *buf, size_t len, hs_snapdata *out, char *
     }
     out->n = n;
     out->addr = malloc((size_t)n * sizeof(uint64_t) + 1);
-    out->type_id = malloc((size_t)n * sizeof(uint32_t) + 1);
+    if (ntypes <= HS_TYPE_IDS_NARROW)
+        out->type_id.narrow = malloc((size_t)n * sizeof(uint16_t) + 1);
+    else
+        out->type_id.wide = malloc((size_t)n * sizeof(uint32_t) + 1);
     out->size.v = malloc((size_t)n * sizeof(uint32_t) + 1);
     out->tier = malloc((size_t)n + 1);
     out->type_names = calloc((size_t)ntypes + 1, sizeof(char *));
-    if (!out->addr || !out->type_id || !out->size.v || !out->tier || !out->type_names)
+    if (!out->addr || !hs_type_ids_array(&out->type_id) || !out->size.v || !out->tier || !out->type_names)
         goto fail;
     /* type names: exactly ntypes NUL-terminated strings */
     {

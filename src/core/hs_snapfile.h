@@ -23,6 +23,7 @@
 
 #include "hs_graph.h"
 #include "hs_sizes.h"
+#include "hs_typeids.h"
 
 #define HS_SNAP_VERSION 2u     /* what the writer writes */
 #define HS_SNAP_MIN_VERSION 1u /* the oldest the reader reads */
@@ -74,7 +75,7 @@ typedef struct hs_snapdata {
     uint32_t n;
     uint32_t ntypes;
     uint64_t *addr;       /* n */
-    uint32_t *type_id;    /* n, each < ntypes */
+    hs_type_ids type_id;  /* n, each < ntypes (2 bytes each when ntypes <= 65,536) */
     hs_sizes size;        /* n shallow sizes */
     uint8_t *tier;        /* n */
     hs_graph graph;       /* forward CSR (n nodes) */

@@ -100,7 +100,7 @@ static uint32_t hs__body(hs__out *o, const hs_snapdata *d, uint32_t id) {
         uint64_t prev = 0;
         for (k = 0; k < d->n; k++) {
             hs__varint(o, hs_zigzag((int64_t)(d->addr[k] - prev)));
-            hs__varint(o, d->type_id[k]);
+            hs__varint(o, hs_type_ids_get(&d->type_id, k));
             hs__varint(o, hs_sizes_get(&d->size, k));
             prev = d->addr[k];
         }

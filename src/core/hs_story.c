@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_id, const uint8_t *tier,
+int hs_path_shape(hs_group *trie, const uint32_t *parent, const hs_type_ids *type_id, const uint8_t *tier,
                   hs_edge_token_fn token, void *ctx, uint32_t *shape, uint32_t *stack, uint32_t v,
                   uint32_t *out) {
     uint32_t sp = 0, x = v;
@@ -19,7 +19,7 @@ int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_i
     while (sp > 0) {
         uint32_t y = stack[--sp], tup[4];
         int rc;
-        tup[1] = type_id[y];
+        tup[1] = hs_type_ids_get(type_id, y);
         if (parent[y] == y) {
             tup[0] = HS_NONE;
             tup[2] = HS_TOK_ROOT;

@@ -21,6 +21,7 @@
 
 #include "hs_graph.h"
 #include "hs_group.h"
+#include "hs_typeids.h"
 
 /* Generalised edge tokens (the third element of a shape tuple). */
 enum {
@@ -42,7 +43,7 @@ typedef int (*hs_edge_token_fn)(void *ctx, uint32_t parent, uint32_t child, uint
  * forest (parent[r] == r for a root; v must be reachable), tier[] the root
  * tiers.  stack needs room for the longest path.  0 or HS_E*.
  */
-int hs_path_shape(hs_group *trie, const uint32_t *parent, const uint32_t *type_id, const uint8_t *tier,
+int hs_path_shape(hs_group *trie, const uint32_t *parent, const hs_type_ids *type_id, const uint8_t *tier,
                   hs_edge_token_fn token, void *ctx, uint32_t *shape, uint32_t *stack, uint32_t v,
                   uint32_t *out);
 

@@ -88,17 +88,37 @@ typedef struct {
     PyCFunction last_sizeof;
 } hs_type_acc;
 
+/* The 65,536th type: the ids so far go to 4 bytes each. */
+static int hs__type_ids_widen(hs_snapshot_object *s, uint32_t count, size_t cap) {
+    uint32_t *wide = PyMem_RawMalloc((cap + 1) * sizeof(uint32_t)), i;
+    if (wide == NULL)
+        return -1;
+    for (i = 0; i < count; i++)
+        wide[i] = s->type_id.narrow[i];
+    PyMem_RawFree(s->type_id.narrow);
+    s->type_id.narrow = NULL;
+    s->type_id.wide = wide;
+    return 0;
+}
+
 static int hs__type_acc_add(PyObject *op, void *arg) {
     hs_type_acc *a = (hs_type_acc *)arg;
     hs_snapshot_object *s = a->s;
     uintptr_t ta = (uintptr_t)Py_TYPE(op);
     if (a->count == a->node_cap) {
         size_t ncap = a->node_cap < 1024 ? 1024 : a->node_cap * 2;
-        uint32_t *ids = PyMem_RawRealloc(s->type_id, ncap * sizeof(uint32_t));
-        uint32_t *sizes;
-        if (ids == NULL)
-            goto nomem;
-        s->type_id = ids;
+        uint32_t *ids, *sizes;
+        if (s->type_id.wide == NULL) {
+            uint16_t *narrow = PyMem_RawRealloc(s->type_id.narrow, (ncap + 1) * sizeof(uint16_t));
+            if (narrow == NULL)
+                goto nomem;
+            s->type_id.narrow = narrow;
+        } else {
+            ids = PyMem_RawRealloc(s->type_id.wide, (ncap + 1) * sizeof(uint32_t));
+            if (ids == NULL)
+                goto nomem;
+            s->type_id.wide = ids;
+        }
         if (a->sizes) {
             sizes = PyMem_RawRealloc(s->size.v, ncap * sizeof(uint32_t));
             if (sizes == NULL)
@@ -137,7 +157,10 @@ static int hs__type_acc_add(PyObject *op, void *arg) {
         a->last_id = id;
         a->last_sizeof = a->type_sizeof[id];
     }
-    s->type_id[a->count] = a->last_id;
+    if (a->last_id >= HS_TYPE_IDS_NARROW && s->type_id.narrow != NULL &&
+        hs__type_ids_widen(s, a->count, a->node_cap) < 0)
+        goto nomem;
+    hs_type_ids_set(&s->type_id, a->count, a->last_id);
     if (a->sizes &&
         hs_sizes_set(&s->size, a->count, (uint64_t)hs_object_size_by(op, a->last_sizeof)) != HS_OK)
         goto nomem;
@@ -412,8 +435,9 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
             p = hs_path_render(&L, s, x);
             if (p == NULL)
                 goto done;
-            d = Py_BuildValue("{sNsssKsKsN}", "object", hs_describe(o), "type", s->type_names[s->type_id[x]],
-                              "size", (unsigned long long)hs_heap_size(s, x), "retained_size",
+            d = Py_BuildValue("{sNsssKsKsN}", "object", hs_describe(o), "type",
+                              s->type_names[hs_heap_type(s, x)], "size",
+                              (unsigned long long)hs_heap_size(s, x), "retained_size",
                               (unsigned long long)hs_heap_retained(s, x), "path", p);
         }
         if (d == NULL || PyList_Append(item, d) < 0) {

@@ -106,15 +106,15 @@ PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args) {
         if (s->tier[r] == HS_TIER_TOOL)
             continue; /* heapscope's own (the snapshot being taken) */
         if (wanted != NULL) {
-            if (!wanted[s->type_id[v]])
+            if (!wanted[hs_heap_type(s, v)])
                 continue;
         } else if (hs_objindex_get(&o->index, s->addr[v], &w) &&
-                   strcmp(o->type_names[o->type_id[w]], s->type_names[s->type_id[v]]) == 0)
+                   strcmp(o->type_names[hs_heap_type(o, w)], s->type_names[hs_heap_type(s, v)]) == 0)
             continue; /* it was there before */
         born++;
-        rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
+        rc = hs_path_shape(&trie, s->parent, &s->type_id, s->tier, hs__file_token, s, shape, stack, v, &sh);
         if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v),
+            rc = hs_story_set_add(&set, sh, v, hs_heap_type(s, v), hs_heap_size(s, v),
                                   hs__retained_known(s) ? hs_sizes_get(&s->retained, v) : hs_heap_size(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping new objects");

@@ -116,6 +116,21 @@ static int hs__put(PyObject *dict, const char *key, const void *data, size_t len
 }
 
 /* The shallow sizes as 8-byte integers, as the columns' readers take them. */
+/* The type id column, u32 whichever width the snapshot keeps. */
+static int hs__put_type_ids(PyObject *dict, const hs_snapshot_object *s) {
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)s->n * 4);
+    uint32_t *out, v;
+    int rc;
+    if (b == NULL)
+        return -1;
+    out = (uint32_t *)(void *)PyBytes_AS_STRING(b);
+    for (v = 0; v < s->n; v++)
+        out[v] = hs_heap_type(s, v);
+    rc = PyDict_SetItemString(dict, "type_id", b);
+    Py_DECREF(b);
+    return rc;
+}
+
 /* A column of n sizes (shallow or retained), widened to u64. */
 static int hs__put_sizes(PyObject *dict, const char *key, const hs_sizes *z, uint32_t n) {
     PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * 8);
@@ -177,7 +192,7 @@ PyObject *hs_snapshot_columns(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     dict = PyDict_New();
     if (dict == NULL)
         goto done;
-    if (hs__put(dict, "address", s->addr, n * 8) < 0 || hs__put(dict, "type_id", s->type_id, n * 4) < 0 ||
+    if (hs__put(dict, "address", s->addr, n * 8) < 0 || hs__put_type_ids(dict, s) < 0 ||
         hs__put_sizes(dict, "size", &s->size, s->n) < 0 ||
         hs__put_sizes(dict, "retained", &s->retained, s->n) < 0 || hs__put(dict, "tier", s->tier, n) < 0 ||
         hs__put(dict, "reached", c.reached, hs_bitmap_bytes(n)) < 0 ||

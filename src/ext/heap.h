@@ -23,6 +23,7 @@
 #include "../core/hs_objindex.h"
 #include "../core/hs_graph.h"
 #include "../core/hs_roots.h"
+#include "../core/hs_typeids.h"
 #include "errors.h"
 #include "labels.h"
 #include "state.h"
@@ -34,13 +35,13 @@ typedef struct {
     PyObject_HEAD uint32_t n;
     uint32_t ntypes;
     uint32_t nroots;
-    uintptr_t *addr;   /* n: object addresses (integers, never dereferenced) */
-    uint32_t *type_id; /* n */
-    hs_sizes size;     /* n shallow sizes, 4 bytes each (hs_heap_size) */
-    uint8_t *tier;     /* n: HS_TIER_* of roots, 0 otherwise */
-    uint32_t *parent;  /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
-    uint32_t *idom;    /* n or NULL: immediate dominator, HS_NONE below the virtual root */
-    hs_sizes retained; /* n retained sizes in 4 bytes each (hs_heap_retained); v NULL until computed */
+    uintptr_t *addr;     /* n: object addresses (integers, never dereferenced) */
+    hs_type_ids type_id; /* n (2 bytes each while the types number 65,536 at most): hs_heap_type */
+    hs_sizes size;       /* n shallow sizes, 4 bytes each (hs_heap_size) */
+    uint8_t *tier;       /* n: HS_TIER_* of roots, 0 otherwise */
+    uint32_t *parent;    /* n: BFS parent; the node itself for a root; HS_NONE unreachable */
+    uint32_t *idom;      /* n or NULL: immediate dominator, HS_NONE below the virtual root */
+    hs_sizes retained;   /* n retained sizes in 4 bytes each (hs_heap_retained); v NULL until computed */
     hs_graph graph;
     hs_objindex index; /* address -> node */
     char **type_names;
@@ -76,6 +77,11 @@ typedef struct {
 /* A node's shallow size. */
 static inline uint64_t hs_heap_size(const hs_snapshot_object *s, uint32_t v) {
     return hs_sizes_get(&s->size, v);
+}
+
+/* A node's type id (an index in type_names). */
+static inline uint32_t hs_heap_type(const hs_snapshot_object *s, uint32_t v) {
+    return hs_type_ids_get(&s->type_id, v);
 }
 
 /* A node's retained size: its shallow size until the dominators ran. */

@@ -94,7 +94,7 @@ static int hs__is_module(const hs_live *L, const hs_snapshot_object *s, uint32_t
     const char *t;
     if (L != NULL)
         return hs_roots_module_of(L, v) != HS_NONE;
-    t = s->type_names[s->type_id[v]];
+    t = s->type_names[hs_heap_type(s, v)];
     return hs__file_name(s, v) != NULL && (strcmp(t, "module") == 0 || strcmp(t, "dict") == 0);
 }
 
@@ -179,7 +179,7 @@ static const char *hs__hop_kind(const hs_live *L, const hs_snapshot_object *s, c
 
 /* The short name of node v's type ("Node" for "app.models.Node"). */
 static const char *hs__short_type(const hs_snapshot_object *s, uint32_t v) {
-    const char *t = s->type_names[s->type_id[v]], *dot = strrchr(t, '.');
+    const char *t = s->type_names[hs_heap_type(s, v)], *dot = strrchr(t, '.');
     return dot ? dot + 1 : t;
 }
 
@@ -361,12 +361,12 @@ static int hs__file_root(const hs_snapshot_object *s, const uint32_t *nodes, PyO
         *root = Py_BuildValue("{sssO}", "kind", kind, "name", known);
         return *root ? 0 : -1;
     }
-    *first = PyUnicode_FromFormat("<%s>", s->type_names[s->type_id[r]]);
+    *first = PyUnicode_FromFormat("<%s>", s->type_names[hs_heap_type(s, r)]);
     if (*first == NULL)
         return -1;
     *root = Py_BuildValue(
         "{sssN}", "kind", kind, "name",
-        PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[r]], (void *)(uintptr_t)s->addr[r]));
+        PyUnicode_FromFormat("<%s at %p>", s->type_names[hs_heap_type(s, r)], (void *)(uintptr_t)s->addr[r]));
     return *root ? 0 : -1;
 }
 
@@ -392,7 +392,7 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
             return NULL;
         return Py_BuildValue("{s{sssN}sNsi}", "root", "kind", "unreachable", "name",
                              L ? hs_describe(L->objs[v])
-                               : PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]],
+                               : PyUnicode_FromFormat("<%s at %p>", s->type_names[hs_heap_type(s, v)],
                                                       (void *)(uintptr_t)s->addr[v]),
                              "hops", PyList_New(0), "length", -1);
     }
@@ -434,7 +434,7 @@ PyObject *hs_path_render(hs_live *L, hs_snapshot_object *s, uint32_t v) {
     if (hops == NULL)
         goto done;
     for (i = start; i < len; i++) {
-        const char *type = s->type_names[s->type_id[nodes[i]]];
+        const char *type = s->type_names[hs_heap_type(s, nodes[i])];
         PyObject *address, *label = NULL, *general = NULL;
         const char *kind;
         if (i == cut_from) {
@@ -535,7 +535,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
             Py_CLEAR(list);
             break;
         }
-        d = Py_BuildValue("{sssKsKsKsN}", "type", s->type_names[s->type_id[b]], "address",
+        d = Py_BuildValue("{sssKsKsKsN}", "type", s->type_names[hs_heap_type(s, b)], "address",
                           (unsigned long long)s->addr[b], "size", (unsigned long long)hs_heap_size(s, b),
                           "retained_size", (unsigned long long)hs_heap_retained(s, b), "path", path);
         if (d == NULL || PyList_Append(list, d) < 0)
@@ -557,9 +557,9 @@ PyObject *hs_path_why(hs_snapshot_object *s, uint32_t v) {
         return NULL;
     return Py_BuildValue(
         "{sNsssKsKsN}", "object",
-        PyUnicode_FromFormat("<%s at %p>", s->type_names[s->type_id[v]], (void *)(uintptr_t)s->addr[v]),
-        "type", s->type_names[s->type_id[v]], "size", (unsigned long long)hs_heap_size(s, v), "retained_size",
-        (unsigned long long)hs_heap_retained(s, v), "path", path);
+        PyUnicode_FromFormat("<%s at %p>", s->type_names[hs_heap_type(s, v)], (void *)(uintptr_t)s->addr[v]),
+        "type", s->type_names[hs_heap_type(s, v)], "size", (unsigned long long)hs_heap_size(s, v),
+        "retained_size", (unsigned long long)hs_heap_retained(s, v), "path", path);
 }
 
 /* [(type, address)] from the root to the object at `address`. */
@@ -572,7 +572,7 @@ PyObject *hs_path_types(hs_snapshot_object *s, uint32_t v) {
     list = PyList_New(len);
     for (i = 0; list != NULL && i < len; i++) {
         PyObject *t =
-            Py_BuildValue("(sk)", s->type_names[s->type_id[nodes[i]]], (unsigned long)s->addr[nodes[i]]);
+            Py_BuildValue("(sk)", s->type_names[hs_heap_type(s, nodes[i])], (unsigned long)s->addr[nodes[i]]);
         if (t == NULL)
             Py_CLEAR(list);
         else

@@ -325,7 +325,7 @@ PyObject *hs_roots_node_names(hs_live *L) {
         PyObject *key, *val;
         char *name;
         int rc;
-        if (!meta[s->type_id[v]])
+        if (!meta[hs_heap_type(s, v)])
             continue;
         name = hs_type_name((PyTypeObject *)L->objs[v]);
         if (name == NULL)

@@ -25,7 +25,7 @@ static void snapshot_dealloc(PyObject *self) {
     uint32_t i;
     void (*release)(void *) = s->from_file ? free : PyMem_RawFree;
     release(s->addr);
-    release(s->type_id);
+    release(hs_type_ids_array(&s->type_id));
     release(s->size.v);
     hs_sizes_destroy_big(&s->size);
     release(s->tier);
@@ -415,8 +415,8 @@ static PyObject *snapshot_type_rows(PyObject *self, PyObject *Py_UNUSED(ignored)
         goto done;
     }
     for (v = 0; v < s->n; v++) {
-        count[s->type_id[v]]++;
-        bytes[s->type_id[v]] += hs_heap_size(s, v);
+        count[hs_heap_type(s, v)]++;
+        bytes[hs_heap_type(s, v)] += hs_heap_size(s, v);
     }
     list = PyList_New(0);
     for (t = 0; list != NULL && t < s->ntypes; t++) {
@@ -496,7 +496,7 @@ PyObject *hs_load_snapshot(PyObject *module, PyObject *arg) {
     d.label_strs = NULL;
     d.nlabel_strs = 0;
     d.addr = NULL;
-    d.type_id = NULL;
+    memset(&d.type_id, 0, sizeof(d.type_id));
     memset(&d.size, 0, sizeof(d.size));
     d.tier = NULL;
     d.type_names = NULL;

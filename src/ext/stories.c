@@ -398,7 +398,7 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         }
     } else
         for (v = 0; v < s->n; v++)
-            if (wanted[s->type_id[v]])
+            if (wanted[hs_heap_type(s, v)])
                 leaked[v] = 1;
     if (baseline != NULL)
         for (v = 0; v < s->n; v++)
@@ -437,22 +437,22 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         /* Only built-in data is payload (a Conn's dict and buffer): a class's
          * instances, functions and methods are what the user asks about, even
          * inside another leaked object (a lambda in a cache key). */
-        if (anc != NULL && hs__is_data_type(s->type_names[s->type_id[v]]) &&
-            (top = hs_leaked_top(anc, v)) != v && s->type_id[top] != s->type_id[v]) {
+        if (anc != NULL && hs__is_data_type(s->type_names[hs_heap_type(s, v)]) &&
+            (top = hs_leaked_top(anc, v)) != v && hs_heap_type(s, top) != hs_heap_type(s, v)) {
             leaked[v] = 2; /* payload, unless its holder gets no story */
             continue;
         }
-        rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
+        rc = hs_path_shape(&trie, s->parent, &s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping leaked objects");
             goto done;
         }
         retained = hs_heap_size(s, v);
         if (s->retained.v != NULL)
-            retained = (anc == NULL || anc[v] == HS_NONE || s->type_id[anc[v]] != s->type_id[v])
+            retained = (anc == NULL || anc[v] == HS_NONE || hs_heap_type(s, anc[v]) != hs_heap_type(s, v))
                            ? hs_sizes_get(&s->retained, v)
                            : 0;
-        if (hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v), retained) < 0) {
+        if (hs_story_set_add(&set, sh, v, hs_heap_type(s, v), hs_heap_size(s, v), retained) < 0) {
             PyErr_NoMemory();
             goto done;
         }
@@ -464,15 +464,16 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
             continue;
         top = hs_leaked_top(anc, v);
         if (leaked[top] == 1 && shape[top] != HS_NONE &&
-            hs_story_set_add_payload(&set, shape[top], s->type_id[v], hs_heap_size(s, v)) == HS_OK) {
-            folded[s->type_id[v]]++;
-            folded_into[s->type_id[v]] = s->type_id[top];
+            hs_story_set_add_payload(&set, shape[top], hs_heap_type(s, v), hs_heap_size(s, v)) == HS_OK) {
+            folded[hs_heap_type(s, v)]++;
+            folded_into[hs_heap_type(s, v)] = hs_heap_type(s, top);
             continue;
         }
         leaked[v] = 1; /* its holder has no story (heapscope's own): its own story */
-        rc = hs_path_shape(&trie, s->parent, s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
+        rc = hs_path_shape(&trie, s->parent, &s->type_id, s->tier, hs__token, &tok, shape, stack, v, &sh);
         if (rc == HS_OK)
-            rc = hs_story_set_add(&set, sh, v, s->type_id[v], hs_heap_size(s, v), hs_heap_retained(s, v));
+            rc =
+                hs_story_set_add(&set, sh, v, hs_heap_type(s, v), hs_heap_size(s, v), hs_heap_retained(s, v));
         if (rc < 0) {
             hs_raise(NULL, rc, 0, "grouping leaked objects");
             goto done;

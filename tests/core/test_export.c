@@ -14,7 +14,7 @@ static char *label_strs[] = {"registry", "s0", "s1", "name"};
 
 static void make(hs_snapdata *d, uint32_t *parent) {
     static uint64_t addr[6] = {0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000};
-    static uint32_t type_id[6] = {0, 0, 1, 1, 2, 1};
+    static uint16_t type_id[6] = {0, 0, 1, 1, 2, 1};
     static uint32_t size[6] = {100, 200, 48, 48, 60, 48};
     static uint8_t tier[6] = {1, 0, 0, 0, 0, 0};
     static uint8_t label_kind[6] = {0, HS_LBL_VALUE_STR, HS_LBL_VALUE_STR, HS_LBL_VALUE_STR, HS_LBL_ATTR, 0};
@@ -25,7 +25,7 @@ static void make(hs_snapdata *d, uint32_t *parent) {
     d->n = 6;
     d->ntypes = 3;
     d->addr = addr;
-    d->type_id = type_id;
+    d->type_id.narrow = type_id;
     d->size.v = size;
     d->tier = tier;
     d->type_names = type_names;

@@ -15,13 +15,13 @@ static void make(hs_snapdata *d, uint32_t n) {
     d->ntypes = 3;
     d->type_names = names;
     d->addr = malloc(n * sizeof(uint64_t));
-    d->type_id = malloc(n * sizeof(uint32_t));
+    d->type_id.narrow = malloc(n * sizeof(uint16_t));
     d->size.v = malloc(n * sizeof(uint32_t));
     d->tier = malloc(n);
     hs_graph_init(&d->graph, n, n * 2);
     for (v = 0; v < n; v++) {
         d->addr[v] = 0x7f0000000000ull + (uint64_t)v * 64;
-        d->type_id[v] = v % 3;
+        d->type_id.narrow[v] = (uint16_t)(v % 3);
         d->size.v[v] = 16 + v;
         d->tier[v] = v == 0 ? 1 : 0;
         hs_graph_begin_node(&d->graph, v);
@@ -38,7 +38,7 @@ static void make(hs_snapdata *d, uint32_t n) {
 
 static void release(hs_snapdata *d) {
     free(d->addr);
-    free(d->type_id);
+    free(d->type_id.narrow);
     free(d->size.v);
     hs_sizes_destroy_big(&d->size);
     free(d->tier);
@@ -74,7 +74,8 @@ static void test_round_trip(const char *path) {
     CHECK(hs_snap_read_file(path, &r, err, sizeof(err)) == HS_OK);
     CHECK(r.n == 100 && r.ntypes == 3 && r.graph.m == d.graph.m);
     for (v = 0; v < 100; v++) {
-        CHECK(r.addr[v] == d.addr[v] && r.type_id[v] == d.type_id[v] && r.size.v[v] == d.size.v[v]);
+        CHECK(r.addr[v] == d.addr[v] && hs_type_ids_get(&r.type_id, v) == hs_type_ids_get(&d.type_id, v) &&
+              r.size.v[v] == d.size.v[v]);
         CHECK(r.tier[v] == d.tier[v]);
         CHECK(r.graph.fwd_off[v + 1] == d.graph.fwd_off[v + 1]);
     }

@@ -60,14 +60,14 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
     d->ntypes = 2;
     d->type_names = names;
     d->addr = malloc(n * sizeof(uint64_t) + 1);
-    d->type_id = malloc(n * sizeof(uint32_t) + 1);
+    d->type_id.wide = malloc(n * sizeof(uint32_t) + 1); /* the writer reads either width */
     d->size.v = malloc(n * sizeof(uint32_t) + 1);
     d->tier = calloc(n + 1, 1);
     d->retained.v = malloc(n * sizeof(uint32_t) + 1);
     hs_graph_init(&d->graph, n, n * 3);
     for (v = 0; v < n; v++) {
         d->addr[v] = v % 3 == 0 ? UINT64_MAX - v * 16 : (hs_test_rand() & ~(uint64_t)15);
-        d->type_id[v] = v & 1;
+        d->type_id.wide[v] = v & 1;
         CHECK(hs_sizes_set(&d->size, v,
                            v % 5 == 0   ? (uint64_t)1 << 40
                            : v % 5 == 1 ? HS_SIZE_BIG
@@ -85,7 +85,7 @@ static void make(hs_snapdata *d, uint32_t n, char **names) {
 
 static void release(hs_snapdata *d) {
     free(d->addr);
-    free(d->type_id);
+    free(d->type_id.wide);
     free(d->size.v);
     hs_sizes_destroy_big(&d->size);
     free(d->tier);
@@ -115,7 +115,8 @@ static void same(const hs_snapdata *d, const hs_snapdata *r) {
     uint32_t v, e;
     CHECK(r->n == d->n && r->graph.m == d->graph.m);
     for (v = 0; v < d->n && r->n == d->n; v++) {
-        CHECK(r->addr[v] == d->addr[v] && r->type_id[v] == d->type_id[v] &&
+        CHECK(r->addr[v] == d->addr[v] &&
+              hs_type_ids_get(&r->type_id, v) == hs_type_ids_get(&d->type_id, v) &&
               hs_sizes_get(&r->size, v) == hs_sizes_get(&d->size, v));
         CHECK(r->retained.v != NULL && hs_sizes_get(&r->retained, v) == hs_sizes_get(&d->retained, v));
         CHECK(r->graph.fwd_off[v + 1] == d->graph.fwd_off[v + 1]);
@@ -184,7 +185,8 @@ static void test_reads_version_1(void) {
     hs_le_put64(f + 24, off);
     hs_le_put32(f + 32, hs_crc32(f + 64, sec * 32));
     CHECK(hs_snap_read_buffer(f, off, &r, err, sizeof(err)) == HS_OK);
-    CHECK(r.n == 3 && r.addr[2] == 0x7f0000001040ull && r.size.v[1] == 49 && r.type_id[1] == 1);
+    CHECK(r.n == 3 && r.addr[2] == 0x7f0000001040ull && r.size.v[1] == 49 &&
+          hs_type_ids_get(&r.type_id, 1) == 1);
     CHECK(r.graph.m == 2 && r.graph.fwd[0] == 1 && r.graph.fwd[1] == 2 && r.tier[0] == 1);
     CHECK(strcmp(r.type_names[1], "list") == 0 && strcmp(r.meta, "python=3.9\n") == 0);
     hs_snapdata_destroy(&r);

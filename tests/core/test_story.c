@@ -28,7 +28,8 @@ static void test_shapes_group_same_paths(void) {
     /* root 0 (type 0) -> list 1 (type 1) -> items 2..5 (type 2);
      * root 6 (type 0) -> list 7 (type 3) -> item 8 (type 2): another shape. */
     uint32_t parent[9] = {0, 0, 1, 1, 1, 1, 6, 6, 7};
-    uint32_t type_id[9] = {0, 1, 2, 2, 2, 2, 0, 3, 2};
+    uint16_t ids[9] = {0, 1, 2, 2, 2, 2, 0, 3, 2}; /* narrow here, wide below: both widths */
+    hs_type_ids type_id = {ids, NULL};
     uint8_t tier[9] = {1, 0, 0, 0, 0, 0, 1, 0, 0};
     uint32_t shape[9], stack[9], out[9], v;
     hs_group trie;
@@ -36,7 +37,7 @@ static void test_shapes_group_same_paths(void) {
     for (v = 0; v < 9; v++)
         shape[v] = HS_NONE;
     for (v = 2; v < 9; v++)
-        CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, v,
+        CHECK(hs_path_shape(&trie, parent, &type_id, tier, token_by_position, NULL, shape, stack, v,
                             &out[v]) == HS_OK);
     CHECK(out[2] == out[3] && out[3] == out[4] && out[4] == out[5]);
     CHECK(out[8] != out[2]);
@@ -48,23 +49,24 @@ static void test_shapes_group_same_paths(void) {
     CHECK(hs_group_init(&trie, 4) == HS_OK);
     for (v = 0; v < 9; v++)
         shape[v] = HS_NONE;
-    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_fails, NULL, shape, stack, 2, &out[2]) ==
+    CHECK(hs_path_shape(&trie, parent, &type_id, tier, token_fails, NULL, shape, stack, 2, &out[2]) ==
           HS_ENOMEM);
     parent[8] = HS_NONE;
-    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, 8, &out[8]) ==
+    CHECK(hs_path_shape(&trie, parent, &type_id, tier, token_by_position, NULL, shape, stack, 8, &out[8]) ==
           HS_EINVAL);
     hs_group_destroy(&trie);
 }
 
 static void test_chains_are_one_shape(void) {
     /* root 0 -> 1 -> 2 -> 3 -> 4, all of type 1 but the root: a linked list. */
-    uint32_t parent[5] = {0, 0, 1, 2, 3}, type_id[5] = {0, 1, 1, 1, 1}, shape[5], stack[5], out, v;
+    uint32_t parent[5] = {0, 0, 1, 2, 3}, ids[5] = {0, 1, 1, 1, 1}, shape[5], stack[5], out, v;
+    hs_type_ids type_id = {NULL, ids};
     uint8_t tier[5] = {1, 0, 0, 0, 0};
     hs_group trie;
     CHECK(hs_group_init(&trie, 4) == HS_OK);
     for (v = 0; v < 5; v++)
         shape[v] = HS_NONE;
-    CHECK(hs_path_shape(&trie, parent, type_id, tier, token_by_position, NULL, shape, stack, 4, &out) ==
+    CHECK(hs_path_shape(&trie, parent, &type_id, tier, token_by_position, NULL, shape, stack, 4, &out) ==
           HS_OK);
     CHECK(shape[2] == shape[1] && shape[3] == shape[1] && out == shape[1]);
     CHECK(shape[1] != shape[0]);

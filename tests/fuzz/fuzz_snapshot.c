@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         hs_graph_build_reverse(&d.graph);
         for (v = 0; v < d.n; v++)
             for (e = d.graph.fwd_off[v]; e < d.graph.fwd_off[v + 1]; e++)
-                sum += d.graph.fwd[e] + d.type_id[v] + hs_sizes_get(&d.size, v);
+                sum += d.graph.fwd[e] + hs_type_ids_get(&d.type_id, v) + hs_sizes_get(&d.size, v);
         /* the address index a loaded snapshot builds (hostile addresses:
          * sparse, beyond 48 bits, repeated), then every lookup */
         if (hs_objindex_init(&x, d.n) == HS_OK) {

@@ -43,6 +43,37 @@ def test_round_trip_keeps_objects_edges_and_roots(tmp_path):
     assert size <= 37 * a["objects"] + 4 * a["edges"] + 256 * 1024 + len(json.dumps(snap.results()))
 
 
+def test_more_than_65536_types_keep_their_names_live_and_through_a_file(tmp_path):
+    """Type ids take 2 bytes a node up to 65,536 types and 4 past them: the
+    walk widens them when the 65,537th type appears, the file reader picks
+    the width from the file.  Objects of types from before and after that
+    point keep their own type, live and loaded."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import heapscope
+        from heapscope import snapfile
+        classes = [type(f"Kind{i}", (), {}) for i in range(70000)]
+        keep = [c() for c in classes]
+        snap = snapfile.take(top=3)
+        assert snap.stats()["types"] > 65536, snap.stats()["types"]
+        snapfile.write(snap, sys.argv[1])
+        loaded = snapfile.load(sys.argv[1]).snapshot
+        assert sorted(loaded.type_rows()) == sorted(snap.type_rows())
+        for i in (0, 65535, 65536, 69999):
+            for s in (snap, loaded):
+                assert s.path_types(id(keep[i]))[-1][0] == f"__main__.Kind{i}", (i, s.path_types(id(keep[i])))
+        rows = {name: count for name, count, size in snap.type_rows()}
+        assert rows["__main__.Kind0"] == rows["__main__.Kind69999"] == 1
+        assert "__main__.Kind69999" in str(heapscope.why(keep[69999], snapshot=snap))
+        print("ok")
+        """
+    )
+    path = str(tmp_path / "types.hsnap")
+    r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def test_diff_of_three_files_applies_checks_rule(tmp_path):
     paths = [str(tmp_path / f"{i}.hsnap") for i in range(3)]
     for i, path in enumerate(paths):
