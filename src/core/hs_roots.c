@@ -34,14 +34,14 @@ uint32_t hs_roots_ordered(uint32_t n, const uint8_t *tier, const uint8_t *tiers,
 
 int hs_roots_search(const hs_graph *g, const uint8_t *tier, const uint8_t *exclude, const uint8_t *skip,
                     uint32_t *parent) {
-    static const uint8_t phases[][3] = {
-        {HS_TIER_MODULE, HS_TIER_C, 0}, {HS_TIER_STACK, 0, 0}, {HS_TIER_INTERP, 0, 0}, {HS_TIER_TOOL, 0, 0}};
+    static const uint8_t phases[] = {HS_TIER_MODULE, HS_TIER_C, HS_TIER_STACK, HS_TIER_INTERP, HS_TIER_TOOL};
     uint32_t *roots = malloc(((size_t)g->n + 1) * sizeof(uint32_t));
     int ph, rc = HS_OK;
     if (roots == NULL)
         return HS_ENOMEM;
-    for (ph = 0; ph < 4 && rc == HS_OK; ph++) {
-        uint32_t nroots = hs_roots_ordered(g->n, tier, phases[ph], exclude, roots);
+    for (ph = 0; ph < (int)sizeof(phases) && rc == HS_OK; ph++) {
+        const uint8_t one[2] = {phases[ph], 0};
+        uint32_t nroots = hs_roots_ordered(g->n, tier, one, exclude, roots);
         rc = ph == 0 ? hs_graph_bfs(g, roots, nroots, skip, parent, NULL)
                      : hs_graph_bfs_extend(g, roots, nroots, skip, parent, NULL);
     }

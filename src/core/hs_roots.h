@@ -46,10 +46,14 @@ uint32_t hs_roots_ordered(uint32_t n, const uint8_t *tier, const uint8_t *tiers,
                           uint32_t *out);
 
 /*
- * Shortest paths from the roots, in phases: modules and references from C
- * first (what outlives a call), then running frames, then interpreter
- * internals, then heapscope's own frames.  parent[] as hs_graph_bfs();
- * skip (may be NULL) is never entered.  0 or HS_ENOMEM.
+ * Shortest paths from the roots, in phases: modules first, then references
+ * from C (what outlives a call), then running frames, then interpreter
+ * internals, then heapscope's own frames.  A module's path wins over a
+ * nearer reference from C: the reference a running frame's evaluation
+ * stack holds looks like one from C (no traversal sees it), and an object a
+ * module reaches stays alive through that path whatever C code does.
+ * parent[] as hs_graph_bfs(); skip (may be NULL) is never entered.
+ * 0 or HS_ENOMEM.
  */
 int hs_roots_search(const hs_graph *g, const uint8_t *tier, const uint8_t *exclude, const uint8_t *skip,
                     uint32_t *parent);

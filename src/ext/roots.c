@@ -3,9 +3,9 @@
  * more references than the heap's objects hold (refcount subtraction), and
  * the places a Python developer's answer starts even when something inside
  * the interpreter holds them: modules and their globals, running frames'
- * locals.  Tiers order the path search (src/core/hs_roots.c):
- * what outlives a call first, then running frames, then interpreter
- * internals, then heapscope's own frames.
+ * locals.  Tiers order the path search (src/core/hs_roots.c): modules,
+ * then references from C (what outlives a call), then running frames, then
+ * interpreter internals, then heapscope's own frames.
  */
 #include <string.h>
 

@@ -57,5 +57,19 @@ int main(void) {
     CHECK(parent[1] == 0 && parent[0] == 0); /* only the frame reaches 1 */
     CHECK(parent[4] == HS_NONE);
     hs_graph_destroy(&g);
+
+    /* A module's path wins over a nearer reference from C (a running frame's
+     * evaluation stack looks like one): module 0 -> 1 -> 2, C root 2 -> 3;
+     * the C root 4 -> 3 reaches 3 sooner than the module does, but 3 is
+     * reached from the module first all the same. */
+    {
+        static const uint32_t F[][2] = {{0, 1}, {1, 2}, {2, 3}, {4, 3}};
+        uint8_t t2[5] = {HS_TIER_MODULE, 0, HS_TIER_C, 0, HS_TIER_C};
+        uint32_t p2[5];
+        build(&g, 5, F, 4, 0);
+        CHECK(hs_roots_search(&g, t2, NULL, NULL, p2) == HS_OK);
+        CHECK(p2[2] == 1 && p2[1] == 0 && p2[3] == 2 && p2[4] == 4);
+        hs_graph_destroy(&g);
+    }
     TEST_DONE("test_roots");
 }

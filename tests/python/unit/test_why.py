@@ -42,6 +42,27 @@ def test_class_attribute_dict_key():
         Holder.registry.clear()
 
 
+def test_a_dict_on_a_running_frames_evaluation_stack_is_still_named_by_its_class():
+    # `Holder.registry[probe()] = 1` pushes the dict on this frame's evaluation
+    # stack before probe() runs: no traversal sees that reference, so the dict
+    # looks held by C code, one hop from the key; the class still explains it.
+    key = Node()
+    Holder.registry[key] = "value"
+    seen = []
+
+    def probe():
+        seen.append(heapscope.why(key))
+        return "probe"
+
+    try:
+        Holder.registry[probe()] = 1
+        w = seen[0]
+        assert w.path.root.kind == "class attribute"
+        assert w.path.general_text == f"{__name__}.Holder.registry[<Node> (key)]"
+    finally:
+        Holder.registry.clear()
+
+
 def test_local_variable_of_a_running_function():
     def inner():
         held_here = Node()
