@@ -6,7 +6,8 @@ object, roots, paths, dominators and retained sizes), this process reads the
 child's resident set from /proc/PID/statm every 2 ms: the snapshot holds the
 GIL throughout, so a thread inside the child could not sample it.  The
 samples are split into phases by the snapshot's own clock
-(``stats()["seconds"]``: walk, roots and paths, dominators, answers), and
+(``stats()["seconds"]``, in the order they ran: walk, roots, dominators,
+paths, answers), and
 each phase's peak is shown above the heap's resident set before the call, in
 MB and in bytes per object of the snapshot.  guppy3's ``hpy().heap()`` (a
 census with sizes, no paths or dominators) is polled the same way in another
@@ -28,7 +29,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGE = os.sysconf("SC_PAGE_SIZE")
-PHASES = ("walk", "roots_and_paths", "dominators", "answers")
 
 
 def rss(pid: int) -> int:
@@ -111,8 +111,8 @@ def report(hs: dict, peer: dict | None) -> None:
     print(f"\nsnapshot(top=0) of a heap of {hs['n']:,} GC-tracked objects ({n_obj:,} objects)")
     print(f"  {'phase':<18} {'seconds':>8} {'peak MB':>9} {'B/object':>9}")
     t = hs["start"]
-    for name in PHASES:
-        dt = float(hs["seconds"][name])
+    for name, secs in hs["seconds"].items():  # in the order the phases ran
+        dt = float(secs)
         p = peak(hs["samples"], t, t + dt, hs["base"])
         print(f"  {name:<18} {dt:>8.3f} {p / 2**20:>9.1f} {p / n_obj:>9.1f}")
         t += dt

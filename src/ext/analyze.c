@@ -350,16 +350,41 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         }
     }
     s->tier = PyMem_RawCalloc((size_t)s->n + 1, 1);
-    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
-    L.skip = hs_scratch_alloc((size_t)s->n + 1, 1);
-    exclude = hs_scratch_alloc((size_t)s->n + 1, 1);
-    if (s->tier == NULL || s->parent == NULL || L.skip == NULL || exclude == NULL) {
+    if (s->tier == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     s->nroots = hs_roots_by_refcount(&s->graph, tacc.refcnt, w.ntracked, w.listed_with_ref, s->tier);
     PyMem_RawFree(tacc.refcnt); /* read only by the roots; freed before the dominators' peak */
     tacc.refcnt = NULL;
+    if (hs_roots_modules(&L) < 0)
+        goto done;
+    hs_roots_interp(&L);
+    if (hs_roots_stacks(&L) < 0)
+        goto done;
+    /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
+    hs_roots_mark_own(s, args);
+    hs_roots_mark_own(s, kwargs);
+    hs_roots_mark_own(s, own);
+    for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
+        hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
+    s->seconds[1] = hs__now() - t1;
+    t1 = hs__now();
+    /* The dominators need only the roots: they run before the path search,
+     * so the parents and the search's marks are not resident at their peak. */
+    if (dominators)
+        hs_progress_phase(&hs_progress_now, "computing retained sizes");
+    if (dominators && hs_snapshot_compute_dominators(s) < 0)
+        goto done;
+    s->seconds[2] = hs__now() - t1;
+    t1 = hs__now();
+    s->parent = PyMem_RawMalloc(((size_t)s->n + 1) * sizeof(uint32_t));
+    L.skip = hs_scratch_alloc((size_t)s->n + 1, 1);
+    exclude = hs_scratch_alloc((size_t)s->n + 1, 1);
+    if (s->parent == NULL || L.skip == NULL || exclude == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     /* The caller's own containers are not paths; the objects asked about
      * are not their own roots. */
     {
@@ -390,32 +415,15 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         if (x != HS_NONE)
             exclude[x] = 1;
     }
-    if (hs_roots_modules(&L) < 0)
-        goto done;
-    hs_roots_interp(&L);
-    if (hs_roots_stacks(&L) < 0)
-        goto done;
-    /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
-    hs_roots_mark_own(s, args);
-    hs_roots_mark_own(s, kwargs);
-    hs_roots_mark_own(s, own);
-    for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
-        hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
     hs_progress_phase(&hs_progress_now, "finding why objects are alive");
     if (hs_snapshot_search_paths(s, exclude, L.skip) < 0)
         goto done;
-    /* Nothing after the paths reads these: gone before the dominators. */
+    /* Nothing after the paths reads these. */
     hs_scratch_free(exclude);
     exclude = NULL;
     hs_scratch_free(L.skip);
     L.skip = NULL;
-    s->seconds[1] = hs__now() - t1;
-    t1 = hs__now();
-    if (dominators)
-        hs_progress_phase(&hs_progress_now, "computing retained sizes");
-    if (dominators && hs_snapshot_compute_dominators(s) < 0)
-        goto done;
-    s->seconds[2] = hs__now() - t1;
+    s->seconds[3] = hs__now() - t1;
     t1 = hs__now();
 
     answers = PyDict_New();
@@ -479,7 +487,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         if (rc < 0)
             goto done;
     }
-    s->seconds[3] = hs__now() - t1;
+    s->seconds[4] = hs__now() - t1;
     s->results = answers;
     answers = NULL;
     result = (PyObject *)s;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hs_bits.h"
 #include "../core/hs_snapfile.h"
 #include "heap.h"
 
@@ -175,7 +176,7 @@ static int hs__local(PyObject *name, PyObject *value, void *arg) {
 int hs_edge_labels(hs_live *L) {
     hs_snapshot_object *s = L->s;
     const hs_graph *g = &s->graph;
-    uint8_t *has_child = calloc((size_t)s->n + 1, 1);
+    uint64_t *has_child = calloc(hs_bits_words(s->n), sizeof(uint64_t)); /* a bit per node */
     hs_strtab t;
     uint32_t v, p;
     int rc = -1;
@@ -190,16 +191,16 @@ int hs_edge_labels(hs_live *L) {
     for (v = 0; v < s->n; v++) {
         s->label_name[v] = HS_NONE;
         if (s->parent[v] != HS_NONE && s->parent[v] != v)
-            has_child[s->parent[v]] = 1;
+            hs_bits_set(has_child, s->parent[v]);
     }
     for (p = 0; p < s->n; p++) {
         PyObject *po = L->objs[p];
         uint32_t e;
         /* The parents are scattered in memory, and reading each was half
          * of this function's time: fetch ahead. */
-        if (p + 16 < s->n && has_child[p + 16])
+        if (p + 16 < s->n && hs_bits_test(has_child, p + 16))
             __builtin_prefetch(L->objs[p + 16]);
-        if (!has_child[p])
+        if (!hs_bits_test(has_child, p))
             continue;
         if (PyDict_Check(po)) {
             Py_ssize_t pos = 0;

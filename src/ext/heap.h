@@ -46,7 +46,7 @@ typedef struct {
     hs_objindex index; /* address -> node */
     char **type_names;
     uintptr_t *type_addr;
-    double seconds[4];     /* walk, roots and paths, dominators, stories */
+    double seconds[5];     /* walk, roots, dominators, paths, answers */
     int from_file;         /* arrays were malloc'ed by the core's file reader */
     int leaves_out;        /* paths alone: nothing that references nothing, unless asked */
     PyObject *results;     /* dict of the answers computed while the heap was live */

@@ -227,12 +227,12 @@ static PyObject *snapshot_stats(PyObject *self, PyObject *Py_UNUSED(ignored)) {
             unreachable++;
     }
     return Py_BuildValue(
-        "{sIsIsIsIs{sIsIsIsIsI}sIsnsOs{sdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types", s->ntypes,
-        "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2], counts[2],
+        "{sIsIsIsIs{sIsIsIsIsI}sIsnsOs{sdsdsdsdsd}}", "objects", s->n, "edges", s->graph.m, "types",
+        s->ntypes, "roots", s->nroots, "root_kinds", hs_tier_kind[1], counts[1], hs_tier_kind[2], counts[2],
         hs_tier_kind[3], counts[3], hs_tier_kind[4], counts[4], hs_tier_kind[5], counts[5], "unreachable",
         unreachable, "graph_bytes", (Py_ssize_t)hs_graph_bytes(&s->graph), "leaves_left_out",
-        s->leaves_out ? Py_True : Py_False, "seconds", "walk", s->seconds[0], "roots_and_paths",
-        s->seconds[1], "dominators", s->seconds[2], "answers", s->seconds[3]);
+        s->leaves_out ? Py_True : Py_False, "seconds", "walk", s->seconds[0], "roots", s->seconds[1],
+        "dominators", s->seconds[2], "paths", s->seconds[3], "answers", s->seconds[4]);
 }
 
 /* ---- offline: snapshot files ------------------------------------------ */

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 
 #include "hs_addrmap.h"
+#include "hs_bits.h"
 #include "hs_markset.h"
 #include "hs_test.h"
 
@@ -65,8 +66,39 @@ static void test_against_addrmap(void) {
     hs_addrmap_destroy(&m);
 }
 
+/* hs_bits against a byte per node, across word edges and at random. */
+static void test_bits(void) {
+    enum { N = 1000 };
+    uint64_t *b = calloc(hs_bits_words(N), sizeof(uint64_t));
+    unsigned char ref[N] = {0};
+    uint32_t i, k, bad = 0;
+    CHECK(b != NULL);
+    if (b == NULL)
+        return;
+    CHECK(hs_bits_words(0) == 1 && hs_bits_words(63) == 1 && hs_bits_words(64) == 2);
+    for (i = 0; i < N; i++)
+        bad += hs_bits_test(b, i) != 0;
+    CHECK(bad == 0);
+    ref[0] = ref[63] = ref[64] = ref[N - 1] = 1;
+    hs_bits_set(b, 0);
+    hs_bits_set(b, 63);
+    hs_bits_set(b, 64);
+    hs_bits_set(b, N - 1);
+    for (k = 0; k < 300; k++) {
+        i = (uint32_t)(hs_test_rand() % N);
+        ref[i] = 1;
+        hs_bits_set(b, i);
+    }
+    hs_bits_set(b, 63); /* twice is harmless */
+    for (i = 0; i < N; i++)
+        bad += hs_bits_test(b, i) != ref[i];
+    CHECK(bad == 0);
+    free(b);
+}
+
 int main(void) {
     test_basic();
+    test_bits();
     test_against_addrmap();
     TEST_DONE("test_markset");
 }
