@@ -425,7 +425,9 @@ def second_index(story: Story) -> Hint | None:
     types = _hop_types(story)
     if root.kind != "module global" or len(types) < 2 or types[-2] != "dict":
         return None
-    if story.path.hops[-1].kind == "dict key":
+    # The index is the module's own dict (`by_id[k]`), not a dict deep inside
+    # one of its objects (a router's tree under `app`: no second index there).
+    if story.path.hops[-1].kind == "dict key" or story.path.hops[-2].kind != "module global":
         return None
     facts = story.facts
     modname, holder_name, others = facts.get("module"), facts.get("holder"), facts.get("module_dicts") or []
