@@ -184,6 +184,57 @@ uint32_t hs_leaked_top(const uint32_t *anc, uint32_t v) {
     return v;
 }
 
+void hs_common_anc_init(hs_common_anc *c) {
+    c->node = HS_NONE;
+    c->depth = 0;
+}
+
+/* Hops from v to its root, or HS_NONE (unreachable, or out of budget). */
+static uint32_t hs__depth(const uint32_t *parent, uint32_t v, uint64_t *budget) {
+    uint32_t d = 0;
+    while (parent[v] != v) {
+        if (parent[v] == HS_NONE || *budget == 0)
+            return HS_NONE;
+        (*budget)--;
+        v = parent[v];
+        d++;
+    }
+    return d;
+}
+
+void hs_common_anc_add(hs_common_anc *c, const uint32_t *parent, uint32_t v, uint64_t *budget) {
+    uint32_t a, da, db;
+    if (c->depth == HS_NONE)
+        return;
+    if (parent[v] != HS_NONE && parent[v] != v)
+        v = parent[v]; /* the member's holder */
+    db = hs__depth(parent, v, budget);
+    if (db == HS_NONE || c->node == HS_NONE) {
+        c->node = db == HS_NONE ? HS_NONE : v;
+        c->depth = db;
+        return;
+    }
+    /* Both at one depth (steps the depth walks paid for), then up together. */
+    a = c->node;
+    da = c->depth;
+    for (; db > da; db--)
+        v = parent[v];
+    for (; da > db; da--)
+        a = parent[a];
+    while (a != v) {
+        if (parent[a] == a) { /* two roots */
+            c->depth = HS_NONE;
+            c->node = HS_NONE;
+            return;
+        }
+        a = parent[a];
+        v = parent[v];
+        da--;
+    }
+    c->node = a;
+    c->depth = da;
+}
+
 int hs_story_set_find(const hs_story_set *set, uint32_t shape, uint32_t *orig) {
     return hs_addrmap_get(&set->by_shape, hs__shape_key(shape), orig);
 }

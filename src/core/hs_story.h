@@ -122,6 +122,24 @@ uint32_t hs_story_set_pick(const hs_story_set *set, uint32_t per_type, uint32_t 
 uint32_t hs_leaked_top(const uint32_t *anc, uint32_t v);
 
 /*
+ * The nearest common ancestor of a story's members' holders in the path
+ * forest (parent[r] == r at a root): the hops down to it are the same edges
+ * for every member, so a story can name them exactly ("['default']" where
+ * the shape says "[<str>]").  Zero the struct, then add each member's
+ * holder (its parent; a root adds itself).  `node` is HS_NONE until the
+ * first holder; `depth` becomes HS_NONE (for good) when two holders lie
+ * under different roots, a holder is unreachable, or the walks have used
+ * up *budget steps (each add walks its holder's path once).
+ */
+typedef struct hs_common_anc {
+    uint32_t node;  /* HS_NONE (after init) until the first holder */
+    uint32_t depth; /* node's hops from its root, or HS_NONE: no common ancestor */
+} hs_common_anc;
+
+void hs_common_anc_init(hs_common_anc *c);
+void hs_common_anc_add(hs_common_anc *c, const uint32_t *parent, uint32_t v, uint64_t *budget);
+
+/*
  * The `top` eligible nodes retaining most, largest first, into best[]
  * (room for `top`); returns how many.  Ties keep the lower index first.
  */

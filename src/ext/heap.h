@@ -23,6 +23,7 @@
 #include "../core/hs_objindex.h"
 #include "../core/hs_graph.h"
 #include "../core/hs_roots.h"
+#include "../core/hs_story.h"
 #include "../core/hs_typeids.h"
 #include "errors.h"
 #include "labels.h"
@@ -124,7 +125,7 @@ PyObject *hs_path_top_retainers(hs_live *L, hs_snapshot_object *s, Py_ssize_t to
 /* The nodes root -> v, root first; NULL with *len 0 when unreachable. */
 uint32_t *hs_path_nodes(const hs_snapshot_object *s, uint32_t v, uint32_t *len);
 
-/* stories.c */
+/* stories.c; sites.c */
 typedef struct hs_site_samples hs_site_samples;
 struct hs_site_samples {
     PyObject **obj; /* strong references taken inside the window */
@@ -134,6 +135,9 @@ struct hs_site_samples {
 };
 PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObject *baseline,
                      Py_ssize_t max_stories, hs_site_samples *samples);
+/* sites.c: the shown stories' allocation sites */
+int hs_story_samples(hs_live *L, uint32_t nshown, const uint32_t *shown, const hs_story_set *set,
+                     const uint8_t *leaked, const uint32_t *shape, hs_site_samples *sm);
 int hs_story_sites(PyObject *stories, const hs_site_samples *sm, PyObject *tb_fn, PyObject *exclude);
 void hs_samples_clear(hs_site_samples *sm);
 PyObject *hs_snapshot_born_after(PyObject *self, PyObject *args);

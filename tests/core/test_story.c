@@ -143,8 +143,83 @@ static void test_edge_position(void) {
     hs_graph_destroy(&g);
 }
 
+static hs_common_anc common_of(const uint32_t *parent, const uint32_t *members, int k, uint64_t budget) {
+    hs_common_anc c;
+    int i;
+    hs_common_anc_init(&c);
+    for (i = 0; i < k; i++)
+        hs_common_anc_add(&c, parent, members[i], &budget);
+    return c;
+}
+
+/* The members' holders' nearest common ancestor: by hand on a small forest,
+ * then against brute force (the deepest node on every holder's root path). */
+static void test_common_ancestor(void) {
+    /* 0 <- 1 <- {2 <- 4, 3 <- 5}; 6 <- 7; 8 unreachable */
+    const uint32_t parent[] = {0, 0, 1, 1, 2, 3, 6, 6, HS_NONE};
+    const uint32_t m45[] = {4, 5}, m4[] = {4}, m42[] = {4, 2}, m47[] = {4, 7}, m0[] = {0}, m8[] = {8},
+                   m48[] = {4, 8};
+    hs_common_anc c = common_of(parent, m45, 2, 100);
+    CHECK(c.node == 1 && c.depth == 1);
+    c = common_of(parent, m4, 1, 100); /* one member: its holder */
+    CHECK(c.node == 2 && c.depth == 2);
+    c = common_of(parent, m42, 2, 100); /* a member above another (a chain) */
+    CHECK(c.node == 1 && c.depth == 1);
+    c = common_of(parent, m47, 2, 100);
+    CHECK(c.node == HS_NONE && c.depth == HS_NONE);
+    c = common_of(parent, m0, 1, 100); /* a root holds itself */
+    CHECK(c.node == 0 && c.depth == 0);
+    c = common_of(parent, m8, 1, 100);
+    CHECK(c.depth == HS_NONE);
+    c = common_of(parent, m48, 2, 100); /* and stays none */
+    CHECK(c.depth == HS_NONE);
+    c = common_of(parent, m45, 2, 2); /* 4's walk takes both steps: 5's runs out */
+    CHECK(c.depth == HS_NONE);
+    c = common_of(parent, m45, 2, 4);
+    CHECK(c.node == 1);
+    {
+        enum { N = 200 };
+        uint32_t par[N], members[8], on[N];
+        int round, bad = 0;
+        for (round = 0; round < 500; round++) {
+            uint32_t v, best = HS_NONE, bestd = 0;
+            int k = 1 + (int)(hs_test_rand() % 8), i;
+            for (v = 0; v < N; v++) /* a few roots, the rest under an earlier node */
+                par[v] = v == 0 || hs_test_rand() % 40 == 0 ? v : (uint32_t)(hs_test_rand() % v);
+            for (i = 0; i < k; i++)
+                members[i] = (uint32_t)(hs_test_rand() % N);
+            memset(on, 0, sizeof(on));
+            for (i = 0; i < k; i++) {
+                uint32_t x = par[members[i]];
+                for (;;) {
+                    on[x]++;
+                    if (par[x] == x)
+                        break;
+                    x = par[x];
+                }
+            }
+            for (v = 0; v < N; v++)
+                if (on[v] == (uint32_t)k) {
+                    uint32_t d = 0, x = v;
+                    while (par[x] != x) {
+                        x = par[x];
+                        d++;
+                    }
+                    if (best == HS_NONE || d > bestd) {
+                        best = v;
+                        bestd = d;
+                    }
+                }
+            c = common_of(par, members, k, (uint64_t)N * N);
+            bad += c.node != best || (best != HS_NONE && c.depth != bestd);
+        }
+        CHECK(bad == 0);
+    }
+}
+
 int main(void) {
     test_shapes_group_same_paths();
+    test_common_ancestor();
     test_chains_are_one_shape();
     test_leaked_ancestors();
     test_story_set();

@@ -50,6 +50,39 @@ def test_leak_is_found():
     assert leak.stories[0].count == 4
 
 
+_by_name = {"sessions": [], "a": [], "b": []}
+_turn = iter(range(10**9))
+
+
+class Session:
+    pass
+
+
+class Split:
+    pass
+
+
+def leaks_under_one_key():
+    _by_name["sessions"].append(Session())
+
+
+def leaks_under_two_keys():
+    _by_name["ab"[next(_turn) % 2]].append(Split())
+
+
+def test_a_story_names_the_hops_every_member_shares():
+    # One list under one key: the key is the same edge for all, so it reads
+    # exactly; the list's items differ, so their index stays general.
+    leak = heapscope.check(leaks_under_one_key, runs=4, warmup=1).leak(f"{__name__}.Session")
+    assert leak is not None and leak.stories[0].count == 4
+    assert leak.to_dict()["path_text"] == f"{__name__}._by_name['sessions'][i]"
+    # Two lists under two keys, one shape: only the dict is common, so the key
+    # stays general.
+    leak = heapscope.check(leaks_under_two_keys, runs=4, warmup=1).leak(f"{__name__}.Split")
+    assert leak is not None and sum(st.count for st in leak.stories) == 4
+    assert [st.path.general_text for st in leak.stories] == [f"{__name__}._by_name[<str>][i]"]
+
+
 class Rule:
     def __init__(self, i):
         self.i = i
