@@ -10,6 +10,7 @@ from heapscope.model import OWNERS, Report, Story, merge_same_paths
 
 TYPE_CHECKING = False  # typing is not imported at run time: `heapscope attach` starts faster
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 
@@ -58,7 +59,17 @@ def add_stories(report: Report, results: dict[str, Any]) -> None:
 
 
 def _mark_held_through(report: Report) -> None:
-    """Mark each leak whose every story is reached through another leaked class's objects.
+    """Mark each leak whose every story is reached through another leaked class's objects."""
+    classes = {lk.type for lk in report.leaks if lk.stories and lk.stories[0].type_owner != "interpreter"}
+    through = mark_held_through([(lk.type, lk.stories) for lk in report.leaks], classes)
+    for leak in report.leaks:
+        if leak.type in through:
+            leak.held_through = leak.stories[0].held_through
+
+
+def mark_held_through(groups: Sequence[tuple[str, Sequence[Story]]], classes: set[str]) -> set[str]:
+    """Set ``held_through`` on the stories of each (type, its stories) whose path runs through
+    another of the leaked ``classes``; returns the types all of whose stories are held so.
 
     One leaked object often keeps a whole structure: a receiver left connected
     to a signal holds its Flask app, whose url map holds its rules. Each of
@@ -66,19 +77,16 @@ def _mark_held_through(report: Report) -> None:
     others name it (the topmost leaked class on their paths that is not itself
     held through another) instead of repeating its story and fix; so does each
     such story of a leak that is also held another way. Only classes
-    defined in Python code hold others this way; a built-in container (a
+    defined in Python code (``classes``: check, run and attach pass the leaked
+    ones, diff those that grew) hold others this way; a built-in container (a
     tuple key holding a lambda) does not hide what it holds.
     """
-    classes = {lk.type for lk in report.leaks if lk.stories and lk.stories[0].type_owner != "interpreter"}
 
     def on_path(story: Story, own: str) -> list[str]:
         return [h.type for h in story.path.hops[:-1] if h.type in classes and h.type != own]
 
-    through = {
-        lk.type for lk in report.leaks if lk.stories and all(on_path(st, lk.type) for st in lk.stories)
-    }
-    for leak in report.leaks:
-        for story in leak.stories:
-            story.held_through = next((t for t in on_path(story, leak.type) if t not in through), None)
-        if leak.type in through and all(st.held_through for st in leak.stories):
-            leak.held_through = leak.stories[0].held_through
+    through = {t for t, stories in groups if stories and all(on_path(st, t) for st in stories)}
+    for t, stories in groups:
+        for story in stories:
+            story.held_through = next((c for c in on_path(story, t) if c not in through), None)
+    return {t for t, stories in groups if t in through and stories and all(st.held_through for st in stories)}

@@ -226,12 +226,19 @@ def render_diff(d: SnapshotDiff) -> str:
             f"{old} -> {new}: different processes; {d.born} objects of the types "
             "that grew, by how they are held"
         )
+    through: dict[tuple[str, str], int] = {}
     for story in d.stories:
+        if story.held_through is not None:
+            key = (story.type, story.held_through)
+            through[key] = through.get(key, 0) + story.count
+            continue
         size = f"{fmt_bytes(story.retained_size)} retained" if story.retained_known else fmt_bytes(story.size)
         lines.append(f"  {story.count} {story.type} ({size}) held by {describe_root(story.path.root)}:")
         lines.append(f"    {story.path.general_text}")
         if story.hint is not None:
             lines.append(f"    Fix: {story.hint.text}")
+    for (typ, held), count in through.items():
+        lines.append(f"  {count} {typ} held through the leaked {held} objects above")
     grew = [g for g in d.growth if g.delta > 0 or g.delta_size > 0]
     if grew:
         lines.append("")

@@ -9,7 +9,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import run_heapscope
+from conftest import run_heapscope, validate
 
 import heapscope
 from heapscope import snapfile
@@ -120,6 +120,54 @@ def test_diff_finds_the_objects_born_in_between(tmp_path):
         assert d.leaks and story.type in d.leaks
     finally:
         Registry.items.clear()
+
+
+class Rule:
+    pass
+
+
+class App:
+    def __init__(self):
+        self.rules = [Rule() for _ in range(3)]
+
+
+class Receiver:
+    def __init__(self):
+        self.app = App()
+
+
+_receivers = []
+
+
+def test_diff_names_the_leaked_class_a_story_runs_through(tmp_path):
+    """A receiver left in a list keeps its app and the app's rules: all three
+    grow, but only the receiver's story is told; the others name it, as
+    check's report does, in the text, the JSON and after the stories that do not."""
+    paths = [str(tmp_path / f"{i}.hsnap") for i in range(3)]
+    for i, path in enumerate(paths):
+        if i:
+            _receivers.extend(Receiver() for _ in range(40))
+        snapfile.write(snapfile.take(top=0), path)
+    try:
+        rec, app, rule = (f"{__name__}.{t}" for t in ("Receiver", "App", "Rule"))
+        d = snapfile.diff(snapfile.load(paths[0]), snapfile.load(paths[2]), between=[snapfile.load(paths[1])])
+        assert {rec, app, rule} <= set(d.leaks), d.leaks
+        of = {t: [s for s in d.stories if s.type == t] for t in (rec, app, rule)}
+        assert [(s.count, s.held_through) for s in of[rec]] == [(80, None)]
+        assert [(s.count, s.held_through) for s in of[app]] == [(80, rec)]
+        assert {s.held_through for s in of[rule]} == {rec} and sum(s.count for s in of[rule]) == 240
+        told = [s.held_through is None for s in d.stories]
+        assert told == sorted(told, reverse=True)  # the stories told come first
+        r = run_heapscope("diff", *paths)
+        assert r.returncode == 1, r.stderr
+        assert f"  80 {rec} (" in r.stdout and f"  80 {app} (" not in r.stdout, r.stdout
+        assert f"  240 {rule} held through the leaked {rec} objects above\n" in r.stdout, r.stdout
+        r = run_heapscope("diff", "--json", *paths)
+        doc = json.loads(r.stdout)
+        validate(doc, "diff")
+        assert {s["type"]: s.get("held_through") for s in doc["stories"]}[app] == rec
+    finally:
+        _receivers.clear()
 
 
 SCRIPT = textwrap.dedent(
