@@ -210,6 +210,14 @@ static int hs__type_names(hs_snapshot_object *s) {
     return 0;
 }
 
+/* `made`, when it is a container this call made (not `given`, the object it
+ * was made from, and not the interpreter's shared empty tuple); else NULL. */
+static PyObject *hs__made_here(PyObject *made, PyObject *given) {
+    if (made == NULL || made == given || (PyTuple_CheckExact(made) && PyTuple_GET_SIZE(made) == 0))
+        return NULL;
+    return made;
+}
+
 PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {
         "objects",      "types",        "baseline", "max_stories", "dominators", "top", "tool_dir",
@@ -230,9 +238,14 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     uintptr_t *keep = NULL;
     PyObject *result = NULL, *answers = NULL, *item = NULL;
     double t0 = hs__now(), t1;
+    PyObject *call_objs[2];
+    hs_own_refs own_refs;
 
     memset(&w, 0, sizeof(w));
     memset(&L, 0, sizeof(L));
+    memset(&own_refs, 0, sizeof(own_refs));
+    call_objs[0] = args;
+    call_objs[1] = kwargs;
     memset(&tacc, 0, sizeof(tacc));
     memset(&samples, 0, sizeof(samples));
     L.sysmodules = HS_NONE;
@@ -293,6 +306,16 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         goto done;
     w.leaves_out = s->leaves_out;
     w.keep = keep;
+    /* This call's own objects are not the program's: its argument tuple and
+     * keyword dict, and the containers made from them here (the shared
+     * empty tuple is the interpreter's, and a sequence passed in as it is
+     * stays the caller's). */
+    w.skip_objs[w.nskip_objs++] = hs__made_here(args, NULL);
+    w.skip_objs[w.nskip_objs++] = kwargs;
+    w.skip_objs[w.nskip_objs++] = types_list;
+    w.skip_objs[w.nskip_objs++] = hs__made_here(objs_fast, objects);
+    w.skip_objs[w.nskip_objs++] = hs__made_here(own_fast, own);
+    w.skip_objs[w.nskip_objs++] = hs__made_here(subjects_fast, subjects);
 
     gc_was = hs_gc_pause(st);
     if (gc_was < 0)
@@ -354,6 +377,12 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
         PyErr_NoMemory();
         goto done;
     }
+    own_refs.s = s;
+    own_refs.refcnt = tacc.refcnt;
+    if (hs_roots_own_refs(&own_refs, call_objs, 2, (PyObject *const *)w.own_seen, w.nown_seen) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
     s->nroots = hs_roots_by_refcount(&s->graph, tacc.refcnt, w.ntracked, w.listed_with_ref, s->tier);
     PyMem_RawFree(tacc.refcnt); /* read only by the roots; freed before the dominators' peak */
     tacc.refcnt = NULL;
@@ -363,8 +392,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     if (hs_roots_stacks(&L) < 0)
         goto done;
     /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
-    hs_roots_mark_own(s, args);
-    hs_roots_mark_own(s, kwargs);
+    hs_roots_own_mark(&own_refs);
     hs_roots_mark_own(s, own);
     for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
         hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
@@ -502,6 +530,7 @@ done:
         Py_CLEAR(result);
     hs_addrmap_destroy(&tacc.types);
     PyMem_RawFree(tacc.refcnt);
+    PyMem_RawFree(own_refs.nodes);
     PyMem_RawFree(tacc.type_sizeof);
     hs_scratch_free(L.skip);
     PyMem_RawFree(L.root_cells);

@@ -106,6 +106,22 @@ int hs_roots_modules(hs_live *L);
 void hs_roots_interp(hs_live *L);
 int hs_roots_stacks(hs_live *L);
 void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
+/* References from heapscope's own objects that the walk left out (this
+ * call's argument tuple and keyword dict, the Snapshots it met): before the
+ * refcount roots, hs_roots_own_refs takes them off the referenced nodes'
+ * counts (refcnt, by node), so they are not taken for C's; after,
+ * hs_roots_own_mark makes what they reference a root of heapscope's own
+ * where nothing else made it one, and frees.  0, or -1 out of memory. */
+typedef struct {
+    uint32_t *nodes; /* the referenced nodes */
+    size_t n, cap;
+    int error;
+    hs_snapshot_object *s;
+    uint32_t *refcnt;
+} hs_own_refs;
+int hs_roots_own_refs(hs_own_refs *r, PyObject *const *objs, size_t nobjs, PyObject *const *snaps,
+                      size_t nsnaps);
+void hs_roots_own_mark(hs_own_refs *r);
 uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);

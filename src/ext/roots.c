@@ -159,6 +159,58 @@ static int hs__note_local(PyObject *name, PyObject *value, void *arg) {
     return 0;
 }
 
+static int hs__own_visit(PyObject *o, void *arg) {
+    hs_own_refs *r = (hs_own_refs *)arg;
+    uint32_t v = hs_heap_node(r->s, o);
+    if (v == HS_NONE || r->refcnt[v] == HS_REFCNT_IMMORTAL || r->refcnt[v] == 0)
+        return 0;
+    if (r->n == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 64;
+        uint32_t *p = PyMem_RawRealloc(r->nodes, ncap * sizeof(uint32_t));
+        if (p == NULL) {
+            r->error = 1;
+            return -1;
+        }
+        r->nodes = p;
+        r->cap = ncap;
+    }
+    r->refcnt[v]--;
+    r->nodes[r->n++] = v;
+    return 0;
+}
+
+int hs_roots_own_refs(hs_own_refs *r, PyObject *const *objs, size_t nobjs, PyObject *const *snaps,
+                      size_t nsnaps) {
+    size_t i;
+    for (i = 0; i < nobjs && !r->error; i++) {
+        PyTypeObject *tp = objs[i] == NULL ? NULL : Py_TYPE(objs[i]);
+        /* a tuple's or a dict's traverse: it runs no Python code */
+        if (tp != NULL && PyType_IS_GC(tp) && tp->tp_traverse != NULL)
+            (void)tp->tp_traverse(objs[i], hs__own_visit, r);
+    }
+    for (i = 0; i < nsnaps && !r->error; i++) { /* a Snapshot's answers (heap.h) */
+        const hs_snapshot_object *o = (const hs_snapshot_object *)snaps[i];
+        PyObject *held[] = {o->results, o->names, o->stack_names};
+        size_t k;
+        for (k = 0; k < sizeof(held) / sizeof(held[0]) && !r->error; k++)
+            if (held[k] != NULL)
+                (void)hs__own_visit(held[k], r);
+    }
+    return r->error ? -1 : 0;
+}
+
+void hs_roots_own_mark(hs_own_refs *r) {
+    size_t i;
+    for (i = 0; i < r->n; i++)
+        if (r->s->tier[r->nodes[i]] == HS_TIER_NONE) {
+            r->s->tier[r->nodes[i]] = HS_TIER_TOOL;
+            r->s->nroots++;
+        }
+    PyMem_RawFree(r->nodes);
+    r->nodes = NULL;
+    r->n = r->cap = 0;
+}
+
 void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj) {
     uint32_t v = obj == NULL ? HS_NONE : hs_heap_node(s, obj);
     if (v == HS_NONE)

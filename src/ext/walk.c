@@ -62,6 +62,29 @@ static int hs__walk_left_out(const hs_walk *w, PyObject *o) {
     return 1;
 }
 
+/* A Snapshot the walk leaves out, noted once: its answers are Python
+ * objects only it holds.  0, or -1 on error. */
+static int hs__walk_note_own(hs_walk *w, PyObject *o) {
+    size_t i;
+    if (Py_TYPE(o) != w->own_type)
+        return 0;
+    for (i = 0; i < w->nown_seen; i++)
+        if (w->own_seen[i] == o)
+            return 0;
+    if (w->nown_seen == w->cap_own_seen) {
+        size_t ncap = w->cap_own_seen ? w->cap_own_seen * 2 : 8;
+        PyObject **p = PyMem_RawRealloc(w->own_seen, ncap * sizeof(PyObject *));
+        if (p == NULL) {
+            w->error = HS_ENOMEM;
+            return -1;
+        }
+        w->own_seen = p;
+        w->cap_own_seen = ncap;
+    }
+    w->own_seen[w->nown_seen++] = o;
+    return 0;
+}
+
 /* Registers o, and the edge from the node being traversed.  A known object
  * is recognised by its address alone, without reading the object (most
  * references lead to known objects: a cache miss saved each); only a new
@@ -72,8 +95,10 @@ static int hs__walk_node(hs_walk *w, PyObject *o, uint32_t *idx) {
     int rc;
     if (hs_objindex_get(&w->index, (uintptr_t)o, idx))
         return 1;
-    if ((w->leaves_out && hs__walk_left_out(w, o)) || hs__walk_skipped(w, o))
+    if (w->leaves_out && hs__walk_left_out(w, o))
         return 0;
+    if (hs__walk_skipped(w, o))
+        return hs__walk_note_own(w, o);
     *idx = w->n;
     rc = hs_objindex_put(&w->index, (uintptr_t)o, *idx, NULL);
     if (rc < 0) {
@@ -342,6 +367,7 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->with_graph = with_graph;
     w->skip_types[w->nskip++] = st->census_type;
     w->skip_types[w->nskip++] = st->snapshot_type;
+    w->own_type = st->snapshot_type;
 
     double t0 = hs__walk_now();
     if (hs__walk_list_tracked(w, st) < 0)
@@ -397,6 +423,7 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
 
 void hs_walk_clear(hs_walk *w) {
     PyMem_RawFree(w->objs);
+    PyMem_RawFree(w->own_seen);
     hs_objindex_destroy(&w->index);
     hs_markset_destroy(&w->marks);
     hs_graph_destroy(&w->graph);

@@ -32,6 +32,7 @@
 extern hs_progress hs_progress_now;
 
 #define HS_WALK_MAX_SKIP_TYPES 4
+#define HS_WALK_MAX_SKIP_OBJS 8
 #define HS_WALK_PENDING 32
 
 typedef struct hs_walk {
@@ -55,7 +56,7 @@ typedef struct hs_walk {
     PyTypeObject *skip_types[HS_WALK_MAX_SKIP_TYPES];
     /* Set by the caller: objects of its own the walk leaves out (a call's
      * argument tuple and keyword dict); NULL entries are ignored. */
-    PyObject *skip_objs[HS_WALK_MAX_SKIP_TYPES];
+    PyObject *skip_objs[HS_WALK_MAX_SKIP_OBJS];
     int nskip_objs;
     int nskip;
     /* Set by the caller (graph walks): leave out the objects that can
@@ -68,6 +69,11 @@ typedef struct hs_walk {
     const uintptr_t *keep;
     size_t nkeep;
     int error; /* HS_E* code from inside a visit callback */
+    /* Graph walks: the heapscope Snapshots the walk met and left out (each
+     * once); what they hold is heapscope's (analyze.c). */
+    PyObject **own_seen;
+    size_t nown_seen, cap_own_seen;
+    PyTypeObject *own_type; /* the Snapshot type (hs_walk_run sets it) */
     /* The references of the object being traversed, fetched ahead and
      * taken in order a batch at a time (walk.c). */
     PyObject *pending[HS_WALK_PENDING];

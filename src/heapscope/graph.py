@@ -58,7 +58,7 @@ def analyze(
     tb_fn = _get_object_traceback if sites and tracemalloc.is_tracing() else None
     return _heapscope.analyze(
         objects=objects,
-        types=list(types),
+        types=types,  # not list(types): a list only the call holds would be a C root in the walk
         baseline=baseline,
         max_stories=max_stories,
         dominators=dominators,
