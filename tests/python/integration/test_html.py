@@ -133,43 +133,26 @@ def test_check_page_shows_the_story_hint_site_and_growth(tmp_path):
 
 
 def test_stories_held_through_another_leak_come_last_folded_and_name_it(tmp_path):
-    script = tmp_path / "signals.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            class Rule:
-                pass
-            class App:
-                def __init__(self):
-                    self.rules = [Rule() for _ in range(3)]
-            class Receiver:
-                def __init__(self):
-                    self.app = App()
-            receivers = []
-            def step():
-                receivers.append(Receiver())
-            """
-        )
-    )
+    script = os.path.join(os.path.dirname(__file__), "signals_app.py")
     page = tmp_path / "through.html"
     report = json.loads(heapscope("check", f"{script}:step", "--html", str(page), "--json").stdout)
     stories = [st for leak in report["leaks"] for st in leak.get("stories", [])]
     through = [st for st in stories if st.get("held_through")]
-    assert through and all(st["held_through"] == "signals.Receiver" for st in through), stories
+    assert through and all(st["held_through"] == "signals_app.Receiver" for st in through), stories
     dom = load(page, tmp_path)
     shown = dom.find("details", "story")
     told = [s for s in shown if "through" not in s["attrs"]["class"].split()]
     folded = [s for s in shown if "through" in s["attrs"]["class"].split()]
     assert shown == told + folded and len(folded) == len(through) and len(told) == len(stories) - len(through)
-    assert [s["attrs"]["data-type"] for s in told] == ["signals.Receiver"]
+    assert [s["attrs"]["data-type"] for s in told] == ["signals_app.Receiver"]
     assert all("open" not in s["attrs"] for s in folded) and "open" in told[0]["attrs"]
     notes = dom.find(cls="held-through")
     assert len(notes) == len(folded)
-    assert all("the leaked signals.Receiver objects" in n["text"] for n in notes)
+    assert all("the leaked signals_app.Receiver objects" in n["text"] for n in notes)
     # Their bytes are in the receivers' retained size: the treemap by type draws them once.
     assert sorted(c["attrs"]["data-name"] for c in dom.find("rect", "cell")) == [
-        "signals.Receiver",
-        "signals.receivers",
+        "signals_app.Receiver",
+        "signals_app.receivers",
     ]
 
 

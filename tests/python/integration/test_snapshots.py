@@ -9,6 +9,7 @@ import textwrap
 import time
 
 import pytest
+import signals_app
 from conftest import run_heapscope, validate
 
 import heapscope
@@ -122,23 +123,6 @@ def test_diff_finds_the_objects_born_in_between(tmp_path):
         Registry.items.clear()
 
 
-class Rule:
-    pass
-
-
-class App:
-    def __init__(self):
-        self.rules = [Rule() for _ in range(3)]
-
-
-class Receiver:
-    def __init__(self):
-        self.app = App()
-
-
-_receivers = []
-
-
 def test_diff_names_the_leaked_class_a_story_runs_through(tmp_path):
     """A receiver left in a list keeps its app and the app's rules: all three
     grow, but only the receiver's story is told; the others name it, as
@@ -146,10 +130,10 @@ def test_diff_names_the_leaked_class_a_story_runs_through(tmp_path):
     paths = [str(tmp_path / f"{i}.hsnap") for i in range(3)]
     for i, path in enumerate(paths):
         if i:
-            _receivers.extend(Receiver() for _ in range(40))
+            signals_app.receivers.extend(signals_app.Receiver() for _ in range(40))
         snapfile.write(snapfile.take(top=0), path)
     try:
-        rec, app, rule = (f"{__name__}.{t}" for t in ("Receiver", "App", "Rule"))
+        rec, app, rule = (f"signals_app.{t}" for t in ("Receiver", "App", "Rule"))
         d = snapfile.diff(snapfile.load(paths[0]), snapfile.load(paths[2]), between=[snapfile.load(paths[1])])
         assert {rec, app, rule} <= set(d.leaks), d.leaks
         of = {t: [s for s in d.stories if s.type == t] for t in (rec, app, rule)}
@@ -167,7 +151,7 @@ def test_diff_names_the_leaked_class_a_story_runs_through(tmp_path):
         validate(doc, "diff")
         assert {s["type"]: s.get("held_through") for s in doc["stories"]}[app] == rec
     finally:
-        _receivers.clear()
+        signals_app.receivers.clear()
 
 
 SCRIPT = textwrap.dedent(
