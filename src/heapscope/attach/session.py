@@ -91,7 +91,6 @@ class Attached:
     injections: list[Injection] = field(default_factory=list)
     path: str = PATH_INJECTOR  # PATH_REMOTE or PATH_INJECTOR
     path_note: str = ""  # why the injector, when the target has the remote interface
-    bytecode: bool = False  # agent.pyc staged beside agent.py (the target loads it, not compiles)
     _serial: int = 0
 
     @property
@@ -207,11 +206,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         uid, gid = int(status["Uid"].split()[1]), int(status["Gid"].split()[1])
         if os.geteuid() == 0 and (uid, gid) != (0, 0):
             os.chown(host_dir, uid, gid)
-        pyc = _agent_bytecode()
-        staged = [(AGENT_SOURCE, "agent.py"), (ext, os.path.basename(ext))]
-        if pyc is not None:
-            staged.append((pyc, "agent.pyc"))
-        for src, dst in staged:
+        for src, dst in ((AGENT_SOURCE, "agent.py"), (ext, os.path.basename(ext))):
             out = os.path.join(host_dir, dst)
             try:
                 os.link(src, out)
@@ -243,35 +238,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         path=path,
         path_note=path_note,
         own_tmp_dir=os.path.join("/tmp", name) if _same_tmp(pid) else None,
-        bytecode=pyc is not None,
     )
-
-
-def _agent_bytecode() -> str | None:
-    """The installed agent's bytecode, when it was compiled from this agent.py.
-
-    pip compiles it at install time: the target then unmarshals it instead of
-    compiling the source (about 5 ms of its main thread).  Only a pyc stamped
-    with this source's modification time and size counts; the target checks
-    that its own interpreter's magic number matches, and compiles otherwise."""
-    import sys
-
-    tag = sys.implementation.cache_tag
-    if tag is None:
-        return None
-    pyc = os.path.join(os.path.dirname(AGENT_SOURCE), "__pycache__", f"agent.{tag}.pyc")
-    try:
-        with open(pyc, "rb") as f:
-            head = f.read(16)
-        st = os.stat(AGENT_SOURCE)
-    except OSError:
-        return None
-    if len(head) != 16:
-        return None
-    flags, mtime, size = struct.unpack("<III", head[4:])
-    if flags != 0 or mtime != int(st.st_mtime) & 0xFFFFFFFF or size != st.st_size & 0xFFFFFFFF:
-        return None
-    return pyc
 
 
 def _choose_path(target: preflight.Target, method: str) -> tuple[str, str]:
@@ -356,30 +323,19 @@ def remove_stale(tmp: str) -> list[str]:
     return removed
 
 
-def _bootstrap(directory: str, key: str, bytecode: bool = False) -> bytes:
+def _bootstrap(directory: str, key: str) -> bytes:
     """What PyRun_SimpleString runs: binds no name in __main__, never raises.
 
-    The first time, it loads the staged agent: unmarshals agent.pyc when it
-    was staged and the target's magic number matches it, or compiles
-    agent.py; later, the agent cached in sys.modules runs directly."""
+    The first time, it compiles the staged agent.py; later, the agent cached
+    in sys.modules runs directly."""
     path = directory + "/agent.py"
-    # R: a file's bytes, through io.open_code (what the interpreter uses for code).
-    read = "(lambda p: (lambda f: (f.read(), f.close())[0])(__import__('_io').open_code(p)))"
-    source = f"B.compile(R({path!r}), {path!r}, 'exec')"
-    if bytecode:
-        code = (
-            f"(lambda d, M, X: M.loads(d[16:]) if M is not None and X is not None"
-            f" and d[:4] == X.MAGIC_NUMBER else {source})"
-            f"(R({directory + '/agent.pyc'!r}), S.modules.get('marshal'), S.modules.get('_frozen_importlib_external'))"
-        )
-    else:
-        code = source
     return (
         "try:\n"
-        f" (lambda B, S, R, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
-        f" (lambda g: (B.exec({code}, g), g['_run']({directory!r}, {key!r})))"
+        f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
+        " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
+        f"(__import__('_io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
         "({'__name__': '__heapscope_agent__'}))"
-        f"(__import__('builtins'), __import__('sys'), {read}, __import__('sys').modules.get({MODULE_KEY!r}))\n"
+        f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
         "except BaseException:\n"
         " pass\n"
     ).encode()
@@ -426,7 +382,7 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
         ) from None
     result_path = os.path.join(host, f"result-{key}")
     deadline = time.monotonic() + att.timeout
-    code = _bootstrap(att.target_dir, key, att.bytecode)
+    code = _bootstrap(att.target_dir, key)
     if att.path != PATH_REMOTE or not _run_remote(att, key, code, result_path, deadline):
         _run_injector(att, key, code, result_path, deadline)
     return _answer(att, result_path)

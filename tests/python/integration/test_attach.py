@@ -367,65 +367,6 @@ def test_agent_imports_nothing_new_and_loads_the_extension_once(target):
     t.healthy()
 
 
-def _agent_file(pid, tmp_path):
-    """Where the agent in process ``pid`` was loaded from (its code's file name)."""
-    show = tmp_path / "show.py"
-    show.write_text(f"import sys; print(sys.modules[{session.MODULE_KEY!r}]._hs_run.__code__.co_filename)\n")
-    r = run_heapscope("exec", str(pid), str(show))
-    assert r.returncode == 0, r.stderr
-    return r.stdout.strip()
-
-
-@needs_ptrace
-@pytest.mark.parametrize("pyc", ["matching", "another magic number", "none"])
-def test_the_agent_loads_from_its_bytecode_and_else_from_source(target, monkeypatch, tmp_path, pyc):
-    """A staged agent.pyc is unmarshalled in the target instead of compiling
-    agent.py (its main thread's time); one with another interpreter's magic
-    number, or none, and the target compiles the staged source."""
-    import py_compile
-
-    made = str(tmp_path / "agent.pyc")
-    py_compile.compile(session.AGENT_SOURCE, cfile=made, doraise=True)
-    if pyc == "another magic number":
-        data = bytearray(open(made, "rb").read())
-        data[0] ^= 0xFF
-        open(made, "wb").write(bytes(data))
-    monkeypatch.setattr(session, "_agent_bytecode", lambda: None if pyc == "none" else made)
-    t = target("sleep")
-    att = session.open_target(t.pid, timeout=30)
-    try:
-        assert att.bytecode == (pyc != "none")
-        out = session.request(att, "census", session="b", keep_last="1", addresses="0")
-        assert int(out["count"]) > 1000
-    finally:
-        session.close(att)
-    where = _agent_file(t.pid, tmp_path)
-    if pyc == "matching":
-        assert where == session.AGENT_SOURCE  # the bytecode's own file name: not compiled there
-    else:
-        assert where.startswith("/tmp/heapscope-") and where.endswith("/agent.py"), where
-    t.healthy()
-
-
-def test_only_bytecode_stamped_with_this_agent_source_is_staged(tmp_path, monkeypatch):
-    import py_compile
-
-    source = tmp_path / "agent.py"
-    shutil.copyfile(session.AGENT_SOURCE, source)
-    monkeypatch.setattr(session, "AGENT_SOURCE", str(source))
-    assert session._agent_bytecode() is None  # not compiled yet
-    pyc = py_compile.compile(str(source), doraise=True)
-    assert session._agent_bytecode() == pyc
-    st = os.stat(source)
-    os.utime(source, (st.st_atime, st.st_mtime + 5))  # edited since: stale
-    assert session._agent_bytecode() is None
-    hashed = py_compile.PycInvalidationMode.CHECKED_HASH
-    py_compile.compile(str(source), doraise=True, invalidation_mode=hashed)
-    assert session._agent_bytecode() is None  # hash-based: not checked here, so not used
-    py_compile.compile(str(source), doraise=True)
-    assert session._agent_bytecode() == pyc
-
-
 def _in_chroot():
     # scripts/sid-chroot.sh says so (inside, /proc/1/root is not even readable).
     return os.environ.get("HEAPSCOPE_IN_CHROOT") == "1"
