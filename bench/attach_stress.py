@@ -9,7 +9,7 @@ Each attach is the user's command, `heapscope attach PID --samples 2
 stopped nor traced, still advancing, with its arithmetic intact.  A target
 that dies is counted and restarted.
 
-    python bench/attach_stress.py [--python PY ...] [-n 200] [--modes plain,trace,big]
+    python bench/attach_stress.py [--python PY ...] [-n 200] [--modes plain,trace,big] [--kill 0.15,0.7]
 
 prints one row per (Python, mode): attaches, crashed, hung, left stopped,
 left traced, stuck (no heartbeat for 30 s after an attach), corrupt, seconds
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -97,15 +98,20 @@ def run(
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
     method: str = "auto",
+    kill: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Attach n times (`heapscope attach --method METHOD`); the counts of everything that went wrong.
 
     `python` runs the target and, unless `heapscope` says otherwise, the CLI
-    (attach needs a heapscope built for the target's Python)."""
+    (attach needs a heapscope built for the target's Python).  With `kill`
+    (seconds: low, high), each attach asks for 200 back-to-back samples and
+    is SIGKILLed at a random time in that range, mid-injection as often as
+    not; one ordinary attach at the end must still find the leak."""
     heapscope = heapscope or [python, "-m", "heapscope"]
     env = dict(os.environ if env is None else env)
     out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
-    out.update(python=python, mode=mode, method=method, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0)
+    out.update(python=python, mode=mode, method=method, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0,
+               killed=kill is not None)
     out["version"] = subprocess.run(
         [python, "-c", "import platform, sys; print(platform.python_version(), sys.executable)"],
         capture_output=True, text=True, env=env,
@@ -115,12 +121,21 @@ def run(
     try:
         for i in range(n):
             before = _heartbeat(target.dir)
-            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", "2", "--interval", "0", "--json",
+            last = kill is not None and i == n - 1
+            samples = "200" if kill is not None and not last else "2"
+            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", samples, "--interval", "0", "--json",
                    "--method", method]
             try:
-                r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+                if kill is not None and not last:
+                    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                    time.sleep(random.uniform(*kill))
+                    p.kill()
+                    err = p.communicate(timeout=timeout)[1].decode(errors="replace")
+                    r = subprocess.CompletedProcess(cmd, p.returncode, "", err)
+                else:
+                    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
                 out["exit_codes"][r.returncode] += 1
-                if r.returncode not in (0, 1):
+                if r.returncode not in (0, 1, -signal.SIGKILL) or (last and r.returncode != 1):
                     out["failures"].append(f"attach {i}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
             except subprocess.TimeoutExpired:
                 out["hung"] += 1
@@ -167,6 +182,7 @@ def _row(r: dict[str, Any]) -> str:
         f"{'CPython ' + r.get('version', '?'):<16} {r['mode']:<6} {r.get('method', 'auto'):<8} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
         f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
         f"{r['seconds_per_attach']:>6.2f} {r['longest_gap']:>7.2f}  {codes}"
+        + ("  (each attach SIGKILLed at a random point; the last one not)" if r.get("killed") else "")
     )
 
 
@@ -178,12 +194,14 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=200, help="attaches per mode (default 200)")
     ap.add_argument("--modes", default="plain,trace,big", help="of plain, trace (tracemalloc on), big (1M objects)")
     ap.add_argument("--big-n", type=int, default=20, help="attaches in the big mode (default 20)")
+    ap.add_argument("--kill", metavar="LOW,HIGH", help="SIGKILL each attach after LOW to HIGH seconds (e.g. 0.15,0.7)")
     args = ap.parse_args()
+    kill = tuple(float(x) for x in args.kill.split(",")) if args.kill else None
     print(HEADER)
     bad = 0
     for py in args.python or [sys.executable]:
         for mode in args.modes.split(","):
-            r = run(py, args.big_n if mode == "big" else args.n, mode)
+            r = run(py, args.big_n if mode == "big" else args.n, mode, kill=kill)  # type: ignore[arg-type]
             print(_row(r), flush=True)
             for line in r["failures"][:5]:
                 print("    " + line)

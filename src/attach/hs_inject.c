@@ -244,7 +244,7 @@ static int seize_stop(int pid, int tid, hs_sigs *sigs, double deadline, hs_injec
  * syscall-trace flag is cleared on any detach. */
 static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t insn, long nr, uint64_t a1,
                           uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, long *ret,
-                          hs_sigs *sigs, double deadline) {
+                          hs_sigs *sigs, double deadline, int die) {
     struct user_regs_struct r = *base;
     r.rip = insn;
     r.rax = (uint64_t)nr;
@@ -279,7 +279,13 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
                     break; /* not our call: cannot happen */
                 }
                 entered = 1;
+                if (die == 1) {
+                    hs_kill_caller(); /* test hook: heapscope killed as the call enters */
+                }
                 continue;
+            }
+            if (die == 2) {
+                hs_kill_caller(); /* test hook: and as it returns */
             }
             *ret = (long)after.rax;
             rc = 0;
@@ -295,8 +301,12 @@ static int remote_syscall(int tid, const struct user_regs_struct *base, uint64_t
     return rc;
 }
 
-static void die_if(const hs_inject_request *req, int step) {
-    if (req->die_at == step) {
+/* Test hooks.  die_at = step: heapscope is SIGKILLed there (the helper that
+ * does the ptrace work goes on); 10 + step: the helper itself is. */
+static void die_if(int die_at, int step) {
+    if (die_at == step) {
+        hs_kill_caller();
+    } else if (die_at == 10 + step) {
         kill(getpid(), SIGKILL);
     }
 }
@@ -346,10 +356,26 @@ static size_t xsave_size(void) {
     return b;
 }
 
+typedef struct {
+    const hs_inject_request *req;
+    hs_rt rt;
+    double t0, deadline;
+} hs_injection;
+
+typedef struct {
+    int pid, tid;
+    uint64_t syscall_insn, scratch;
+    size_t len;
+    int die_at;
+} hs_unmapping;
+
+static int inject_traced(void *ctx, hs_inject_result *res);
+static int cleanup_traced(void *ctx, hs_inject_result *res);
+
 int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     memset(res, 0, sizeof *res);
+    hs_injection job = {req, {0}, 0, 0};
     hs_rt rt = {0};
-    hs_sigs sigs = {{0}, 0};
     rt.L = hs_layout_find(req->major, req->minor);
     rt.runtime = req->runtime;
     if (rt.L == NULL) {
@@ -365,6 +391,22 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     if (inspect_runtime(req->pid, &rt, res) != 0) {
         return res->err;
     }
+    res->tid = rt.tid;
+    job.rt = rt;
+    job.t0 = t0;
+    job.deadline = deadline;
+    /* Everything from here on stops the main thread or changes its
+       registers: a helper process does it, and finishes it even if this
+       process is killed (SIGKILL included) in the middle. */
+    return hs_outlive(inject_traced, &job, res);
+}
+
+static int inject_traced(void *ctx, hs_inject_result *res) {
+    const hs_injection *job = ctx;
+    const hs_inject_request *req = job->req;
+    hs_rt rt = job->rt;
+    double t0 = job->t0, deadline = job->deadline;
+    hs_sigs sigs = {{0}, 0};
     res->tid = rt.tid;
 
     sigset_t block, saved;
@@ -383,7 +425,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
             goto out;
         }
         stop0 = hs_now_ms();
-        die_if(req, 1);
+        die_if(req->die_at, 1);
         if (ptrace(PTRACE_GETREGS, rt.tid, 0, &orig) != 0) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
             hs_fail(res, HS_INJ_GONE, "process %d exited while heapscope was attaching", req->pid);
@@ -464,7 +506,10 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     size_t total = str_off + ((code_len + PAGE - 1) / PAGE) * PAGE;
     long addr = 0;
     int rc = remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_mmap, 0, total, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0, &addr, &sigs, deadline);
+                            MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0, &addr, &sigs, deadline,
+                            req->die_at == 5   ? 1
+                            : req->die_at == 6 ? 2
+                                               : 0);
     if (rc != 0 || addr < 0 || (unsigned long)addr > -4096UL) {
         if (rc != -2) {
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
@@ -480,15 +525,11 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     res->scratch = base;
     res->scratch_len = total;
     res->code_offset = str_off;
-    die_if(req, 2);
+    die_if(req->die_at, 2);
 
     /* The control block: where to go back, with the kernel's restart rule applied. */
-    unsigned char *ctl = calloc(1, PAGE);
-    if (ctl == NULL) {
-        ptrace(PTRACE_DETACH, rt.tid, 0, 0);
-        hs_fail(res, HS_INJ_FAILED, "out of memory");
-        goto out;
-    }
+    unsigned char ctl[PAGE];
+    memset(ctl, 0, sizeof ctl);
     struct user_regs_struct back = orig;
     if ((long)orig.orig_rax >= 0) {
         long e = (long)orig.rax;
@@ -527,17 +568,16 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     int wrote = hs_poke(req->pid, base, ctl, PAGE) == 0 &&
                 hs_poke(req->pid, base + PAGE, hs_tramp_start, tramp_len) == 0 &&
                 hs_poke(req->pid, code_addr, req->code, code_len) == 0;
-    free(ctl);
     long mp = -1;
     if (wrote) {
         rc = remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_mprotect, base + PAGE, PAGE,
-                            PROT_READ | PROT_EXEC, 0, 0, 0, &mp, &sigs, deadline);
+                            PROT_READ | PROT_EXEC, 0, 0, 0, &mp, &sigs, deadline, 0);
     }
     if (!wrote || rc != 0 || mp != 0) {
         long un = 0;
         if (rc != -2) {
             remote_syscall(rt.tid, &orig, req->syscall_insn, SYS_munmap, base, total, 0, 0, 0, 0, &un, &sigs,
-                           deadline);
+                           deadline, 0);
             ptrace(PTRACE_DETACH, rt.tid, 0, 0);
         }
         res->scratch = 0;
@@ -545,7 +585,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
                 req->pid);
         goto out;
     }
-    die_if(req, 3);
+    die_if(req->die_at, 3);
 
     struct user_regs_struct go = orig;
     go.rip = base + PAGE;
@@ -559,7 +599,7 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     ptrace(PTRACE_DETACH, rt.tid, 0, 0);
     res->stopped_ms += hs_now_ms() - stop0;
     sigprocmask(SIG_SETMASK, &saved, NULL);
-    die_if(req, 4);
+    die_if(req->die_at, 4);
 
     if (req->no_wait && method == HS_METHOD_GILENSURE) {
         /* The trampoline runs the whole request; the caller waits for its
@@ -602,9 +642,19 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     for (int i = 0; i < sigs.n; i++) {
         syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
     }
-    res->keep_code = method == HS_METHOD_PENDING;
+    res->keep_code = method == HS_METHOD_PENDING && res->call_result == 0;
+    if (!res->keep_code) {
+        /* Nothing in the target reads the scratch any more: this helper
+           unmaps it now (it is done even if heapscope is killed meanwhile). */
+        hs_unmapping un = {req->pid, rt.tid, req->syscall_insn, base, total, req->die_at};
+        hs_inject_result unmapped;
+        memset(&unmapped, 0, sizeof unmapped);
+        if (cleanup_traced(&un, &unmapped) == 0) {
+            res->scratch = 0;
+        }
+        res->stopped_ms += unmapped.stopped_ms;
+    }
     if (method == HS_METHOD_PENDING && res->call_result != 0) {
-        res->keep_code = 0;
         return hs_fail(res, HS_INJ_FAILED,
                        "process %d refused the pending call (its queue is full); try again", req->pid);
     }
@@ -617,9 +667,18 @@ out:
     return res->err;
 }
 
-int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len,
+int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len, int die_at,
                       hs_inject_result *res) {
+    hs_unmapping job = {pid, tid, syscall_insn, scratch, len, die_at};
     memset(res, 0, sizeof *res);
+    return hs_outlive(cleanup_traced, &job, res);
+}
+
+static int cleanup_traced(void *ctx, hs_inject_result *res) {
+    const hs_unmapping *job = ctx;
+    int pid = job->pid, tid = job->tid;
+    uint64_t syscall_insn = job->syscall_insn, scratch = job->scratch;
+    size_t len = job->len;
     hs_sigs sigs = {{0}, 0};
     double deadline = hs_now_ms() + 2000.0;
     sigset_t block, saved;
@@ -643,7 +702,7 @@ int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch,
         if (!inside) {
             long ret = 0;
             int rc = remote_syscall(tid, &r, syscall_insn, SYS_munmap, scratch, len, 0, 0, 0, 0, &ret, &sigs,
-                                    deadline);
+                                    deadline, job->die_at == 7 ? 2 : 0);
             if (rc != -2) {
                 ptrace(PTRACE_DETACH, tid, 0, 0);
             }
@@ -678,9 +737,9 @@ int hs_inject(const hs_inject_request *req, hs_inject_result *res) {
     return res->err;
 }
 
-int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len,
+int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len, int die_at,
                       hs_inject_result *res) {
-    (void)pid, (void)tid, (void)syscall_insn, (void)scratch, (void)len;
+    (void)pid, (void)tid, (void)syscall_insn, (void)scratch, (void)len, (void)die_at;
     memset(res, 0, sizeof *res);
     res->err = HS_INJ_UNSUPPORTED;
     return res->err;

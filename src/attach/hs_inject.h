@@ -56,7 +56,9 @@ typedef struct {
     const char *code;      /* the bootstrap: Python source, NUL-terminated */
     int method;            /* HS_METHOD_* */
     int timeout_ms;        /* the whole injection, until the trampoline is done */
-    int die_at;            /* test hook: SIGKILL ourselves at this step (0: never) */
+    int die_at;            /* test hook (0: never): 1-4, heapscope is SIGKILLed at that step of the
+                              injection; 5, 6: while the target's thread enters, returns from the
+                              injected mmap; 11-14: the ptrace helper itself at step 1-4 */
     int no_wait;           /* gilensure: return once the thread runs the trampoline, not when it is
                               done (a long request: exec); res->in_flight says so */
 } hs_inject_request;
@@ -77,12 +79,15 @@ typedef struct {
 } hs_inject_result;
 
 /* Runs req->code in the target; blocks until the trampoline is done or the
- * deadline passes.  Never leaves the target stopped or traced. */
+ * deadline passes.  Never leaves the target stopped or traced.  The ptrace
+ * work runs in a helper process (hs_outlive) that finishes it even when this
+ * process is killed halfway. */
 int hs_inject(const hs_inject_request *req, hs_inject_result *res);
 
 /* Unmaps what hs_inject left mapped (res->scratch) once the code string is no
- * longer needed.  Same guarantees. */
-int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len,
+ * longer needed.  Same guarantees.  die_at 7: the test hook kills this
+ * process while the target's thread is inside the injected munmap. */
+int hs_inject_cleanup(int pid, int tid, uint64_t syscall_insn, uint64_t scratch, size_t len, int die_at,
                       hs_inject_result *res);
 
 #endif

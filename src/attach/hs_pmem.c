@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 double hs_now_ms(void) {
     struct timespec ts;
@@ -173,4 +176,81 @@ int hs_wait_stopped(int tid, int *status, double deadline) {
         }
         hs_nap_us(20);
     }
+}
+
+/* In a helper: the process that forked it (0: none, or already killed). */
+static int hs_caller;
+
+void hs_kill_caller(void) {
+    if (hs_caller > 0 && getppid() == hs_caller) {
+        kill(hs_caller, SIGKILL);
+    }
+    hs_caller = 0;
+}
+
+int hs_outlive(int (*fn)(void *ctx, hs_inject_result *res), void *ctx, hs_inject_result *res) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return hs_fail(res, HS_INJ_FAILED, "cannot start heapscope's ptrace helper (pipe: %s)",
+                       strerror(errno));
+    }
+    sigset_t all, saved;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &saved);
+    int caller = (int)getpid();
+    pid_t child = fork();
+    if (child == 0) {
+        hs_inject_result mine;
+        memset(&mine, 0, sizeof mine);
+        close(fds[0]);
+        setsid();
+        hs_caller = caller;
+        fn(ctx, &mine);
+        const char *p = (const char *)&mine;
+        size_t left = sizeof mine;
+        while (left > 0) {
+            ssize_t n = write(fds[1], p, left);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break; /* heapscope is gone: nobody to tell */
+            }
+            p += n;
+            left -= (size_t)n;
+        }
+        _exit(0);
+    }
+    int fork_errno = errno;
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    close(fds[1]);
+    if (child < 0) {
+        close(fds[0]);
+        return hs_fail(res, HS_INJ_FAILED, "cannot start heapscope's ptrace helper (fork: %s)",
+                       strerror(fork_errno));
+    }
+    hs_inject_result got;
+    size_t have = 0;
+    while (have < sizeof got) {
+        ssize_t n = read(fds[0], (char *)&got + have, sizeof got - have);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        have += (size_t)n;
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (have != sizeof got) {
+        return hs_fail(res, HS_INJ_FAILED,
+                       "heapscope's ptrace helper (process %d) died before it finished%s: the target was "
+                       "let go; try again",
+                       (int)child, WIFSIGNALED(status) ? " (killed by a signal)" : "");
+    }
+    *res = got;
+    return res->err;
 }

@@ -25,6 +25,17 @@ int hs_translate_tid(int pid, long nstid);
  * 0: gone, -1: the deadline (hs_now_ms) passed or an error. */
 int hs_wait_stopped(int tid, int *status, double deadline);
 
+/* Runs fn(ctx, res) in a forked helper process and copies its res back.
+ * The helper leaves this process's session and blocks every signal, so that
+ * killing heapscope (Ctrl-C, SIGTERM, SIGKILL, its process group) while the
+ * target's thread is stopped, or runs an injected system call with borrowed
+ * registers, cannot leave that thread to resume in a state that is not its
+ * own: the helper finishes the sequence, lets the thread go, and exits.
+ * Returns res->err; HS_INJ_FAILED if the helper could not start or died. */
+int hs_outlive(int (*fn)(void *ctx, hs_inject_result *res), void *ctx, hs_inject_result *res);
+/* Test hook, in a helper: SIGKILLs the process that started it (once). */
+void hs_kill_caller(void);
+
 /* The name of a blocking system call a thread may wait in, or NULL. */
 const char *hs_syscall_name(long nr);
 

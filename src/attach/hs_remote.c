@@ -124,13 +124,8 @@ static int hold_all(int pid, hs_held *h, double deadline, hs_inject_result *res)
                 continue; /* it ended */
             } else {
                 /* Not stopped by the deadline (uninterruptible sleep): a seized
-                 * thread can only be let go once it stops, so wait for that
-                 * (Ctrl-C, or heapscope's death, lets the kernel detach it). */
-                int status = 0;
-                while (waitpid(fresh[i], &status, __WALL) < 0 && errno == EINTR) {
-                }
-                int pass = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
-                ptrace(PTRACE_DETACH, fresh[i], 0, (void *)(long)(WIFSTOPPED(status) ? pass : 0));
+                 * thread can be let go only once it stops, or by its tracer's
+                 * exit: this runs in hs_outlive's helper, which exits next. */
                 late = 1;
             }
         }
@@ -338,19 +333,23 @@ static void describe_main(const hs_remote_request *req, const hs_interp *in, hs_
     }
 }
 
-int hs_remote(const hs_remote_request *req, hs_inject_result *res) {
+typedef struct {
+    const hs_remote_request *req;
+    hs_interp in;
+    double t0, deadline;
+} hs_remote_job;
+
+/* Holds the threads if the action writes the eval breaker, acts on every
+ * thread state, lets them go. */
+static int remote_act(void *ctx, hs_inject_result *res) {
     static uint64_t ts[HS_MAX_THREADS];
     static hs_held held;
-    hs_interp in;
-    memset(res, 0, sizeof *res);
-    memset(&in, 0, sizeof in);
-    double t0 = hs_now_ms();
-    double deadline = t0 + (req->timeout_ms > 0 ? req->timeout_ms : 5000);
+    const hs_remote_job *job = ctx;
+    const hs_remote_request *req = job->req;
+    hs_interp in = job->in;
+    double deadline = job->deadline;
     res->method = 3;
     res->tid = req->pid;
-    if (read_interp(req, &in, res) != 0) {
-        return res->err;
-    }
     /* Arming writes the eval breaker: every thread is held for it.  Reading
      * and clearing the pending flag need no hold (the interpreter itself
      * only clears it). */
@@ -362,7 +361,7 @@ int hs_remote(const hs_remote_request *req, hs_inject_result *res) {
     }
     int n = 0, count = 0;
     if (hold && req->die_at == 1) {
-        kill(getpid(), SIGKILL);
+        hs_kill_caller(); /* test hook: heapscope killed with the threads held */
     }
     if (thread_states(req, &in, ts, HS_MAX_THREADS, &n, res) == 0) {
         for (int i = 0; i < n; i++) {
@@ -374,7 +373,7 @@ int hs_remote(const hs_remote_request *req, hs_inject_result *res) {
         }
     }
     if (hold && req->die_at == 2) {
-        kill(getpid(), SIGKILL);
+        hs_kill_caller();
     }
     if (hold) {
         release_all(&held);
@@ -384,6 +383,26 @@ int hs_remote(const hs_remote_request *req, hs_inject_result *res) {
     if (res->err == 0 && req->action == HS_REMOTE_PROBE) {
         describe_main(req, &in, res);
     }
-    res->total_ms = hs_now_ms() - t0;
+    res->total_ms = hs_now_ms() - job->t0;
     return res->err;
+}
+
+int hs_remote(const hs_remote_request *req, hs_inject_result *res) {
+    hs_remote_job job;
+    memset(res, 0, sizeof *res);
+    memset(&job, 0, sizeof job);
+    job.req = req;
+    job.t0 = hs_now_ms();
+    job.deadline = job.t0 + (req->timeout_ms > 0 ? req->timeout_ms : 5000);
+    res->method = 3;
+    res->tid = req->pid;
+    if (read_interp(req, &job.in, res) != 0) {
+        return res->err;
+    }
+    if (req->action == HS_REMOTE_ARM_MAIN || req->action == HS_REMOTE_ARM_ALL) {
+        /* The threads are held: a helper does it, and lets them go even if
+           this process is killed in the middle. */
+        return hs_outlive(remote_act, &job, res);
+    }
+    return remote_act(&job, res);
 }

@@ -43,7 +43,7 @@ typedef struct {
     const char *script; /* the script's path as the target sees it */
     int action;         /* HS_REMOTE_* */
     int timeout_ms;     /* for holding the threads */
-    int die_at;         /* test hook: SIGKILL ourselves with the threads held (1: before the
+    int die_at;         /* test hook: heapscope is SIGKILLed with the threads held (1: before the
                            writes, 2: after them; 0: never) */
 } hs_remote_request;
 

@@ -59,15 +59,15 @@ PyObject *hs_mod_inject(PyObject *module, PyObject *args, PyObject *kwargs) {
 }
 
 PyObject *hs_mod_inject_cleanup(PyObject *module, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"pid", "tid", "syscall_insn", "scratch", "length", NULL};
-    int pid = 0, tid = 0;
+    static char *kwlist[] = {"pid", "tid", "syscall_insn", "scratch", "length", "die_at", NULL};
+    int pid = 0, tid = 0, die_at = 0;
     unsigned long long insn = 0, scratch = 0, length = 0;
     hs_inject_result res;
     (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iiKKK:_inject_cleanup", kwlist, &pid, &tid, &insn,
-                                     &scratch, &length))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iiKKK|i:_inject_cleanup", kwlist, &pid, &tid, &insn,
+                                     &scratch, &length, &die_at))
         return NULL;
-    Py_BEGIN_ALLOW_THREADS hs_inject_cleanup(pid, tid, insn, scratch, (size_t)length, &res);
+    Py_BEGIN_ALLOW_THREADS hs_inject_cleanup(pid, tid, insn, scratch, (size_t)length, die_at, &res);
     Py_END_ALLOW_THREADS return result_dict(&res);
 }
 

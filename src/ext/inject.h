@@ -14,7 +14,8 @@ PyObject *hs_mod_remote_layout(PyObject *module, PyObject *args);
     {"_inject", (PyCFunction)(void (*)(void))hs_mod_inject, METH_VARARGS | METH_KEYWORDS,                    \
      "_inject(pid, major, minor, symbols, code, method=0, timeout_ms=30000, die_at=0) -> dict"},             \
         {"_inject_cleanup", (PyCFunction)(void (*)(void))hs_mod_inject_cleanup,                              \
-         METH_VARARGS | METH_KEYWORDS, "_inject_cleanup(pid, tid, syscall_insn, scratch, length) -> dict"},  \
+         METH_VARARGS | METH_KEYWORDS,                                                                       \
+         "_inject_cleanup(pid, tid, syscall_insn, scratch, length, die_at=0) -> dict"},                      \
         {"_inject_layout", hs_mod_inject_layout, METH_VARARGS,                                               \
          "_inject_layout(major, minor) -> the injector's offsets for that version, or None"},                \
         {"_remote", (PyCFunction)(void (*)(void))hs_mod_remote, METH_VARARGS | METH_KEYWORDS,                \

@@ -622,7 +622,7 @@ def _cleanup(att: Attached, res: dict[str, Any], length: int) -> None:
     if not _alive(att.pid):
         return
     done = _heapscope._inject_cleanup(
-        att.pid, int(res["tid"]), att.symbols["syscall"], int(res["scratch"]), length
+        att.pid, int(res["tid"]), att.symbols["syscall"], int(res["scratch"]), length, die_at=att.die_at
     )
     if att.injections:
         att.injections[-1].stopped_ms += float(done["stopped_ms"])

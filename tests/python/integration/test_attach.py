@@ -8,6 +8,7 @@ corrupted.
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -614,15 +615,76 @@ def test_bad_arguments():
 
 
 @needs_ptrace
-@pytest.mark.parametrize("step", [1, 2, 3, 4])
-def test_tool_killed_mid_injection_target_survives(target, step):
-    # The injector's steps (1-4); on 3.14+ through --method injector.
-    t = target("spin")
+@pytest.mark.parametrize(
+    "step, mode", [(1, "spin"), (2, "spin"), (3, "spin"), (4, "spin"), (5, "spin"), (6, "spin"), (7, "spin")]
+    + [(5, "sleep"), (6, "sleep"), (7, "sleep")]  # gilensure: the helper unmaps right after the call
+)
+def test_tool_killed_mid_injection_target_survives(target, step, mode):
+    # The injector's steps (1-4); on 3.14+ through --method injector.  5 and 6:
+    # while the main thread runs the injected mmap with heapscope's registers
+    # (entering, returning), 7: the cleanup's munmap.  Before the ptrace work
+    # moved into a helper that outlives the tool, 5-7 crashed the target with
+    # SIGSEGV every time: the kernel let the thread go with borrowed registers.
+    t = target(mode)
     extra = ("--method", "injector") if HAS_REMOTE else ()
     r = run_heapscope(
         "attach", str(t.pid), "--samples", "2", *extra, env={"HEAPSCOPE_TEST_DIE_AT": str(step)}
     )
     assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+    time.sleep(0.3)
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode == 1, r.stderr
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["spin", "sleep"])
+def test_tool_killed_at_random_points_target_survives(target, mode):
+    # The user's Ctrl-\ or `kill -9` at any moment: 40 times, the tool
+    # SIGKILLed at a random point while it takes 200 samples back to back (an
+    # injection every few ms, so often mid-injection).  Before the ptrace
+    # work moved into a helper that outlives the tool, this failed in every
+    # run: the target died of SIGSEGV after 1, 3 and 38 kills (the kernel
+    # resumed its thread with the injected system call's registers).
+    t = target(mode)
+    extra = ("--method", "injector") if HAS_REMOTE else ()
+    slow = 3.0 if os.environ.get("HEAPSCOPE_SANITIZED") else 1.0
+    rng = random.Random(os.getpid())
+    cmd = [sys.executable, "-m", "heapscope", "attach", str(t.pid), "--samples", "200", "--interval", "0"]
+    for i in range(40):
+        p = subprocess.Popen(
+            [*cmd, *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.15, 0.6) * slow)
+        p.kill()
+        p.wait()
+        time.sleep(0.02)
+        assert t.proc.poll() is None, f"the target died ({t.proc.returncode}) after {i + 1} kills"
+    time.sleep(0.3)
+    t.healthy()
+    r, report = attach_json(t.pid)  # and it still answers; the staging the kills left is removed
+    assert r.returncode == 1, r.stderr
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.parametrize("step", [11, 12, 13, 14])
+def test_ptrace_helper_killed_at_a_step_target_survives_and_the_tool_says_so(target, step):
+    # The helper that does the ptrace work, itself killed at step 1-4 (the
+    # points where its death leaves the thread its own registers, or the
+    # trampoline): the tool reports it in one line and the target runs on.
+    t = target("spin")
+    extra = ("--method", "injector") if HAS_REMOTE else ()
+    r = run_heapscope(
+        "attach", str(t.pid), "--samples", "2", *extra, env={"HEAPSCOPE_TEST_DIE_AT": str(step)}
+    )
+    assert r.returncode == session.FAILED, (r.returncode, r.stderr)
+    line = one_line_error(r)
+    assert "ptrace helper" in line and "died" in line, line
     time.sleep(0.3)
     t.healthy()
     r, report = attach_json(t.pid)
