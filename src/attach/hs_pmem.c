@@ -202,7 +202,18 @@ int hs_outlive(int (*fn)(void *ctx, hs_inject_result *res), void *ctx, hs_inject
     if (child == 0) {
         hs_inject_result mine;
         memset(&mine, 0, sizeof mine);
-        close(fds[0]);
+        /* Nothing of heapscope's stays open here (its stdout, a pipe its
+           caller reads to the end): only the answer's pipe. */
+        for (int fd = 0; fd < fds[1]; fd++) {
+            close(fd);
+        }
+        long closed = -1;
+#ifdef SYS_close_range
+        closed = syscall(SYS_close_range, fds[1] + 1, ~0U, 0);
+#endif
+        for (int fd = fds[1] + 1; closed != 0 && fd < 65536; fd++) {
+            close(fd); /* before Linux 5.9 */
+        }
         setsid();
         hs_caller = caller;
         fn(ctx, &mine);
