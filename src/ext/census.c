@@ -5,6 +5,7 @@
 
 #include "../core/hs_census.h"
 #include "../core/hs_verdict.h"
+#include "heap.h"
 #include "sizes.h"
 #include "typename.h"
 #include "window.h"
@@ -114,6 +115,21 @@ static int hs__census_names(hs_census_object *c) {
     return 0;
 }
 
+/* Takes one of heapscope's own objects the walk counted off its row. */
+static int hs__census_drop(PyObject *o, void *arg) {
+    hs_census_acc *a = (hs_census_acc *)arg;
+    hs_census_object *c = a->c;
+    uint32_t row;
+    if (hs_addrmap_get(&a->slots, (uintptr_t)Py_TYPE(o), &row) == 1) {
+        int64_t size = hs_object_size_by(o, c->rows[row].c_sizeof);
+        c->rows[row].count--;
+        c->rows[row].size -= size;
+        c->count--;
+        c->size -= size;
+    }
+    return 0;
+}
+
 PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_args, PyObject *own_kwargs) {
     hs_state *st = get_heapscope_state(module);
     hs_walk w;
@@ -152,7 +168,8 @@ PyObject *hs_census_take(PyObject *module, int keep_addresses, PyObject *own_arg
     }
     w.each = hs__census_add;
     w.each_arg = &acc;
-    if (hs_walk_run(&w, st, 0) < 0)
+    /* A kept Snapshot's answers are heapscope's: off the counts (roots.c). */
+    if (hs_walk_run(&w, st, 0) < 0 || hs_roots_own_each(&w, hs__census_drop, &acc) < 0)
         goto done;
     c->t_list = w.seconds_list;
     c->listed_by = w.listed_by;

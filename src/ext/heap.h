@@ -122,6 +122,13 @@ typedef struct {
 int hs_roots_own_refs(hs_own_refs *r, PyObject *const *objs, size_t nobjs, PyObject *const *snaps,
                       size_t nsnaps);
 void hs_roots_own_mark(hs_own_refs *r);
+/* A census walk (no graph): calls each(o, arg) for every object the walk
+ * counted that only the Snapshots it left out hold, directly or through
+ * dicts, lists and tuples only they hold (refcounts against the references
+ * from them).  Inside the window: reads, PyDict_Next on exact dicts, list
+ * and tuple traverse, PyMem_Raw only.  0, or -1 with an exception. */
+struct hs_walk;
+int hs_roots_own_each(const struct hs_walk *walk, int (*each)(PyObject *o, void *arg), void *arg);
 uint32_t hs_roots_module_of(const hs_live *L, uint32_t v); /* module name index, or HS_NONE */
 /* node -> name of each module, module dict and class (kept in snapshot files). */
 PyObject *hs_roots_node_names(hs_live *L);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "heap.h"
+#include "walk.h"
 #include "typename.h"
 
 const char *const hs_tier_kind[HS_NTIERS] = {
@@ -197,6 +198,100 @@ int hs_roots_own_refs(hs_own_refs *r, PyObject *const *objs, size_t nobjs, PyObj
                 (void)hs__own_visit(held[k], r);
     }
     return r->error ? -1 : 0;
+}
+
+/* hs_roots_own_each (heap.h): a census has no graph, so what only the
+ * Snapshots hold is found by counting, per object, the references from
+ * them and from what only they hold, against its refcount. */
+typedef struct {
+    int (*each)(PyObject *o, void *arg);
+    void *arg;
+    const hs_markset *counted;
+    hs_addrmap slot; /* object -> index in refs */
+    uint32_t *refs;  /* references to it from heapscope's own objects so far */
+    PyObject **todo; /* own containers still to follow */
+    size_t nrefs, cap_refs, ntodo, cap_todo;
+    int error;
+} hs_own_count;
+
+static int hs__own_grow(void **p, size_t *cap, size_t n, size_t each) {
+    void *q;
+    if (n < *cap)
+        return 0;
+    q = PyMem_RawRealloc(*p, (*cap ? *cap * 2 : 256) * each);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *cap = *cap ? *cap * 2 : 256;
+    return 0;
+}
+
+static int hs__own_count_visit(PyObject *o, void *arg) {
+    hs_own_count *w = (hs_own_count *)arg;
+    uint32_t k = (uint32_t)w->nrefs;
+    int put = hs_addrmap_put(&w->slot, (uintptr_t)o, k, &k);
+    if (put < 0 ||
+        (put == 1 && hs__own_grow((void **)&w->refs, &w->cap_refs, w->nrefs, sizeof(uint32_t)) < 0)) {
+        w->error = 1;
+        return -1;
+    }
+    if (put == 1)
+        w->refs[w->nrefs++] = 0;
+    if ((Py_ssize_t)++w->refs[k] != Py_REFCNT(o))
+        return 0; /* held from elsewhere too (so far) */
+    if (hs_markset_has(w->counted, (uintptr_t)o) && w->each(o, w->arg) < 0) {
+        w->error = 1;
+        return -1;
+    }
+    if (PyDict_CheckExact(o) || PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
+        if (hs__own_grow((void **)&w->todo, &w->cap_todo, w->ntodo, sizeof(PyObject *)) < 0) {
+            w->error = 1;
+            return -1;
+        }
+        w->todo[w->ntodo++] = o;
+    }
+    return 0;
+}
+
+int hs_roots_own_each(const hs_walk *walk, int (*each)(PyObject *o, void *arg), void *arg) {
+    hs_own_count w;
+    size_t i;
+    memset(&w, 0, sizeof(w));
+    w.each = each;
+    w.arg = arg;
+    w.counted = &walk->marks;
+    if (walk->nown_seen == 0)
+        return 0;
+    if (hs_addrmap_init(&w.slot, 1024, 1) != HS_OK)
+        w.error = 1;
+    for (i = 0; i < walk->nown_seen && !w.error; i++) {
+        const hs_snapshot_object *snap = (const hs_snapshot_object *)walk->own_seen[i];
+        PyObject *held[] = {snap->results, snap->names, snap->stack_names};
+        size_t k;
+        for (k = 0; k < sizeof(held) / sizeof(held[0]) && !w.error; k++)
+            if (held[k] != NULL)
+                (void)hs__own_count_visit(held[k], &w);
+        while (w.ntodo > 0 && !w.error) {
+            PyObject *o = w.todo[--w.ntodo], *key, *value;
+            Py_ssize_t pos = 0;
+            if (!PyDict_CheckExact(o)) {
+                (void)Py_TYPE(o)->tp_traverse(o, hs__own_count_visit, &w);
+                continue;
+            }
+            while (!w.error && PyDict_Next(o, &pos, &key, &value))
+                if (hs__own_count_visit(key, &w) == 0)
+                    (void)hs__own_count_visit(value, &w);
+        }
+    }
+    hs_addrmap_destroy(&w.slot);
+    PyMem_RawFree(w.refs);
+    PyMem_RawFree(w.todo);
+    if (w.error) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
 }
 
 void hs_roots_own_mark(hs_own_refs *r) {

@@ -117,7 +117,9 @@ static int hs__walk_take(hs_walk *w, PyObject *o) {
             w->error = rc;
             return -1;
         }
-        return rc == 1 && !hs__walk_skipped(w, o) ? hs__walk_append(w, o) : 0;
+        if (rc != 1)
+            return 0;
+        return hs__walk_skipped(w, o) ? hs__walk_note_own(w, o) : hs__walk_append(w, o);
     }
     rc = hs__walk_node(w, o, &idx);
     if (rc <= 0)
@@ -157,7 +159,7 @@ static int hs__walk_visit(PyObject *o, void *arg) {
  * the count is known and the map can be sized for the whole heap. */
 static int hs__walk_list_one(hs_walk *w, PyObject *o) {
     if (hs__walk_skipped(w, o))
-        return 0;
+        return hs__walk_note_own(w, o);
     return hs__walk_append(w, o);
 }
 

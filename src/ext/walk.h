@@ -69,8 +69,8 @@ typedef struct hs_walk {
     const uintptr_t *keep;
     size_t nkeep;
     int error; /* HS_E* code from inside a visit callback */
-    /* Graph walks: the heapscope Snapshots the walk met and left out (each
-     * once); what they hold is heapscope's (analyze.c). */
+    /* The heapscope Snapshots the walk met and left out (each
+     * once); what they hold is heapscope's (analyze.c, census.c). */
     PyObject **own_seen;
     size_t nown_seen, cap_own_seen;
     PyTypeObject *own_type; /* the Snapshot type (hs_walk_run sets it) */
