@@ -47,13 +47,13 @@ suite)
     done
     chroot "$DIR" env -i PATH="$venv/bin:/usr/bin:/bin" HOME=/root LANG=C.UTF-8 "${pass[@]}" \
         PIP_DISABLE_PIP_VERSION_CHECK=1 HEAPSCOPE_STRESS_SCALE="${HEAPSCOPE_STRESS_SCALE:-1}" HEAPSCOPE_IN_CHROOT=1 \
-        sh -euc "
+        JOBS="${JOBS:-1}" sh -euc "
         [ -x $venv/bin/python ] || python$v -m venv $venv
         pip install -q meson meson-python ninja pytest pytest-xdist jsonschema hypothesis
         pip install -q --no-build-isolation -Cbuild-dir=/tmp/heapscope-ext$v -Csetup-args=-Dwerror=true '$SRC[test]'
         pip install -q -r '$SRC/tests/realworld/requirements.txt'
         python -c 'import heapscope._heapscope'
-        cd /tmp && python -m pytest -q -p no:cacheprovider '$SRC/tests/python'
+        cd /tmp && python -m pytest -q -p no:cacheprovider -n \"\$JOBS\" '$SRC/tests/python'
         "
     ;;
 unmount)

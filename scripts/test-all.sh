@@ -19,6 +19,8 @@
 # test_attach_stress.py: 200 attaches, 50 with tracemalloc, 20 on a 1M-object
 # heap; halved under ASan, a quarter on the other interpreters; on 3.14+ once
 # per attach path).
+# Each suite runs on one pytest-xdist worker per core (HEAPSCOPE_TEST_JOBS);
+# every stage prints the time since the start.
 # Exit status: non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,11 @@ ROOT=$PWD
 PY=${PYTHON:-python3}
 WORK=${HEAPSCOPE_TEST_DIR:-$ROOT/build/test-all}
 mkdir -p "$WORK"
-step() { printf '\n=== %s\n' "$*"; }
+START=$SECONDS
+step() { printf '\n=== [%dm%02ds] %s\n' $(((SECONDS - START) / 60)) $(((SECONDS - START) % 60)) "$*"; }
+# pytest-xdist workers per suite: one per core (HEAPSCOPE_TEST_JOBS overrides).
+JOBS=${HEAPSCOPE_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+export JOBS
 
 step "system packages"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -75,7 +81,7 @@ suite() {
     # Tests that drive a browser, Prometheus or Spark (marker "external") run on
     # the main interpreter: what they add is the other program's side.
     (cd "$WORK" && HEAPSCOPE_STRESS_SCALE=${STRESS_SCALE:-0.25} "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-        -m "not external" "$ROOT/tests/python")
+        -n "$JOBS" -m "not external" "$ROOT/tests/python")
 }
 
 step "package: build with -Werror, install, Python tests ($($PY --version))"
@@ -84,7 +90,7 @@ python -m pip install -q --no-build-isolation -Cbuild-dir="$WORK/ext" -Csetup-ar
 python -m pip install -q -r tests/realworld/requirements.txt
 # The optional extras (Parquet, OTLP) and the engines their tests use.
 python -m pip install -q -r tests/requirements-optional.txt
-(cd "$WORK" && python -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
+(cd "$WORK" && python -m pytest -q -p no:cacheprovider -n "$JOBS" "$ROOT/tests/python")
 
 step "Python tests with the extension under ASan + UBSan (PYTHONMALLOC=malloc)"
 AVENV=$WORK/venv-asan
@@ -97,7 +103,7 @@ ASAN_LIBS="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so
 # The attach stress runs here too: a use-after-free in the target aborts it.
 (cd "$WORK" && LD_PRELOAD=$ASAN_LIBS PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 HEAPSCOPE_SANITIZED=1 \
-    "$AVENV/bin/python" -m pytest -q -p no:cacheprovider -x -m "not external" "$ROOT/tests/python")
+    "$AVENV/bin/python" -m pytest -q -p no:cacheprovider -n "$JOBS" -x -m "not external" "$ROOT/tests/python")
 
 SYS=/usr/bin/python3
 if [ -x $SYS ] && [ "$($SYS -c 'import sys; print(sys.executable, sys.version)')" != "$("$PY" -c 'import sys; print(sys.executable, sys.version)')" ]; then
