@@ -10,9 +10,9 @@ mount namespaces work too (design: shared/design/ATTACH.md).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import shutil
 import struct
 import time
 
@@ -96,6 +96,71 @@ class Attached:
     @property
     def pid(self) -> int:
         return self.target.pid
+
+
+# The staging directory belongs to the target's user once chowned, so nothing
+# in it is trusted: heapscope (often root) creates its files only new and never
+# through a symlink, reads them never through one, and removes the directory
+# without following any (shutil is not imported: its bz2/lzma imports cost
+# attach's start-up 5 ms).
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _create(path: str, data: bytes) -> None:
+    """A new file holding data (FileExistsError if anything is there, a symlink too)."""
+    fd = os.open(path, _NEW, 0o644)
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+
+
+def _copy(src: str, dst: str) -> None:
+    with open(src, "rb") as f:
+        _create(dst, f.read())
+
+
+def _read(path: str) -> bytes:
+    """A file's bytes, never through a symlink, never waiting on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        parts = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _remove_tree(path: str, dir_fd: int | None = None) -> None:
+    """_remove_tree(path): through directory descriptors, no symlink followed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        try:  # a file or a symlink where a directory was
+            os.unlink(path, dir_fd=dir_fd)
+        except OSError:
+            pass
+        return
+    try:
+        for name in os.listdir(fd):
+            try:
+                os.unlink(name, dir_fd=fd)
+            except IsADirectoryError:
+                _remove_tree(name, fd)
+            except OSError:
+                pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path, dir_fd=dir_fd)
+    except OSError:
+        pass
 
 
 def _read_mem(pid: int, addr: int, size: int) -> bytes:
@@ -200,8 +265,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
     remove_stale(root)
     try:
         os.mkdir(host_dir, 0o700)
-        with open(os.path.join(host_dir, "owner"), "w") as f:
-            f.write(_owner_id(os.getpid()))
+        _create(os.path.join(host_dir, "owner"), _owner_id(os.getpid()).encode())
         status = preflight._status(pid)
         uid, gid = int(status["Uid"].split()[1]), int(status["Gid"].split()[1])
         if os.geteuid() == 0 and (uid, gid) != (0, 0):
@@ -211,7 +275,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
             try:
                 os.link(src, out)
             except OSError:
-                shutil.copyfile(src, out)
+                _copy(src, out)
             if os.geteuid() == 0 and (uid, gid) != (0, 0):
                 os.chown(out, uid, gid)
     except FileNotFoundError:
@@ -219,13 +283,13 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
             preflight.NO_PROCESS, f"process {pid} exited before heapscope could attach"
         ) from None
     except OSError as exc:
-        shutil.rmtree(host_dir, ignore_errors=True)
+        _remove_tree(host_dir)
         raise AttachError(
             preflight.NAMESPACE,
             f"cannot stage heapscope's agent in process {pid}'s /tmp ({exc.strerror}): attach needs a writable /tmp in the target",
         ) from None
     except BaseException:
-        shutil.rmtree(host_dir, ignore_errors=True)  # interrupted while staging
+        _remove_tree(host_dir)  # interrupted while staging
         raise
     return Attached(
         target,
@@ -305,8 +369,7 @@ def remove_stale(tmp: str) -> list[str]:
         path = os.path.join(tmp, name)
         parts = name.split("-")
         try:
-            with open(os.path.join(path, "owner")) as f:
-                owner = f.read()
+            owner = _read(os.path.join(path, "owner")).decode()
             stale = _owner_id(int(owner.split()[0])) != owner
         except (OSError, ValueError, IndexError):
             stale = len(parts) == 3 and parts[1].isdigit() and not os.path.exists(f"/proc/{parts[1]}")
@@ -318,7 +381,7 @@ def remove_stale(tmp: str) -> list[str]:
                 except OSError:
                     stale = False
         if stale:
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_tree(path)
             removed.append(name)
     return removed
 
@@ -372,8 +435,13 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
         for k, v in {"op": op, "ext": os.path.basename(_heapscope.__file__ or ""), **params}.items()
     )
     try:
-        with open(os.path.join(host, f"request-{key}"), "w") as f:
-            f.write(body)
+        _create(os.path.join(host, f"request-{key}"), body.encode())
+    except FileExistsError:
+        raise AttachError(
+            FAILED,
+            f"something else wrote heapscope's request file into its staging directory in process {att.pid}'s /tmp; "
+            "heapscope did not touch it. Attach again",
+        ) from None
     except OSError as exc:
         if not _alive(att.pid):
             raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached") from None
@@ -454,8 +522,7 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
     except BaseException:
         # Make a late pending call a no-op; its code string stays mapped for it.
         try:
-            with open(os.path.join(host, f"cancel-{key}"), "w"):
-                pass
+            _create(os.path.join(host, f"cancel-{key}"), b"")
         except OSError:
             pass
         for res in pending:
@@ -558,8 +625,14 @@ def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline
     heapscope stays queued in the target."""
     host = att.host_dir
     name = f"boot-{key}.py"
-    with open(os.path.join(host, name), "wb") as f:
-        f.write(code)
+    try:
+        _create(os.path.join(host, name), code)
+    except FileExistsError:
+        raise AttachError(
+            FAILED,
+            f"something else wrote heapscope's script into its staging directory in process {att.pid}'s /tmp; "
+            "heapscope did not touch it. Attach again",
+        ) from None
     script = att.target_dir + "/" + name
     res = _remote_call(att, script, _heapscope.REMOTE_ARM_MAIN)
     _raise_for(att, res)
@@ -595,8 +668,7 @@ def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline
             time.sleep(0.0005 if now - retry_at < -0.45 else 0.005)
     except BaseException:
         try:
-            with open(os.path.join(host, f"cancel-{key}"), "w"):
-                pass
+            _create(os.path.join(host, f"cancel-{key}"), b"")
         except OSError:
             pass
         raise
@@ -608,11 +680,24 @@ def _run_remote(att: Attached, key: str, code: bytes, result_path: str, deadline
 
 def _answer(att: Attached, result_path: str) -> dict[str, Any]:
     try:
-        with open(result_path) as f:
-            text = f.read()
-    except OSError:
-        raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached") from None
-    out: dict[str, Any] = json.loads(text)
+        text = _read(result_path)
+    except OSError as exc:
+        if not _alive(att.pid):
+            raise AttachError(EXITED, f"process {att.pid} exited while heapscope was attached") from None
+        why = "it is a symlink" if exc.errno == errno.ELOOP else exc.strerror
+        raise AttachError(
+            FAILED, f"cannot read heapscope's answer in process {att.pid}'s /tmp ({why}). Attach again"
+        ) from None
+    try:
+        out: dict[str, Any] = json.loads(text)
+        if not isinstance(out, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        raise AttachError(
+            FAILED,
+            f"the answer in process {att.pid}'s /tmp is not heapscope agent's (not a JSON object): "
+            "something else wrote it. Attach again",
+        ) from None
     if "error" in out:
         raise AttachError(FAILED, f"heapscope's agent failed inside process {att.pid}: {out['error']}")
     return out
@@ -630,7 +715,7 @@ def _cleanup(att: Attached, res: dict[str, Any], length: int) -> None:
 
 def close(att: Attached) -> None:
     """Remove the staged directory; a request still queued then finds no agent and does nothing."""
-    shutil.rmtree(att.host_dir, ignore_errors=True)
+    _remove_tree(att.host_dir)
     if att.own_tmp_dir and not _alive(att.pid):
         # The target exited: /proc/PID/root is gone, but its /tmp was ours.
-        shutil.rmtree(att.own_tmp_dir, ignore_errors=True)
+        _remove_tree(att.own_tmp_dir)

@@ -477,6 +477,47 @@ def test_target_exits_mid_attach(target):
     assert len(line) == 1 and "exited" in line[0], err
 
 
+
+@needs_ptrace
+def test_what_is_planted_in_the_staging_directory_is_never_followed(target, tmp_path):
+    """The staging directory is the target's user's once chowned: heapscope
+    (often root) must not write, read or remove through a symlink planted in
+    it, nor wait on a FIFO there; each refusal is one line, exit 14."""
+    t = target("sleep")
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept").write_text("kept")
+    att = session.open_target(t.pid)
+    host = att.host_dir
+    try:
+        os.symlink(victim, os.path.join(host, "request-1"))
+        with pytest.raises(preflight.AttachError) as e:
+            session.request(att, "census")
+        assert e.value.code == session.FAILED and "did not touch it" in str(e.value), e.value
+        os.symlink(victim, os.path.join(host, "result-a"))
+        os.mkfifo(os.path.join(host, "result-b"))
+        with open(os.path.join(host, "result-c"), "w") as f:
+            f.write("[not heapscope's")
+        for name, says in (("result-a", "symlink"), ("result-b", "not a JSON object"), ("result-c", "JSON")):
+            with pytest.raises(preflight.AttachError) as e:
+                session._answer(att, os.path.join(host, name))
+            assert e.value.code == session.FAILED and says in str(e.value), (name, e.value)
+            assert "\n" not in str(e.value)
+        os.symlink(outside, os.path.join(host, "link"))
+        os.mkdir(os.path.join(host, "sub"))
+        os.symlink(outside / "kept", os.path.join(host, "sub", "link"))
+    finally:
+        session.close(att)
+    assert not os.path.exists(host)
+    assert victim.read_text() == "precious" and (outside / "kept").read_text() == "kept"
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode in (0, 1) and report is not None, r.stderr
+    t.healthy()
+
+
 # ---- failure modes: one line, one exit code each, and no harm ----
 
 
