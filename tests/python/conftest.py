@@ -1,5 +1,6 @@
 import glob
 import os
+import subprocess
 import sys
 import time
 
@@ -55,6 +56,35 @@ def _staged():
     return set(glob.glob("/tmp/heapscope-*"))
 
 
+# Every process this pytest process starts (targets, the CLI): a staging
+# directory is this run's when its target or its owner is one of them or this
+# process (an in-process attach).  Other xdist workers and other runs on the
+# machine leave theirs, legitimately for a while (a killed tool's, which the
+# next attach removes), and those are not this test's.
+_SPAWNED = set()
+_popen_init = subprocess.Popen.__init__
+
+
+def _recording_init(self, *args, **kwargs):
+    _popen_init(self, *args, **kwargs)
+    _SPAWNED.add(self.pid)
+
+
+subprocess.Popen.__init__ = _recording_init
+
+
+def _ours(directory):
+    parts = os.path.basename(directory).split("-")
+    mine = _SPAWNED | {os.getpid()}
+    if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) in mine:
+        return True
+    try:
+        with open(os.path.join(directory, "owner")) as f:
+            return int(f.read().split()[0]) in mine
+    except (OSError, ValueError, IndexError):
+        return False
+
+
 @pytest.fixture(autouse=True)
 def nothing_staged_is_left_behind():
     """Issue #11: attach's staging directories stayed when the tool was killed,
@@ -62,21 +92,20 @@ def nothing_staged_is_left_behind():
     before = _staged()
     yield
     deadline = time.monotonic() + 5  # a tool just killed may still be exiting
-    while _staged() - before and time.monotonic() < deadline:
+    while {d for d in _staged() - before if _ours(d)} and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = [d for d in _staged() - before if not _owner_alive(d)]
+    left = [d for d in _staged() - before if _ours(d) and not _owner_alive(d)]
     assert not left, f"the test left heapscope's staging behind: {sorted(left)}"
 
 
 def _owner_alive(directory):
-    """Is the heapscope process that staged this directory still running?
-    (Another test run on the machine may be attaching right now.)"""
+    """Is the heapscope process that staged this directory still running?"""
     try:
         with open(os.path.join(directory, "owner")) as f:
             pid = int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
-        # No owner file yet: another worker's attach may have just made the
-        # directory (mkdir comes before the owner file).  Only an old one is left over.
+        # No owner file yet: an attach may have just made the directory (mkdir
+        # comes before the owner file).  Only an old one is left over.
         try:
             return time.time() - os.stat(directory).st_mtime < 30
         except OSError:
