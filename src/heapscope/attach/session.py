@@ -537,8 +537,16 @@ def _run_injector(att: Attached, key: str, code: bytes, result_path: str, deadli
     # When the one injection of this request was a pending call, that call is
     # what answered: it compiled its string long ago, so all of it can go.
     # After a retry, the pending call may still be queued: its string stays.
+    # So it does when the agent never claimed the request (an answer file
+    # planted by something else): the call is still queued, and made a no-op.
+    answered = os.path.exists(os.path.join(host, f"claimed-{key}"))
+    if pending and not answered:
+        try:
+            _create(os.path.join(host, f"cancel-{key}"), b"")
+        except OSError:
+            pass
     for res in pending:
-        _cleanup(att, res, int(res["scratch_len"] if injected == 1 else res["code_offset"]))
+        _cleanup(att, res, int(res["scratch_len"] if injected == 1 and answered else res["code_offset"]))
 
 
 def _in_trampoline_still(att: Attached, res: dict[str, Any]) -> bool:

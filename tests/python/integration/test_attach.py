@@ -518,6 +518,34 @@ def test_what_is_planted_in_the_staging_directory_is_never_followed(target, tmp_
     t.healthy()
 
 
+
+@needs_ptrace
+def test_an_answer_planted_before_the_agent_ran_leaves_its_pending_call_harmless(target):
+    """In a long C call holding the GIL, the target gets a pending call that
+    runs only when the call returns.  An answer file already there (written by
+    something else) must not make heapscope unmap the string the queued call
+    will run (the old code did, and the target died of SIGSEGV when the C call
+    returned): the call is cancelled, its string stays."""
+    t = target("ccall")
+    t.call_begun()
+    att = session.open_target(t.pid)
+    try:
+        with open(os.path.join(att.host_dir, "result-1"), "w") as f:
+            f.write("planted")
+        with pytest.raises(preflight.AttachError) as e:
+            session.request(att, "census", session="planted")
+        assert e.value.code == session.FAILED and "not heapscope agent's" in str(e.value), e.value
+        assert {i.method for i in att.injections} == {"pending"}
+        t.call_begun()  # the C call returned, the queued call ran (and did nothing)
+        time.sleep(0.2)
+        assert not os.path.exists(os.path.join(att.host_dir, "result-1.tmp"))
+    finally:
+        session.close(att)
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode in (0, 1) and report is not None, r.stderr
+    t.healthy()
+
 # ---- failure modes: one line, one exit code each, and no harm ----
 
 
