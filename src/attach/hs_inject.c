@@ -643,7 +643,21 @@ static int inject_traced(void *ctx, hs_inject_result *res) {
         syscall(SYS_tgkill, req->pid, rt.tid, sigs.sigs[i]);
     }
     res->keep_code = method == HS_METHOD_PENDING && res->call_result == 0;
-    if (!res->keep_code) {
+    if (res->keep_code) {
+        /* The call is queued: only its code string is read from now on.  The
+           rest (control block, trampoline, stack: all but a page or two) goes
+           now, so that a heapscope killed before the answer leaves only the
+           string behind.  What is left: res->scratch, from the string on. */
+        hs_unmapping head = {req->pid, rt.tid, req->syscall_insn, base, str_off, req->die_at};
+        hs_inject_result unmapped;
+        memset(&unmapped, 0, sizeof unmapped);
+        if (cleanup_traced(&head, &unmapped) == 0) {
+            res->scratch = code_addr;
+            res->scratch_len = total - str_off;
+            res->code_offset = 0;
+        }
+        res->stopped_ms += unmapped.stopped_ms;
+    } else {
         /* Nothing in the target reads the scratch any more: this helper
            unmaps it now (it is done even if heapscope is killed meanwhile). */
         hs_unmapping un = {req->pid, rt.tid, req->syscall_insn, base, total, req->die_at};

@@ -70,7 +70,8 @@ typedef struct {
     double stopped_ms;                 /* how long the main thread was ptrace-stopped, in all */
     double total_ms;                   /* seizing to the trampoline's done */
     long call_result;                  /* Py_AddPendingCall's result, or PyRun_SimpleString's */
-    uint64_t scratch;                  /* where the scratch mapping is (0: none left) */
+    uint64_t scratch;                  /* where the scratch mapping is (0: none left; a queued
+                                          pending call's: its code string alone) */
     uint64_t scratch_len, code_offset; /* its length; where the code string starts in it */
     int keep_code;                     /* the code page stays mapped (a pending call may still read it) */
     int in_flight;   /* no_wait: the trampoline still runs; hs_inject_cleanup waits for it */

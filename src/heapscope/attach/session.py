@@ -711,7 +711,9 @@ def _answer(att: Attached, result_path: str) -> dict[str, Any]:
 
 
 def _cleanup(att: Attached, res: dict[str, Any], length: int) -> None:
-    if not _alive(att.pid):
+    """Unmap `length` bytes of what an injection left mapped, from its start.
+    (A queued pending call leaves only its code string: code_offset is 0.)"""
+    if length <= 0 or not res["scratch"] or not _alive(att.pid):
         return
     done = _heapscope._inject_cleanup(
         att.pid, int(res["tid"]), att.symbols["syscall"], int(res["scratch"]), length, die_at=att.die_at

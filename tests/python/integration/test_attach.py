@@ -546,6 +546,44 @@ def test_an_answer_planted_before_the_agent_ran_leaves_its_pending_call_harmless
     assert r.returncode in (0, 1) and report is not None, r.stderr
     t.healthy()
 
+
+def _vm_kib(pid):
+    return int(preflight._status(pid)["VmSize"].split()[0])
+
+
+@needs_ptrace
+def test_a_queued_pending_call_keeps_only_its_code_string_mapped(target):
+    """Once a pending call is queued, the target reads only its code string:
+    the rest of the scratch (control block, trampoline, stack: about 280 KiB)
+    is unmapped at once, so a heapscope killed before the answer leaves a page
+    or two behind, not the whole scratch (the old code left it all mapped)."""
+    t = target("ccall")  # a long C call holding the GIL: the call stays queued
+    att = session.open_target(t.pid)
+    try:
+        t.call_begun()
+        before = _vm_kib(t.pid)
+        major, minor = att.target.version
+        res = _heapscope._inject(
+            t.pid, major, minor, att.symbols, b"pass", method=session.METHODS["pending"], timeout_ms=5000
+        )
+        assert res["err"] == 0 and res["method"] == "pending" and res["keep_code"], res
+        queued = _vm_kib(t.pid) - before
+        assert res["code_offset"] == 0 and res["scratch_len"] <= 8192, res
+        assert queued <= 8, f"{queued} KiB still mapped for the queued call"
+        t.call_begun()  # the C call returned and the queued call ran
+        scratch, length = int(res["scratch"]), int(res["scratch_len"])
+        tid, insn = int(res["tid"]), att.symbols["syscall"]
+        done = _heapscope._inject_cleanup(t.pid, tid, insn, scratch, length, die_at=0)
+        assert done["err"] == 0, done
+        assert _vm_kib(t.pid) <= before, (before, _vm_kib(t.pid))
+    finally:
+        session.close(att)
+    t.healthy()
+    r, report = attach_json(t.pid)
+    assert r.returncode in (0, 1) and report is not None, r.stderr
+    t.healthy()
+
+
 # ---- failure modes: one line, one exit code each, and no harm ----
 
 
