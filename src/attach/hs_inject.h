@@ -24,6 +24,11 @@ typedef struct {
 
 const hs_layout *hs_layout_find(int major, int minor);
 
+/* The name (/proc/PID/comm) of the helper process that does the ptrace work
+ * and outlives a killed heapscope (hs_pmem.h, hs_outlive): a target traced by
+ * it is about to be let go, and the next attach waits (preflight.py). */
+#define HS_HELPER_NAME "heapscope-trace"
+
 enum { HS_METHOD_AUTO = 0, HS_METHOD_PENDING = 1, HS_METHOD_GILENSURE = 2 };
 
 /* Error kinds (hs_inject_result.err); the Python side maps them to exit codes. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/uio.h>
@@ -184,6 +185,12 @@ static int hs_caller;
 void hs_kill_caller(void) {
     if (hs_caller > 0 && getppid() == hs_caller) {
         kill(hs_caller, SIGKILL);
+        /* and lingers that many ms, as a helper slowed by a loaded machine
+           would: the next attach finds the target still traced by it */
+        const char *linger = getenv("HEAPSCOPE_TEST_HELPER_LINGER_MS");
+        if (linger != NULL) {
+            hs_nap_us(1000 * strtol(linger, NULL, 10));
+        }
     }
     hs_caller = 0;
 }
@@ -215,6 +222,10 @@ int hs_outlive(int (*fn)(void *ctx, hs_inject_result *res), void *ctx, hs_inject
             close(fd); /* before Linux 5.9 */
         }
         setsid();
+        /* Named, so that an attach that finds the target still traced by
+           this helper (its heapscope was killed a moment ago) knows it
+           will let go, and waits for it (preflight.py, HELPER_NAME). */
+        prctl(PR_SET_NAME, HS_HELPER_NAME, 0, 0, 0);
         hs_caller = caller;
         fn(ctx, &mine);
         const char *p = (const char *)&mine;

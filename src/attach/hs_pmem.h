@@ -31,7 +31,8 @@ int hs_wait_stopped(int tid, int *status, double deadline);
  * target's thread is stopped, or runs an injected system call with borrowed
  * registers, cannot leave that thread to resume in a state that is not its
  * own: the helper finishes the sequence, lets the thread go, and exits.
- * Returns res->err; HS_INJ_FAILED if the helper could not start or died. */
+ * Returns res->err; HS_INJ_FAILED if the helper could not start or died.
+ * The helper names itself HS_HELPER_NAME (hs_inject.h). */
 int hs_outlive(int (*fn)(void *ctx, hs_inject_result *res), void *ctx, hs_inject_result *res);
 /* Test hook, in a helper: SIGKILLs the process that started it (once). */
 void hs_kill_caller(void);

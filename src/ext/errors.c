@@ -77,5 +77,7 @@ int hs_errors_add_constants(PyObject *module) {
     for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
         if (PyModule_AddIntConstant(module, codes[i].name, codes[i].value) < 0)
             return -1;
+    if (PyModule_AddStringConstant(module, "INJECT_HELPER_NAME", HS_HELPER_NAME) < 0)
+        return -1;
     return 0;
 }

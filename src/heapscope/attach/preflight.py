@@ -33,6 +33,13 @@ PERMISSION = 8
 NAMESPACE = 9
 ARCH = 10
 
+# The name heapscope's ptrace helper gives itself (HS_HELPER_NAME in
+# src/attach/hs_pmem.h).  A heapscope killed mid-attach leaves its helper to
+# finish the injection and let the target go, which takes well under a
+# second; an attach that starts in that moment waits for it this long.
+HELPER_NAME = "heapscope-trace"
+HELPER_GRACE = 5.0
+
 
 class AttachError(Exception):
     """Why heapscope will not attach; ``code`` is the CLI's exit status."""
@@ -218,6 +225,39 @@ def _version(path: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def _comm(pid: int) -> str | None:
+    try:
+        return _read(f"/proc/{pid}/comm").strip()
+    except OSError:
+        return None
+
+
+def _helper_let_go(pid: int, tracer: int, grace: float) -> dict[str, str]:
+    """Waits while ``tracer``, heapscope's own helper, still traces ``pid``;
+    the target's status once it let go, or AttachError(TRACED) after ``grace``."""
+    import time
+
+    deadline = time.monotonic() + grace
+    while True:
+        time.sleep(0.01)
+        try:
+            status = _status(pid)
+        except FileNotFoundError:
+            raise AttachError(
+                NO_PROCESS, f"process {pid} exited while an earlier heapscope's helper let it go"
+            ) from None
+        now = int(status.get("TracerPid", "0"))
+        if now != tracer and (now == 0 or _comm(now) != HELPER_NAME):
+            return status
+        tracer = now  # another heapscope's helper took it: that one lets go too
+        if time.monotonic() > deadline:
+            raise AttachError(
+                TRACED,
+                f"process {pid} is still traced by heapscope's ptrace helper (process {tracer}) of an "
+                f"earlier attach, {grace:g} s on: try again in a moment, or `kill {tracer}` if it stays",
+            )
+
+
 def check(pid: int, supported: Sequence[tuple[int, int]] | None = None) -> Target:
     """Everything that can be known about attaching to ``pid`` without touching it."""
     machine = os.uname().machine
@@ -239,6 +279,10 @@ def check(pid: int, supported: Sequence[tuple[int, int]] | None = None) -> Targe
         raise AttachError(
             NO_PROCESS, f"no such process: {pid} (has it exited? `ps -p {pid}` shows it)"
         ) from None
+    tracer = int(status.get("TracerPid", "0"))
+    if tracer and _comm(tracer) == HELPER_NAME:  # a killed heapscope's helper, letting go
+        status = _helper_let_go(pid, tracer, HELPER_GRACE)
+        state = status.get("State", "?")[:1]
     if state in ("Z", "X"):
         raise AttachError(NO_PROCESS, f"process {pid} has exited (it is a zombie waiting for its parent)")
     if state in ("T",):
@@ -247,11 +291,8 @@ def check(pid: int, supported: Sequence[tuple[int, int]] | None = None) -> Targe
         )
     tracer = int(status.get("TracerPid", "0"))
     if tracer:
-        who = ""
-        try:
-            who = f" ({_read(f'/proc/{tracer}/comm').strip()})"
-        except OSError:
-            pass
+        comm = _comm(tracer)
+        who = f" ({comm})" if comm else ""
         raise AttachError(
             TRACED,
             f"process {pid} is already traced by process {tracer}{who}: detach that debugger or profiler first",

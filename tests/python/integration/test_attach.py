@@ -709,6 +709,82 @@ def test_timeout_says_what_the_main_thread_does_and_the_late_call_is_harmless(ta
     t.healthy(wait=20)
 
 
+def _fake_helper(pid, hold):
+    # A tracer that names itself as heapscope's ptrace helper does, seizes the
+    # target and exits after `hold` seconds (the kernel then lets it go).
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import ctypes, sys, time\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            f"assert libc.prctl(15, {preflight.HELPER_NAME!r}.encode(), 0, 0, 0) == 0\n"
+            f"assert libc.ptrace(0x4206, {pid}, None, None) == 0\n"
+            "print('ok', flush=True)\n"
+            f"time.sleep({hold})\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_helper_name_is_the_one_preflight_waits_for():
+    assert preflight.HELPER_NAME == _heapscope.INJECT_HELPER_NAME
+
+
+@needs_ptrace
+def test_an_attach_waits_for_a_killed_heapscopes_helper_to_let_go(target):
+    t = target("sleep")
+    helper = _fake_helper(t.pid, 1.0)
+    try:
+        assert helper.stdout.readline().strip() == "ok"
+        began = time.monotonic()
+        r = run_heapscope("attach", str(t.pid), "--samples", "2", "--interval", "0.1")
+        assert r.returncode == 1, r.stderr  # it waited, then attached and found the leak
+        assert helper.poll() is not None and time.monotonic() - began > 0.5
+    finally:
+        helper.kill()
+        helper.wait()
+        helper.stdout.close()
+    t.healthy()
+
+
+@needs_ptrace
+def test_a_helper_that_never_lets_go_is_named_with_the_remedy(target):
+    t = target("sleep")
+    helper = _fake_helper(t.pid, 60)
+    try:
+        assert helper.stdout.readline().strip() == "ok"
+        r = run_heapscope("attach", str(t.pid))
+        assert r.returncode == preflight.TRACED, r.stderr
+        line = one_line_error(r)
+        assert f"heapscope's ptrace helper (process {helper.pid})" in line and "try again" in line, line
+    finally:
+        helper.kill()
+        helper.wait()
+        helper.stdout.close()
+    time.sleep(0.1)
+    t.healthy()
+
+
+@needs_ptrace
+@pytest.mark.parametrize("step", [5, 6])
+def test_attach_again_at_once_after_heapscope_was_killed_mid_injection(target, step):
+    # The user's `kill -9` then the same command again: the killed heapscope's
+    # helper still holds the target (the test hook makes it linger 1 s after
+    # the kill); the new attach waits for it instead of calling it a debugger.
+    t = target("spin")
+    extra = ("--method", "injector") if HAS_REMOTE else ()
+    env = {"HEAPSCOPE_TEST_DIE_AT": str(step), "HEAPSCOPE_TEST_HELPER_LINGER_MS": "1000"}
+    r = run_heapscope("attach", str(t.pid), "--samples", "2", *extra, env=env)
+    assert r.returncode == -signal.SIGKILL, (r.returncode, r.stderr)
+    tracer = int(preflight._status(t.pid)["TracerPid"])
+    assert tracer and preflight._comm(tracer) == preflight.HELPER_NAME
+    r = run_heapscope("attach", str(t.pid), "--samples", "2", "--interval", "0.1", *extra)
+    assert r.returncode == 1, r.stderr
+    still_answers(t, codes=(1,))
+
+
 def test_bad_arguments():
     r = run_heapscope("attach", "notapid")
     assert r.returncode == 2 and "expected a process id" in r.stderr
