@@ -396,6 +396,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     hs_roots_mark_own(s, own);
     for (i = 0; i < PySequence_Fast_GET_SIZE(own_fast); i++)
         hs_roots_mark_own(s, PySequence_Fast_GET_ITEM(own_fast, i));
+    /* Nothing after the roots reads the referrers but the dominators, which
+     * take them over (hs_graph_take_leaves): without dominators they go
+     * before the parents and the search's queue, which take their place. */
+    if (!dominators)
+        hs_graph_drop_reverse(&s->graph);
     s->seconds[1] = hs__now() - t1;
     t1 = hs__now();
     /* The dominators need only the roots: they run before the path search,
