@@ -76,7 +76,10 @@ class _Target:
     def __init__(self, python: str, mode: str, env: dict[str, str]) -> None:
         self.dir = tempfile.mkdtemp(prefix="hs-stress-")
         self.proc = subprocess.Popen(
-            [python, TARGET, self.dir, *MODES[mode]], env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+            [python, TARGET, self.dir, *MODES[mode]],
+            env=env,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while not _heartbeat(self.dir):
@@ -128,12 +131,25 @@ def run(
     not; one ordinary attach at the end must still find the leak."""
     heapscope = heapscope or [python, "-m", "heapscope"]
     env = dict(os.environ if env is None else env)
-    out: dict[str, Any] = dict.fromkeys(("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0)
-    out.update(python=python, mode=mode, method=method, attaches=n, exit_codes=collections.Counter(), failures=[], longest_gap=0.0, helper_linger=0.0,
-               killed=kill is not None)
+    out: dict[str, Any] = dict.fromkeys(
+        ("crashed", "hung", "left_stopped", "left_traced", "stuck", "corrupt"), 0
+    )
+    out.update(
+        python=python,
+        mode=mode,
+        method=method,
+        attaches=n,
+        exit_codes=collections.Counter(),
+        failures=[],
+        longest_gap=0.0,
+        helper_linger=0.0,
+        killed=kill is not None,
+    )
     out["version"] = subprocess.run(
         [python, "-c", "import platform, sys; print(platform.python_version(), sys.executable)"],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     ).stdout.split()[0]
     target = _Target(python, mode, env)
     started = time.monotonic()
@@ -142,8 +158,18 @@ def run(
             before = _heartbeat(target.dir)
             last = kill is not None and i == n - 1
             samples = "200" if kill is not None and not last else "2"
-            cmd = [*heapscope, "attach", str(target.proc.pid), "--samples", samples, "--interval", "0", "--json",
-                   "--method", method]
+            cmd = [
+                *heapscope,
+                "attach",
+                str(target.proc.pid),
+                "--samples",
+                samples,
+                "--interval",
+                "0",
+                "--json",
+                "--method",
+                method,
+            ]
             try:
                 if kill is not None and not last:
                     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -202,20 +228,30 @@ def _row(r: dict[str, Any]) -> str:
         f"{'CPython ' + r.get('version', '?'):<16} {r['mode']:<6} {r.get('method', 'auto'):<8} {r['attaches']:>8} {r['crashed']:>7} {r['hung']:>5} "
         f"{r['left_stopped']:>12} {r['left_traced']:>11} {r['stuck']:>5} {r['corrupt']:>7}  "
         f"{r['seconds_per_attach']:>6.2f} {r['longest_gap']:>7.2f}  {codes}"
-        + (f"  (each attach SIGKILLed at a random point, the last one not; the helper let the target go"
-           f" within {r['helper_linger']:.2f} s)" if r.get("killed") else "")
+        + (
+            f"  (each attach SIGKILLed at a random point, the last one not; the helper let the target go"
+            f" within {r['helper_linger']:.2f} s)"
+            if r.get("killed")
+            else ""
+        )
     )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
-        "--python", action="append", help="interpreter(s) with heapscope installed, for target and CLI; default: this one"
+        "--python",
+        action="append",
+        help="interpreter(s) with heapscope installed, for target and CLI; default: this one",
     )
     ap.add_argument("-n", type=int, default=200, help="attaches per mode (default 200)")
-    ap.add_argument("--modes", default="plain,trace,big", help="of plain, trace (tracemalloc on), big (1M objects)")
+    ap.add_argument(
+        "--modes", default="plain,trace,big", help="of plain, trace (tracemalloc on), big (1M objects)"
+    )
     ap.add_argument("--big-n", type=int, default=20, help="attaches in the big mode (default 20)")
-    ap.add_argument("--kill", metavar="LOW,HIGH", help="SIGKILL each attach after LOW to HIGH seconds (e.g. 0.15,0.7)")
+    ap.add_argument(
+        "--kill", metavar="LOW,HIGH", help="SIGKILL each attach after LOW to HIGH seconds (e.g. 0.15,0.7)"
+    )
     args = ap.parse_args()
     kill = tuple(float(x) for x in args.kill.split(",")) if args.kill else None
     print(HEADER)

@@ -54,7 +54,9 @@ print(json.dumps(time.perf_counter() - t))
 
 
 def measure(n: int, kind: str, what: str) -> float | None:
-    r = subprocess.run([sys.executable, "-c", CHILD, str(n), kind, what], capture_output=True, text=True, timeout=1800)
+    r = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n), kind, what], capture_output=True, text=True, timeout=1800
+    )
     if r.returncode != 0:
         return None
     return float(json.loads(r.stdout))
@@ -72,7 +74,9 @@ def main() -> int:
         peer = True
     except ImportError:
         peer = False
-    print(f"{'chain':<8} {'nodes':>9} {'why(head)':>10} {'why(tail)':>10} {'snapshot':>10} {'objgraph':>10} {'ratio':>7}")
+    print(
+        f"{'chain':<8} {'nodes':>9} {'why(head)':>10} {'why(tail)':>10} {'snapshot':>10} {'objgraph':>10} {'ratio':>7}"
+    )
     for kind in ("dict", "slots"):
         prev: dict[str, float] = {}
         last: dict[str, float] = {}
@@ -80,9 +84,15 @@ def main() -> int:
             row = {w: measure(n, kind, w) for w in ("why-head", "why-tail", "snapshot")}
             og = measure(n, kind, "objgraph") if peer and n <= args.peer_max else None
             ratio = f"{og / row['why-tail']:.1f}x" if og and row["why-tail"] else "-"
-            cells = [f"{row[w]:.3f}" if row[w] is not None else "fail" for w in ("why-head", "why-tail", "snapshot")]
-            print(f"{kind:<8} {n:>9,} {cells[0]:>10} {cells[1]:>10} {cells[2]:>10} "
-                  f"{(f'{og:.3f}' if og else '-'):>10} {ratio:>7}", flush=True)
+            cells = [
+                f"{row[w]:.3f}" if row[w] is not None else "fail"
+                for w in ("why-head", "why-tail", "snapshot")
+            ]
+            print(
+                f"{kind:<8} {n:>9,} {cells[0]:>10} {cells[1]:>10} {cells[2]:>10} "
+                f"{(f'{og:.3f}' if og else '-'):>10} {ratio:>7}",
+                flush=True,
+            )
             prev, last = last, {k: v for k, v in row.items() if v}
         if len(sizes) > 1:
             scale = sizes[-1] / sizes[-2]

@@ -46,8 +46,12 @@ def main() -> None:
         heapscope.why(obj)
         live.append((time.perf_counter() - t0) * 1000)
     med = statistics.median
-    print(f"heap: {snap.stats().get('objects', '?'):,} objects; snapshot taken in {snap_s:.2f} s (labels kept)")
-    print(f"{'why(obj, snapshot=snap)':<44} {med(kept):>9.2f} ms  (max {max(kept):.2f} ms, {len(kept)} objects)")
+    print(
+        f"heap: {snap.stats().get('objects', '?'):,} objects; snapshot taken in {snap_s:.2f} s (labels kept)"
+    )
+    print(
+        f"{'why(obj, snapshot=snap)':<44} {med(kept):>9.2f} ms  (max {max(kept):.2f} ms, {len(kept)} objects)"
+    )
     print(f"{'why(obj): a fresh walk each':<44} {med(live):>9.0f} ms")
     print(f"ratio: fresh / kept = {med(live) / med(kept):.0f}x")
     try:

@@ -1,6 +1,6 @@
 """More leak shapes heapscope recognises, each with a near miss that must not be flagged.
 
-    heapscope check examples/leak_shapes.py:callbacks_step
+heapscope check examples/leak_shapes.py:callbacks_step
 """
 
 import asyncio

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test heapscope has, on a fresh machine: installs what it needs
 # (Debian packages, a virtual environment with the Python packages), then
-#   1. lint: ruff (Python), clang-format (C);
+#   1. lint: ruff check and ruff format (Python), clang-format (C);
 #   2. the C core: built with -Wall -Wextra -Werror, unit tests, then again
 #      under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the package built with -Werror and its Python tests (pytest);
@@ -49,11 +49,13 @@ step "virtual environment ($($PY --version))"
 VENV=$WORK/venv
 [ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q meson meson-python ninja ruff clang-format pytest pytest-xdist jsonschema hypothesis
+# The formatters are pinned: another version may format otherwise.
+"$VENV/bin/python" -m pip install -q meson meson-python ninja ruff==0.17.6 clang-format==23.1.5 pytest pytest-xdist jsonschema hypothesis
 export PATH=$VENV/bin:$PATH
 
 step "lint: ruff, clang-format"
 ruff check src/heapscope tests bench examples
+ruff format --check src/heapscope tests bench examples
 clang-format --dry-run --Werror src/core/*.[ch] src/ext/*.[ch] src/attach/*.[ch] tests/core/*.[ch]
 
 step "C core: -Werror build and unit tests"

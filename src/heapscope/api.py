@@ -339,7 +339,5 @@ def _confirm_thin(fn: Callable[[], object], report: Report, last: Census | None,
 
 def explain_leaks(report: Report, baseline: Census | None, max_stories: int = 10) -> None:
     """Attach the why-alive stories of the report's leaks (objects born after `baseline`)."""
-    snap = analyze(
-        types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories
-    )
+    snap = analyze(types=[leak.type for leak in report.leaks], baseline=baseline, max_stories=max_stories)
     add_stories(report, snap.results())

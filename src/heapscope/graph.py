@@ -70,7 +70,6 @@ def analyze(
     )
 
 
-
 from heapscope.model import RESOURCE_TYPES  # noqa: E402  (re-exported)
 
 
@@ -132,16 +131,12 @@ def why(obj: object, dominators: bool = True, snapshot: Snapshot | None = None) 
             raise _heapscope.HeapscopeError(
                 f"{type(obj).__name__} at {id(obj):#x} is not in this snapshot (created after it?)"
             ) from None
-        return Why(
-            raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"])
-        )
+        return Why(raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
     snap = analyze(objects=[obj], dominators=dominators)
     raw = snap.results()["objects"][0]
     if raw.get("path") is None:
         raise _heapscope.HeapscopeError(f"{raw['object']} was not found in the heap walk")
-    return Why(
-        raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"])
-    )
+    return Why(raw["object"], raw["type"], raw["size"], raw["retained_size"], Path.from_raw(raw["path"]))
 
 
 def snapshot(top: int = 20, labels: bool = True) -> Snapshot:

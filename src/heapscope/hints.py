@@ -137,8 +137,20 @@ def lru_cache_on_method(story: Story) -> Hint | None:
     )
 
 
-_RECEIVER_ATTRS = ("receivers", "_receivers", "listeners", "_listeners", "handlers", "_handlers",
-                   "callbacks", "_callbacks", "subscribers", "_subscribers", "observers", "_observers")
+_RECEIVER_ATTRS = (
+    "receivers",
+    "_receivers",
+    "listeners",
+    "_listeners",
+    "handlers",
+    "_handlers",
+    "callbacks",
+    "_callbacks",
+    "subscribers",
+    "_subscribers",
+    "observers",
+    "_observers",
+)
 
 
 def signal_receivers(story: Story) -> Hint | None:
@@ -477,8 +489,7 @@ def held_by_c(story: Story) -> Hint | None:
     name = root.name
     if story.path.hops and story.path.hops[0].type == "method":
         what = (
-            "a bound method registered with C code "
-            "(atexit.register, signal.signal, a C extension's callback)"
+            "a bound method registered with C code (atexit.register, signal.signal, a C extension's callback)"
         )
         fix = "unregister it when done (atexit.unregister), or register a function that holds a weakref"
     else:

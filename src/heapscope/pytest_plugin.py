@@ -160,9 +160,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
         return None  # let the async plugin run it, unchecked
-    kwargs: dict[str, Any] = {
-        name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames
-    }
+    kwargs: dict[str, Any] = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     opts = dict(marker.kwargs) if marker is not None else {}
     runs = int(opts.get("runs", config.getoption("heapscope_runs")))
     warmup = int(opts.get("warmup", config.getoption("heapscope_warmup")))
@@ -180,9 +178,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     try:
         trace = bool(opts.get("trace", config.getoption("heapscope_trace")))
         prefilter = bool(opts.get("prefilter", not config.getoption("heapscope_no_prefilter")))
-        check_no_leaks(
-            body, runs=runs, warmup=warmup, ignore_types=ignore, trace=trace, prefilter=prefilter
-        )
+        check_no_leaks(body, runs=runs, warmup=warmup, ignore_types=ignore, trace=trace, prefilter=prefilter)
     except LeakError as exc:
         pytest.fail(str(exc), pytrace=False)
     finally:

@@ -16,9 +16,7 @@ from heapscope.model import GrowthRow, Leak, Report, sort_growth
 __all__ = ["SCHEMA", "GrowthRow", "Leak", "Report", "verdicts"]
 
 
-def verdicts(
-    series: Sequence[tuple[str, Sequence[int], Sequence[int]]], runs: int, warmup: int
-) -> Report:
+def verdicts(series: Sequence[tuple[str, Sequence[int], Sequence[int]]], runs: int, warmup: int) -> Report:
     """Apply the repetition rule to per-type count series (baseline + one sample per run).
 
     leak: the count grew in every run.  flattened: it grew overall, but not in

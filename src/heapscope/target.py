@@ -23,11 +23,7 @@ def _load_file(path: str) -> object:
         raise TargetError(f"no such file: {path} ({FORM})")
     directory = os.path.dirname(os.path.abspath(path))
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = (
-        stem
-        if stem.isidentifier() and stem not in sys.modules
-        else f"__heapscope_{abs(hash(path))}"
-    )
+    name = stem if stem.isidentifier() and stem not in sys.modules else f"__heapscope_{abs(hash(path))}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise TargetError(f"cannot load {path} as Python source ({FORM})")

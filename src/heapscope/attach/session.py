@@ -335,9 +335,10 @@ def _choose_path(target: preflight.Target, method: str) -> tuple[str, str]:
 def _same_tmp(pid: int) -> bool:
     """Does the target see the same /tmp as this process?"""
     try:
-        return os.stat(f"/proc/{pid}/root/tmp").st_ino == os.stat("/tmp").st_ino and os.stat(
-            f"/proc/{pid}/root/tmp"
-        ).st_dev == os.stat("/tmp").st_dev
+        return (
+            os.stat(f"/proc/{pid}/root/tmp").st_ino == os.stat("/tmp").st_ino
+            and os.stat(f"/proc/{pid}/root/tmp").st_dev == os.stat("/tmp").st_dev
+        )
     except OSError:
         return False
 
@@ -613,7 +614,14 @@ def _remote_call(att: Attached, script: str, action: int) -> dict[str, Any]:
     major, minor = att.target.version
     return dict(
         _heapscope._remote(
-            att.pid, major, minor, att.symbols["_PyRuntime"], script, action, timeout_ms=5000, die_at=att.die_at
+            att.pid,
+            major,
+            minor,
+            att.symbols["_PyRuntime"],
+            script,
+            action,
+            timeout_ms=5000,
+            die_at=att.die_at,
         )
     )
 

@@ -169,9 +169,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         "--dot", metavar="FILE", help="draw the leaks' retention paths (Graphviz .dot; .png/.svg rendered)"
     )
     add_html_option(parser)
-    parser.add_argument(
-        "--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)"
-    )
+    parser.add_argument("--frames", type=int, default=5, help="tracemalloc frames per allocation (default 5)")
     parser.add_argument(
         "--no-trace", action="store_true", help="do not trace allocations (faster; no allocation sites)"
     )

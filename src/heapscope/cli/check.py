@@ -17,9 +17,7 @@ class CheckCommand:
     def prepare_parser(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("target", metavar="TARGET", help=FORM)
         parser.add_argument("--runs", type=positive, default=5, help="measured runs (default 5)")
-        parser.add_argument(
-            "--warmup", type=positive, default=2, help="unmeasured runs first (default 2)"
-        )
+        parser.add_argument("--warmup", type=positive, default=2, help="unmeasured runs first (default 2)")
         parser.add_argument(
             "--suspects",
             action="store_true",
@@ -29,9 +27,7 @@ class CheckCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         if args.runs < 2:
-            return error(
-                f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run"
-            )
+            return error(f"--runs must be at least 2 (got {args.runs}): a leak is growth in every run")
         from heapscope.api import check  # the analysis, only for the command that runs it
 
         try:

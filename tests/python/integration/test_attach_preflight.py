@@ -137,8 +137,17 @@ def test_no_permission_for_another_users_process():
             " print(e.code, e); sys.exit(0)\nsys.exit(1)\n"
         )
         r = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", code,
-             str(proc.pid), str(tmp_path)],
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                code,
+                str(proc.pid),
+                str(tmp_path),
+            ],
             capture_output=True,
             text=True,
             cwd=str(tmp_path),

@@ -188,9 +188,7 @@ def test_growth_like_show_growth():
     rows = heapscope.growth()
     row = next(r for r in rows if r.type == f"{__name__}.Leaky")
     assert row.delta == 7
-    assert heapscope.growth() == [] or all(
-        r.type != f"{__name__}.Leaky" for r in heapscope.growth()
-    )
+    assert heapscope.growth() == [] or all(r.type != f"{__name__}.Leaky" for r in heapscope.growth())
     del keep
 
 

@@ -168,12 +168,14 @@ def test_stories_group_many_objects_held_the_same_way():
         path = Path.from_raw(story["path"])
         assert path.general_text == f"{__name__}.Holder.registry[<Node> (key)]"
         shown = [(h.kind, h.name) for h in path.hops if h.label is not None]
-        assert shown == [("root", None), ("module global", "Holder"), ("class attribute", "registry"),
-                         ("dict key", None)]
+        assert shown == [
+            ("root", None),
+            ("module global", "Holder"),
+            ("class attribute", "registry"),
+            ("dict key", None),
+        ]
         # each Node retains itself and its bytearray
-        assert story["retained_size"] >= 1000 * (
-            sys.getsizeof(Node()) + sys.getsizeof(bytearray(64))
-        )
+        assert story["retained_size"] >= 1000 * (sys.getsizeof(Node()) + sys.getsizeof(bytearray(64)))
     finally:
         Holder.registry.clear()
 

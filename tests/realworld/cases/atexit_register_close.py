@@ -6,7 +6,12 @@ ponty/EasyProcess#1.
 
 import atexit
 
-EXPECT = {"verdict": "leak", "type": "SshConnection", "holder": "method|atexit", "hint": "held-by-c-code|atexit-registration"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "SshConnection",
+    "holder": "method|atexit",
+    "hint": "held-by-c-code|atexit-registration",
+}
 
 
 class SshConnection:

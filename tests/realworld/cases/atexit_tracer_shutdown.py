@@ -6,7 +6,12 @@ which introduces a memory leak. If you had a million tracer ... a million tracer
 
 import atexit
 
-EXPECT = {"verdict": "leak", "type": "Tracer", "holder": "method|atexit", "hint": "held-by-c-code|atexit-registration"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "Tracer",
+    "holder": "method|atexit",
+    "hint": "held-by-c-code|atexit-registration",
+}
 
 
 class Tracer:

@@ -4,7 +4,12 @@ Reproduces patx/pickledb#70 ("reuse of exception causing memory leak": key_strin
 raised again and again, its traceback grows without bound).
 """
 
-EXPECT = {"verdict": "leak", "type": "traceback", "holder": "key_string_error", "hint": "re-raised-stored-exception"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "traceback",
+    "holder": "key_string_error",
+    "hint": "re-raised-stored-exception",
+}
 
 
 class Store:

@@ -5,7 +5,12 @@ Reproduces python/mypy#4807 ("FileSystemCache leaks memory via __traceback__").
 
 import itertools
 
-EXPECT = {"verdict": "leak", "type": "FileNotFoundError", "holder": "_failures", "hint": "stored-exception-traceback"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "FileNotFoundError",
+    "holder": "_failures",
+    "hint": "stored-exception-traceback",
+}
 
 _failures = {}
 _paths = itertools.count()

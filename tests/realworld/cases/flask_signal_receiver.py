@@ -6,7 +6,12 @@ connecting to flask's got_request_exception signal": every create_app() leaked i
 
 from flask import Flask, got_request_exception
 
-EXPECT = {"verdict": "leak", "type": "ErrorReporter", "holder": "got_request_exception", "hint": "signal-receivers"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "ErrorReporter",
+    "holder": "got_request_exception",
+    "hint": "signal-receivers",
+}
 
 
 class ErrorReporter:

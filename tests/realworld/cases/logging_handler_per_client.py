@@ -6,7 +6,12 @@ every instantiation").
 
 import logging
 
-EXPECT = {"verdict": "leak", "type": "logging.NullHandler", "holder": "handlers", "hint": "logging-handler-per-call"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "logging.NullHandler",
+    "holder": "handlers",
+    "hint": "logging-handler-per-call",
+}
 
 
 class Client:

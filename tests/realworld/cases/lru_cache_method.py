@@ -5,7 +5,12 @@ Reproduces pytest-dev/pytest#9148 ("Avoid @lru_cache on methods") and PyCQA/flak
 
 import functools
 
-EXPECT = {"verdict": "leak", "type": "PriceService", "holder": "PriceService.quote", "hint": "lru-cache-on-method"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "PriceService",
+    "holder": "PriceService.quote",
+    "hint": "lru-cache-on-method",
+}
 
 
 class PriceService:

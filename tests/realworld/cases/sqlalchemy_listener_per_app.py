@@ -7,7 +7,12 @@ create_app") and inconshreveable/sqltap#41 (listeners added per request, never r
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-EXPECT = {"verdict": "leak", "type": "AuditTrail", "holder": "Session", "hint": "sqlalchemy-listener-per-call"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "AuditTrail",
+    "holder": "Session",
+    "hint": "sqlalchemy-listener-per-call",
+}
 
 
 class AuditTrail:

@@ -6,7 +6,12 @@ aren't collected") and nengo/nengo#1089 ("Memory leak in parameter system").
 
 import weakref
 
-EXPECT = {"verdict": "leak", "type": "Ensemble", "holder": "_params", "hint": "weak-key-dict-values-refer-to-keys"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "Ensemble",
+    "holder": "_params",
+    "hint": "weak-key-dict-values-refer-to-keys",
+}
 
 _params = weakref.WeakKeyDictionary()
 

@@ -9,7 +9,12 @@ import itertools
 from flask import Flask
 from werkzeug.routing import Rule
 
-EXPECT = {"verdict": "leak", "type": "werkzeug.routing.rules.Rule", "holder": "url_map", "hint": "unbounded-container"}
+EXPECT = {
+    "verdict": "leak",
+    "type": "werkzeug.routing.rules.Rule",
+    "holder": "url_map",
+    "hint": "unbounded-container",
+}
 
 app = Flask(__name__)
 _n = itertools.count()
