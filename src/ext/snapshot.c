@@ -171,6 +171,13 @@ int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s) {
     if (s->retained.v != NULL)
         return 0;
+    if (s->leaves_out) { /* its graph lacks what the leaves retain: any figure would be wrong */
+        PyErr_SetString(
+            PyExc_ValueError,
+            "this snapshot left out the objects that reference nothing (a why without dominators): "
+            "it has no retained sizes; take heapscope.snapshot() for them");
+        return -1;
+    }
     if (hs_snapshot_ensure_paths(s) < 0)
         return -1;
     PyMem_RawFree(s->idom);
@@ -190,7 +197,10 @@ static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_why(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
-    if (hs__addr_arg(s, arg, &v) < 0 || hs_snapshot_ensure_dominators(s) < 0)
+    /* Without the leaves, a path but no retained size (its own size stands
+     * in, as in why(obj, dominators=False)). */
+    if (hs__addr_arg(s, arg, &v) < 0 ||
+        (s->leaves_out ? hs_snapshot_ensure_paths(s) : hs_snapshot_ensure_dominators(s)) < 0)
         return NULL;
     return hs_path_why(s, v);
 }

@@ -332,6 +332,31 @@ def test_paths_alone_leave_out_leaves_and_answer_the_same(case):
     assert snap_fast.stats()["objects"] >= len(gc.get_objects()) * 0.9
 
 
+class _Payloads:
+    def __init__(self):
+        self.payload = [bytearray(100) for _ in range(50)]
+
+
+class _PayloadRegistry:
+    items = {i: _Payloads() for i in range(5)}
+
+
+def test_a_snapshot_of_paths_alone_answers_paths_and_refuses_retained_sizes():
+    # Without the leaves the graph lacks what they retain (the bytearrays
+    # here): a retained size from it would be wrong, so none is given.
+    obj = _PayloadRegistry.items[3]
+    full = analyze(objects=[obj], dominators=True)
+    fast = analyze(objects=[obj], dominators=False)
+    assert full.retained_size(id(obj)) >= 50 * sys.getsizeof(bytearray(100))
+    with pytest.raises(ValueError, match="no retained sizes; take heapscope.snapshot"):
+        fast.retained_size(id(obj))
+    with pytest.raises(ValueError, match="no retained sizes"):
+        fast.top_retainers(5)
+    again = fast.why(id(obj))  # a second question: the path, its own size for the retained one
+    assert again["path"] == full.why(id(obj))["path"]
+    assert again["retained_size"] == again["size"] == sys.getsizeof(obj)
+
+
 def test_paths_alone_a_local_leaf():
     def inner():
         text = "".join(["local ", "text"])
