@@ -32,6 +32,11 @@
 /* The root kind of each tier, as reports say it. */
 extern const char *const hs_tier_kind[HS_NTIERS];
 
+/* What a snapshot of paths alone (leaves_out) says when asked for retained sizes. */
+#define HS_NO_RETAINED_SIZES                                                                                 \
+    "this snapshot left out the objects that reference nothing (a why without dominators): it has no "       \
+    "retained sizes; take heapscope.snapshot() for them"
+
 typedef struct {
     PyObject_HEAD uint32_t n;
     uint32_t ntypes;

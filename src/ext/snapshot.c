@@ -99,15 +99,13 @@ done:
 /* ------------------------------------------------------------------ */
 /* Snapshot queries: plain integers, valid long after the heap changed. */
 
-/* results(): the answers computed while the heap was live (a dict); None for
- * a snapshot read from a file, whose stored answers are stored_results(). */
+/* results(): the answers computed on the live heap (a dict); a file's are stored_results(). */
 static PyObject *snapshot_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     return Py_NewRef(s->results && PyDict_Check(s->results) ? s->results : Py_None);
 }
 
-/* stored_results(): the JSON text of the answers a file stored, or None
- * (parsed and checked by heapscope.snapfile, not here). */
+/* stored_results(): a file's answers as JSON text, or None (heapscope.snapfile parses them). */
 static PyObject *snapshot_stored_results(PyObject *self, PyObject *Py_UNUSED(ignored)) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     return Py_NewRef(s->results && PyUnicode_Check(s->results) ? s->results : Py_None);
@@ -166,16 +164,12 @@ int hs_snapshot_ensure_paths(hs_snapshot_object *s) {
     return 0;
 }
 
-/* Dominators are computed on first need (a snapshot read from a file, or
- * analyze(dominators=False)). */
+/* Dominators are computed on first need (a snapshot read from a file). */
 int hs_snapshot_ensure_dominators(hs_snapshot_object *s) {
     if (s->retained.v != NULL)
         return 0;
     if (s->leaves_out) { /* its graph lacks what the leaves retain: any figure would be wrong */
-        PyErr_SetString(
-            PyExc_ValueError,
-            "this snapshot left out the objects that reference nothing (a why without dominators): "
-            "it has no retained sizes; take heapscope.snapshot() for them");
+        PyErr_SetString(PyExc_ValueError, HS_NO_RETAINED_SIZES);
         return -1;
     }
     if (hs_snapshot_ensure_paths(s) < 0)
@@ -197,10 +191,8 @@ static PyObject *snapshot_retained_size(PyObject *self, PyObject *arg) {
 static PyObject *snapshot_why(PyObject *self, PyObject *arg) {
     hs_snapshot_object *s = (hs_snapshot_object *)self;
     uint32_t v;
-    /* Without the leaves, a path but no retained size (its own size stands
-     * in, as in why(obj, dominators=False)). */
-    if (hs__addr_arg(s, arg, &v) < 0 ||
-        (s->leaves_out ? hs_snapshot_ensure_paths(s) : hs_snapshot_ensure_dominators(s)) < 0)
+    /* Without the leaves: the path, and its own size as its retained one. */
+    if (hs__addr_arg(s, arg, &v) < 0 || (!s->leaves_out && hs_snapshot_ensure_dominators(s) < 0))
         return NULL;
     return hs_path_why(s, v);
 }
