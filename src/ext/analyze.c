@@ -238,14 +238,11 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     uintptr_t *keep = NULL;
     PyObject *result = NULL, *answers = NULL, *item = NULL;
     double t0 = hs__now(), t1;
-    PyObject *call_objs[2];
     hs_own_refs own_refs;
 
     memset(&w, 0, sizeof(w));
     memset(&L, 0, sizeof(L));
     memset(&own_refs, 0, sizeof(own_refs));
-    call_objs[0] = args;
-    call_objs[1] = kwargs;
     memset(&tacc, 0, sizeof(tacc));
     memset(&samples, 0, sizeof(samples));
     L.sysmodules = HS_NONE;
@@ -379,7 +376,10 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     }
     own_refs.s = s;
     own_refs.refcnt = tacc.refcnt;
-    if (hs_roots_own_refs(&own_refs, call_objs, 2, (PyObject *const *)w.own_seen, w.nown_seen) < 0) {
+    /* Every container of this call's that the walk skipped holds references
+     * no edge counts: its tuple, its dict, and the lists made from them. */
+    if (hs_roots_own_refs(&own_refs, (PyObject *const *)w.skip_objs, (size_t)w.nskip_objs,
+                          (PyObject *const *)w.own_seen, w.nown_seen) < 0) {
         PyErr_NoMemory();
         goto done;
     }

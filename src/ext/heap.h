@@ -112,7 +112,8 @@ void hs_roots_interp(hs_live *L);
 int hs_roots_stacks(hs_live *L);
 void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj);
 /* References from heapscope's own objects that the walk left out (this
- * call's argument tuple and keyword dict, the Snapshots it met): before the
+ * call's argument tuple and keyword dict, the lists made from them, the
+ * Snapshots it met): before the
  * refcount roots, hs_roots_own_refs takes them off the referenced nodes'
  * counts (refcnt, by node), so they are not taken for C's; after,
  * hs_roots_own_mark makes what they reference a root of heapscope's own

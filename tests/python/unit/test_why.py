@@ -2,6 +2,7 @@
 
 import atexit
 import gc
+import os
 import sys
 
 import pytest
@@ -367,3 +368,22 @@ def test_paths_alone_a_local_leaf():
     assert w.path.root.kind == "thread stack"
     if sys.version_info >= (3, 11):
         assert w.path.text in ("text", "holder[0]")
+
+
+def _analyze_as_heapscope(types):
+    # This file's frames count as heapscope's own (tool_dir), as check's do.
+    here = os.path.dirname(os.path.abspath(__file__))
+    return _heapscope.analyze(types=types, dominators=False, tool_dir=here)
+
+
+def test_a_type_name_only_heapscope_holds_is_heapscope_s():
+    # check asks analyze() about the leaked types by name; the list it copies
+    # them into held a reference that no edge counted, so a name made after
+    # the baseline (and held only by heapscope's report) was a root of its
+    # own: "held by the interpreter", allocated in heapscope/api.py.
+    name = "".join(["made", "-", "here"])
+    held = [name]
+    address = id(name)
+    del name
+    snap = _analyze_as_heapscope(list(held))
+    assert snap.why(address)["path"]["root"]["kind"] == "heapscope"
