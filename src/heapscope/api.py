@@ -8,7 +8,7 @@ import tracemalloc
 import warnings
 from typing import Callable
 
-from heapscope import _heapscope
+from heapscope import _heapscope, _record
 from heapscope._heapscope import Census, Snapshot
 from heapscope.explain import add_stories
 from heapscope.graph import Path, analyze, snapshot, top_retainers, unclosed, why
@@ -209,6 +209,7 @@ def _measure(
     early_stop: bool = False,
     suspects: bool = False,
 ) -> Report:
+    _record.compile_all()
     if early_stop:
         quick = _quick_no_leak(fn, runs, warmup)
         if quick is not None:
