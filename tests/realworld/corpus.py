@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
-LIBRARIES = ("blinker", "sqlalchemy", "flask", "werkzeug", "cachetools", "django")
+LIBRARIES = ("blinker", "sqlalchemy", "flask", "werkzeug", "cachetools", "django", "jinja2")
 
 
 def cases() -> list[str]:

@@ -7,8 +7,10 @@ The libraries are pinned in tests/realworld/requirements.txt, which the test com
 for the main interpreter; elsewhere a case whose library is missing is skipped, saying so.
 """
 
+import json
 import os
 import re
+import subprocess
 import sys
 
 import pytest
@@ -39,3 +41,43 @@ def test_case(case):
         pytest.skip(f"needs {', '.join(missing)} (pip install -r tests/realworld/requirements.txt)")
     score = corpus.run(case)
     assert score.passed, (score, score.notes)
+
+
+UNBOUNDED_JINJA = """
+import itertools
+
+import jinja2
+
+
+class Pages(jinja2.BaseLoader):
+    def get_source(self, environment, template):
+        return "<h1>{{ title }}</h1> %s" % template, None, lambda: True
+
+
+env = jinja2.Environment(loader=Pages(), cache_size=-1)  # -1: every template kept
+_requests = itertools.count()
+
+
+def step():
+    return env.get_template(f"user-{next(_requests)}.html").render(title="t")
+"""
+
+
+def test_the_longer_measurement_still_finds_an_unbounded_template_cache(tmp_path):
+    # ok_jinja2_template_cache is no leak because its cache is bounded and
+    # check measures such thin growth longer; the same shape with an
+    # unbounded cache and a new template name per call must still be one.
+    pytest.importorskip("jinja2")
+    (tmp_path / "unbounded_jinja.py").write_text(UNBOUNDED_JINJA)
+    r = subprocess.run(
+        [sys.executable, "-m", "heapscope", "check", "unbounded_jinja.py:step", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 1, r.stderr[-500:]
+    doc = json.loads(r.stdout)
+    leak = next(lk for lk in doc["leaks"] if lk["type"].endswith("Template"))
+    assert any(s["path_text"].startswith("unbounded_jinja.env.cache[") for s in leak["stories"]), leak
+    assert doc.get("extended_runs", 0) > 0 and not doc.get("unconfirmed"), doc.get("unconfirmed")
