@@ -129,6 +129,19 @@ int hs_compat_gc_visit_generations(uintptr_t gen0, int (*cb)(PyObject *, void *)
 #define HS_IS_IMMORTAL(o) 0
 #endif
 
+/* ---- a class's subclass registry ------------------------------------ */
+/* The dict of weak references to a class's subclasses ({id: weakref}) that
+ * the interpreter keeps on the class and type_traverse does not visit, or
+ * NULL.  From 3.12 a static builtin type's lives in the interpreter's state,
+ * out of reach.  Reads fields only. */
+static inline PyObject *hs_compat_type_subclasses(PyTypeObject *tp) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN)
+        return NULL;
+#endif
+    return (PyObject *)tp->tp_subclasses;
+}
+
 /* ---- code objects ---------------------------------------------------- */
 /* A code object's own references, which no tp_traverse visits (its type is
  * not a GC type): the constants (nested functions' code among them), the

@@ -97,6 +97,7 @@ static int hs__fixed(hs_live *L, hs_strtab *t, PyObject *po, uint32_t c) {
             return hs__set(s, c, HS_LBL_OWNDICT, HS_NONE), 0;
         HS_FIELD(tp->tp_mro, "__mro__");
         HS_FIELD(tp->tp_bases, "__bases__");
+        HS_FIELD(hs_compat_type_subclasses(tp), "__subclasses__()");
         return 0;
     }
     if (PyFunction_Check(po)) {

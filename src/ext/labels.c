@@ -291,6 +291,7 @@ int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {
         HS_SPECIAL_IF(t->tp_mro, ".__mro__");
         HS_SPECIAL_IF(t->tp_bases, ".__bases__");
         HS_SPECIAL_IF(t->tp_base, ".__base__");
+        HS_SPECIAL_IF(hs_compat_type_subclasses(t), ".__subclasses__()");
     }
     if (PyFunction_Check(parent)) {
         PyFunctionObject *f = (PyFunctionObject *)parent;

@@ -482,6 +482,22 @@ def atexit_registration(story: Story) -> Hint | None:
     )
 
 
+def subclass_registry(story: Story) -> Hint | None:
+    """Entries of a class's __subclasses__() registry: there because the subclasses are."""
+    k = next((i for i, h in enumerate(story.path.hops) if h.name == "__subclasses__()"), -1)
+    if k < 0:
+        return None
+    base = _text_upto(story, k) or story.path.root.name
+    return Hint(
+        "subclass-registry",
+        f"{story.count} {_short(story.type)} are entries of {base}'s subclass registry: CPython keeps "
+        "on each class a weak reference to each of its subclasses, keyed by id(), until the subclass "
+        "is freed. They are there because the subclasses are: free the classes that leak (above; a "
+        "class made per call, such as a model created at run time, is the usual cause) and these go "
+        "with them.",
+    )
+
+
 def held_by_c(story: Story) -> Hint | None:
     root = story.path.root
     if root.kind != "held by C code":
@@ -530,6 +546,7 @@ def unbounded_container(story: Story) -> Hint | None:
 
 
 RULES: list[Callable[[Story], Hint | None]] = [
+    subclass_registry,  # first: its keys and values are the interpreter's, whatever holds the class
     reraised_stored_exception,
     traceback_frames,
     lru_cache_keyed_per_call,

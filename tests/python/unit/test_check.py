@@ -261,6 +261,27 @@ def test_heapscope_own_names_and_records_never_show_in_a_fresh_process(tmp_path)
             assert not any(s["file"].startswith(pkg) for s in st.get("allocated_at") or []), where
 
 
+class KindBase:
+    pass
+
+
+def test_a_leak_of_classes_names_the_subclass_registry_not_c_code():
+    # A class made per call and kept (pydantic's create_model per request)
+    # also grows its base's registry of subclasses, weak references keyed
+    # by id(): their story is that registry's, and the fix is the classes'.
+    kinds = {}
+
+    def step():
+        kinds[len(kinds)] = type(f"Kind{len(kinds)}", (KindBase,), {})
+
+    report = heapscope.check(step, runs=3, warmup=1)
+    refs = next(x for x in report.leaks if x.type in ("weakref.ReferenceType", "weakref"))  # 3.9: "weakref"
+    story = next(st for st in refs.stories if st.path.root.name == f"{__name__}.KindBase")
+    assert story.path.general_text.endswith("KindBase.__subclasses__()[<int>]"), story.path.general_text
+    assert story.hint is not None and story.hint.id == "subclass-registry", story.hint
+    assert all(st.path.root.kind != "held by C code" for lk in report.leaks for st in lk.stories)
+
+
 class Job:
     """Made before the runs, with a cycle through itself, consumed one per run."""
 
