@@ -307,13 +307,6 @@ static int hs__walk_traverse_refs(hs_walk *w, PyObject *op) {
         PyObject *sub = hs_compat_type_subclasses((PyTypeObject *)op);
         if (sub != NULL && hs__walk_visit(sub, w) < 0)
             return -1;
-    } else if (PyCode_Check(op)) { /* not a GC type: its references, read from its fields */
-        const char *labels[HS_CODE_REFS_MAX];
-        PyObject *refs[HS_CODE_REFS_MAX];
-        int k, n = hs_compat_code_refs((PyCodeObject *)op, labels, refs);
-        for (k = 0; k < n; k++)
-            if (hs__walk_visit(refs[k], w) < 0)
-                return -1;
     }
     /* A materialised managed __dict__ is a strong reference that tp_traverse
      * skips while the attributes also live inline (3.13). */
