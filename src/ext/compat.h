@@ -394,11 +394,34 @@ static inline int hs_compat_frame_locals_read(void) {
     return hs_compat_frame_layout_ok;
 }
 #else
+/* Before 3.11 the frame object holds its locals in f_localsplus: the fast
+ * locals (named by co_varnames), then the cells and the free variables (cell
+ * objects, by co_cellvars and co_freevars).  Read in place: its f_locals
+ * attribute runs PyFrame_FastToLocals, which rewrites the frame's locals dict
+ * and frees what a stale entry of it held (a value from an earlier locals()
+ * call), inside the raw-pointer window. */
 static inline int hs_compat_frame_visit_locals(PyFrameObject *f, hs_local_fn fn, void *arg) {
-    (void)f;
-    (void)fn;
-    (void)arg;
-    return 0;
+    PyCodeObject *co = f->f_code;
+    Py_ssize_t nlocals, ncells, nfrees, i;
+    int rc = 0;
+    if (!(co->co_flags & CO_OPTIMIZED))
+        return 0; /* a module or class body: its locals are a dict the graph sees */
+    nlocals = co->co_nlocals;
+    ncells = PyTuple_GET_SIZE(co->co_cellvars);
+    nfrees = PyTuple_GET_SIZE(co->co_freevars);
+    for (i = 0; i < nlocals + ncells + nfrees && rc == 0; i++) {
+        PyObject *v = f->f_localsplus[i], *name;
+        if (v == NULL)
+            continue;
+        if (i < nlocals)
+            name = PyTuple_GET_ITEM(co->co_varnames, i);
+        else if (i < nlocals + ncells)
+            name = PyTuple_GET_ITEM(co->co_cellvars, i - nlocals);
+        else
+            name = PyTuple_GET_ITEM(co->co_freevars, i - nlocals - ncells);
+        rc = fn(name, v, arg);
+    }
+    return rc;
 }
 /* Before 3.11 the frame object holds its locals: the graph sees them. */
 static inline int hs_compat_frame_locals_read(void) {
@@ -408,26 +431,28 @@ static inline int hs_compat_frame_locals_read(void) {
 
 /* ---- frames ------------------------------------------------------------
  * 3.11+ keep a running function's locals outside any object (in
- * _PyInterpreterFrame): they show up as roots, and PyFrame_GetLocals()
- * names them.  Before 3.11 the frame object itself holds them. */
+ * _PyInterpreterFrame): they show up as roots, named where they are read
+ * in place (hs_compat_frame_visit_locals).  Before 3.11 the frame object
+ * itself holds them. */
 #if PY_VERSION_HEX >= 0x030B0000
 #define HS_FRAME_LOCALS_ARE_ROOTS 1
+/* None: PyFrame_GetLocals() would rewrite the frame's locals dict. */
 static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
-    return PyFrame_GetLocals(f);
+    (void)f;
+    return NULL;
 }
 #else
 #define HS_FRAME_LOCALS_ARE_ROOTS 0
-/* Only a function's frame: its f_locals is a plain dict that C fills.  A
- * module or class body's namespace may be any mapping, whose __setitem__ or
- * items() could run Python code inside the raw-pointer window.  NULL with no
- * exception for those. */
+/* Only a function's frame: the dict an earlier locals() call left in it, as
+ * it is (never refreshed: see hs_compat_frame_visit_locals).  A module or
+ * class body's namespace may be any mapping, whose items() could run Python
+ * code inside the raw-pointer window.  NULL with no exception for those, and
+ * for a frame that has none. */
 static inline PyObject *hs_compat_frame_locals(PyFrameObject *f) {
-    PyCodeObject *co = PyFrame_GetCode(f);
-    int optimized = (co->co_flags & CO_OPTIMIZED) != 0;
-    Py_DECREF(co);
-    if (!optimized)
+    PyObject *d = f->f_locals;
+    if (!(f->f_code->co_flags & CO_OPTIMIZED) || d == NULL || !PyDict_CheckExact(d))
         return NULL;
-    return PyObject_GetAttrString((PyObject *)f, "f_locals");
+    return Py_NewRef(d);
 }
 #endif
 

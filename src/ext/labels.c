@@ -134,9 +134,10 @@ static int hs__find_local(PyObject *name, PyObject *value, void *arg) {
     return 0;
 }
 
-/* Names a local variable of `frame` that is `child`.  3.11+ read the
- * frame's variables in place; older versions go through f_locals (only for
- * the few hops a report shows). */
+/* Names a local variable of `frame` that is `child`, read in place (never
+ * through f_locals, which rewrites a frame's locals dict and can free what
+ * it held); before 3.11 also an entry of the dict an earlier locals() call
+ * left in the frame, which holds its own references. */
 static int hs__label_frame_local(PyObject *frame, PyObject *child, hs_label *out) {
     hs__local_search q = {child, NULL};
     if (hs_compat_frame_visit_locals((PyFrameObject *)frame, hs__find_local, &q) < 0)
@@ -147,6 +148,10 @@ static int hs__label_frame_local(PyObject *frame, PyObject *child, hs_label *out
         if (locals == NULL) {
             PyErr_Clear();
             return 0;
+        }
+        if (locals == child) { /* the dict itself: an earlier locals() left it */
+            Py_DECREF(locals);
+            return hs__set(out, HS_L_SPECIAL, ".f_locals");
         }
         items = PyDict_CheckExact(locals) ? PyDict_Items(locals) : NULL; /* never a mapping's .items() */
         Py_DECREF(locals);

@@ -406,3 +406,40 @@ def test_a_class_s_subclass_registry_is_held_by_the_class():
     assert w.path.root == Root("module global", f"{__name__}.RegistryBase"), w.path
     assert w.path.general_text == f"{__name__}.RegistryBase.__subclasses__()[<int>]", w.path
     del sub, entry
+
+
+class _Stale:
+    pass
+
+
+def _frame_dict(frame):
+    # The locals dict a frame keeps, found without frame.f_locals (which
+    # would refresh it); None when the frame keeps none.
+    return next((r for r in gc.get_referents(frame) if type(r) is dict and "x" in r), None)
+
+
+def _ask_about_the_stale_local(frame, out):
+    # No local of this frame holds the object: the shortest path to it runs
+    # from the running frame below through the dict it keeps.
+    out.append(heapscope.why(_frame_dict(frame)["x"]))
+    out.append(_frame_dict(frame))
+
+
+def _hold_through_a_stale_locals_dict(out):
+    x = _Stale()
+    locals()  # the frame's locals dict now holds x too...
+    del x  # ...and only it does
+    _ask_about_the_stale_local(sys._getframe(), out)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="before 3.11 a frame keeps the dict locals() made")
+def test_a_report_never_rewrites_a_running_frame_s_locals():
+    # Labelling a frame's edge through frame.f_locals refreshed the frame's
+    # locals dict inside the raw-pointer window, and freed what a stale entry
+    # held while the walk still pointed at it (a use-after-free ASan showed
+    # in window_churn.py).  The dict is read as it is.
+    out = []
+    _hold_through_a_stale_locals_dict(out)
+    why, kept = out
+    assert kept is not None and type(kept["x"]) is _Stale, kept  # untouched: 'x' is still there
+    assert why.path is not None and str(why).rstrip().endswith(".f_locals['x']"), str(why)
