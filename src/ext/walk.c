@@ -246,8 +246,12 @@ static int hs__walk_list_tracked(hs_walk *w, hs_state *st) {
 #if !HS_FRAME_LOCALS_ARE_ROOTS
     /* Before 3.11 a running function's frame is an object that holds its
      * locals, but the GC does not track it until it outlives the call: add
-     * every thread's running frames so their locals are in the graph. */
-    if (hs_compat_each_running_frame(hs__walk_list_frame, w) < 0)
+     * every thread's running frames so their locals are in the graph.  A
+     * census leaves them out, as from 3.11 (the locals are seeded in graph
+     * mode only): it counts what the heap holds, and in a target the running
+     * frames include the attach agent's, whose locals change with each
+     * request (counted, they were a leak of strs on a second attach). */
+    if (w->with_graph && hs_compat_each_running_frame(hs__walk_list_frame, w) < 0)
         return 0; /* w->error says it */
 #endif
     return 0;
