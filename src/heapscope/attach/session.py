@@ -60,6 +60,7 @@ METHOD_CHOICES = ("auto", PATH_REMOTE, PATH_INJECTOR, "pending", "gilensure")
 # runs: a target keeps the first one loaded (v1 could crash a target, #11).
 MODULE_KEY = "_heapscope_agent_v3"
 AGENT_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
+AGENT_BYTECODE = "agent.pyc"  # its name when staged as bytecode (see _agent_file)
 
 
 @dataclass
@@ -230,6 +231,40 @@ def _extension_for(version: tuple[int, int]) -> str:
     return path
 
 
+def _agent_file(source: str = AGENT_SOURCE) -> tuple[str, str]:
+    """(file to stage, its name there): the installed bytecode of agent.py
+    when it is current, else the source.
+
+    The target's first request runs the agent: compiling its source there
+    took 5 ms of the attach.  The extension staged beside it is built for the
+    target's Python version, so this one's bytecode suits it (bytecode does
+    not change between the final releases of a version).  A .pyc counts when
+    its header has this interpreter's magic number and records the source's
+    size and modification time (the check the import system makes); pip
+    writes one at install time."""
+    from importlib import _bootstrap_external as bx  # loaded at start-up: no import runs
+
+    try:
+        pyc = bx.cache_from_source(source, optimization="")
+        st = os.stat(source)
+        with open(pyc, "rb") as f:
+            head = f.read(16)
+    except (OSError, NotImplementedError, ValueError):
+        return source, "agent.py"
+    flags, mtime, size = struct.unpack("<III", head[4:16]) if len(head) == 16 else (1, 0, 0)
+    if (
+        head[:4] == bx.MAGIC_NUMBER
+        and flags == 0
+        and (mtime, size)
+        == (
+            int(st.st_mtime) & 0xFFFFFFFF,
+            st.st_size & 0xFFFFFFFF,
+        )
+    ):
+        return pyc, AGENT_BYTECODE
+    return source, "agent.py"
+
+
 def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attached:
     """Checks, resolves and stages everything; touches the target only through files."""
     # The supported versions: src/core/hs_versions.h, through the extension.
@@ -269,7 +304,7 @@ def open_target(pid: int, timeout: float = 30.0, method: str = "auto") -> Attach
         uid, gid = int(status["Uid"].split()[1]), int(status["Gid"].split()[1])
         if os.geteuid() == 0 and (uid, gid) != (0, 0):
             os.chown(host_dir, uid, gid)
-        for src, dst in ((AGENT_SOURCE, "agent.py"), (ext, os.path.basename(ext))):
+        for src, dst in (_agent_file(), (ext, os.path.basename(ext))):
             out = os.path.join(host_dir, dst)
             try:
                 os.link(src, out)
@@ -386,17 +421,20 @@ def remove_stale(tmp: str) -> list[str]:
     return removed
 
 
-def _bootstrap(directory: str, key: str) -> bytes:
+def _bootstrap(directory: str, key: str, compiled: bool = False) -> bytes:
     """What PyRun_SimpleString runs: binds no name in __main__, never raises.
 
-    The first time, it compiles the staged agent.py; later, the agent cached
-    in sys.modules runs directly."""
-    path = directory + "/agent.py"
+    The first time, it loads the staged agent (its bytecode when `compiled`,
+    else it compiles agent.py); later, the agent cached in sys.modules runs
+    directly."""
+    path = directory + ("/" + AGENT_BYTECODE if compiled else "/agent.py")
+    read = f"(lambda f: (f.read(), f.close())[0])(__import__('_io').open_code({path!r}))"
+    # marshal is built in and imported at start-up: __import__ finds it in sys.modules.
+    code = f"__import__('marshal').loads({read}[16:])" if compiled else f"B.compile({read}, {path!r}, 'exec')"
     return (
         "try:\n"
         f" (lambda B, m: m._hs_run({directory!r}, {key!r}) if m is not None else"
-        " (lambda g: (B.exec(B.compile((lambda f: (f.read(), f.close())[0])"
-        f"(__import__('_io').open_code({path!r})), {path!r}, 'exec'), g), g['_run']({directory!r}, {key!r})))"
+        f" (lambda g: (B.exec({code}, g), g['_run']({directory!r}, {key!r})))"
         "({'__name__': '__heapscope_agent__'}))"
         f"(__import__('builtins'), __import__('sys').modules.get({MODULE_KEY!r}))\n"
         "except BaseException:\n"
@@ -450,7 +488,7 @@ def request(att: Attached, op: str, **params: str) -> dict[str, Any]:
         ) from None
     result_path = os.path.join(host, f"result-{key}")
     deadline = time.monotonic() + att.timeout
-    code = _bootstrap(att.target_dir, key)
+    code = _bootstrap(att.target_dir, key, os.path.exists(os.path.join(host, AGENT_BYTECODE)))
     if att.path != PATH_REMOTE or not _run_remote(att, key, code, result_path, deadline):
         _run_injector(att, key, code, result_path, deadline)
     return _answer(att, result_path)

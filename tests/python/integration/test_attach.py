@@ -903,3 +903,65 @@ def test_100_attaches_in_a_row(target, mode):
         session.close(att)
     t.healthy()
     assert methods
+
+
+def test_the_agent_s_bytecode_is_staged_only_while_it_matches_its_source(tmp_path):
+    import importlib.util
+    import py_compile
+
+    src = str(tmp_path / "agent.py")
+    shutil.copyfile(session.AGENT_SOURCE, src)
+    assert session._agent_file(src) == (src, "agent.py")  # no bytecode: the source
+    pyc = importlib.util.cache_from_source(src, optimization="")
+    py_compile.compile(
+        src, cfile=pyc, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP
+    )
+    assert session._agent_file(src) == (pyc, session.AGENT_BYTECODE)
+    st = os.stat(src)
+    os.utime(src, (st.st_atime, st.st_mtime + 5))  # the source changed after it was compiled
+    assert session._agent_file(src) == (src, "agent.py")
+    os.utime(src, (st.st_atime, st.st_mtime))
+    with open(pyc, "r+b") as f:  # another interpreter's bytecode
+        f.write(b"\0\0\r\n")
+    assert session._agent_file(src) == (src, "agent.py")
+    py_compile.compile(
+        src, cfile=pyc, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH
+    )
+    assert session._agent_file(src) == (src, "agent.py")  # hash-based: not checked here, so not used
+
+
+@needs_ptrace
+@pytest.mark.parametrize("loader", ["bytecode", "source"])
+def test_a_fresh_target_loads_the_agent_from_its_bytecode_or_its_source(
+    target, loader, monkeypatch, tmp_path
+):
+    if loader == "source":
+        monkeypatch.setattr(session, "_agent_file", lambda: (session.AGENT_SOURCE, "agent.py"))
+    elif session._agent_file()[1] != session.AGENT_BYTECODE:
+        pytest.skip("this installation has no current bytecode of agent.py (pip writes it)")
+    t = target("sleep")
+    att = session.open_target(t.pid)
+    try:
+        staged = set(os.listdir(att.host_dir))
+        assert ("agent.pyc" in staged) == (loader == "bytecode") and ("agent.py" in staged) == (
+            loader == "source"
+        )
+        first = session.request(att, "census", session="s")
+        time.sleep(0.5)  # the target leaks a Leaky every loop
+        second = session.request(att, "census", session="s", finish="1")
+        assert first["count"] > 1000 and second["count"] > 1000, (first, second)
+        assert "__main__.Leaky" in second["leak_types"], second["leak_types"]
+    finally:
+        session.close(att)
+    # The agent the target keeps came from the file staged: the source's path
+    # names the staging directory, the bytecode's the installed agent.py.
+    probe = tmp_path / "probe.py"
+    probe.write_text(f"import sys; print(sys.modules[{session.MODULE_KEY!r}]._hs_run.__code__.co_filename)\n")
+    r = run_heapscope("exec", str(t.pid), str(probe))
+    assert r.returncode == 0, r.stderr
+    where = r.stdout.strip()
+    if loader == "bytecode":
+        assert where == session.AGENT_SOURCE, where
+    else:
+        assert where == att.target_dir + "/agent.py", where
+    t.healthy()
