@@ -142,6 +142,58 @@ static inline PyObject *hs_compat_type_subclasses(PyTypeObject *tp) {
     return (PyObject *)tp->tp_subclasses;
 }
 
+/* ---- code objects ---------------------------------------------------- */
+/* A code object's own references, which no tp_traverse visits (its type is
+ * not a GC type): the constants (nested functions' code among them), the
+ * names, the file and function names, the line and exception tables, and
+ * the attributes it caches once asked (co_code, co_varnames...).  Fills
+ * labels[] (".co_consts") and refs[], HS_CODE_REFS_MAX at most, and returns
+ * how many; a field not made yet is left out.  Reads fields only. */
+#define HS_CODE_REFS_MAX 16
+#define HS__CODE_REF(field, label)                                                                           \
+    do {                                                                                                     \
+        if ((field) != NULL) {                                                                               \
+            labels[n] = (label);                                                                             \
+            refs[n++] = (PyObject *)(field);                                                                 \
+        }                                                                                                    \
+    } while (0)
+static inline int hs_compat_code_refs(PyCodeObject *co, const char **labels, PyObject **refs) {
+    int n = 0;
+    HS__CODE_REF(co->co_consts, ".co_consts");
+    HS__CODE_REF(co->co_names, ".co_names");
+    HS__CODE_REF(co->co_filename, ".co_filename");
+    HS__CODE_REF(co->co_name, ".co_name");
+#if PY_VERSION_HEX >= 0x030B0000
+    HS__CODE_REF(co->co_qualname, ".co_qualname");
+    HS__CODE_REF(co->co_localsplusnames, ".co_localsplusnames");
+    HS__CODE_REF(co->co_localspluskinds, ".co_localspluskinds");
+    HS__CODE_REF(co->co_exceptiontable, ".co_exceptiontable");
+    HS__CODE_REF(co->co_linetable, ".co_linetable");
+#if PY_VERSION_HEX >= 0x030C0000
+    if (co->_co_cached != NULL) {
+        HS__CODE_REF(co->_co_cached->_co_code, ".co_code");
+        HS__CODE_REF(co->_co_cached->_co_varnames, ".co_varnames");
+        HS__CODE_REF(co->_co_cached->_co_cellvars, ".co_cellvars");
+        HS__CODE_REF(co->_co_cached->_co_freevars, ".co_freevars");
+    }
+#else
+    HS__CODE_REF(co->_co_code, ".co_code");
+#endif
+#else
+    HS__CODE_REF(co->co_code, ".co_code");
+    HS__CODE_REF(co->co_varnames, ".co_varnames");
+    HS__CODE_REF(co->co_freevars, ".co_freevars");
+    HS__CODE_REF(co->co_cellvars, ".co_cellvars");
+#if PY_VERSION_HEX >= 0x030A0000
+    HS__CODE_REF(co->co_linetable, ".co_linetable");
+#else
+    HS__CODE_REF(co->co_lnotab, ".co_lnotab");
+#endif
+#endif
+    return n;
+}
+#undef HS__CODE_REF
+
 /* ---- instance attribute storage ------------------------------------- */
 #ifdef Py_TPFLAGS_MANAGED_DICT
 #define HS_TPFLAGS_MANAGED_DICT Py_TPFLAGS_MANAGED_DICT

@@ -124,6 +124,14 @@ static int hs__fixed(hs_live *L, hs_strtab *t, PyObject *po, uint32_t c) {
         HS_FIELD(PyCell_GET(po), "cell_contents");
         return 0;
     }
+    if (PyCode_Check(po)) {
+        const char *labels[HS_CODE_REFS_MAX];
+        PyObject *refs[HS_CODE_REFS_MAX];
+        int k, n = hs_compat_code_refs((PyCodeObject *)po, labels, refs);
+        for (k = 0; k < n; k++)
+            HS_FIELD(refs[k], labels[k] + 1); /* the name, without its dot */
+        return 0;
+    }
     if (PyTraceBack_Check(po)) {
         PyTracebackObject *tb = (PyTracebackObject *)po;
         HS_FIELD(tb->tb_next, "tb_next");

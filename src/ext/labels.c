@@ -313,6 +313,13 @@ int hs_label_edge(PyObject *parent, PyObject *child, hs_label *out) {
     if (PyCell_Check(parent)) {
         HS_SPECIAL_IF(PyCell_GET(parent), ".cell_contents");
     }
+    if (PyCode_Check(parent)) {
+        const char *labels[HS_CODE_REFS_MAX];
+        PyObject *refs[HS_CODE_REFS_MAX];
+        int k, n = hs_compat_code_refs((PyCodeObject *)parent, labels, refs);
+        for (k = 0; k < n; k++)
+            HS_SPECIAL_IF(refs[k], labels[k]);
+    }
     if (PyMethod_Check(parent)) {
         HS_SPECIAL_IF(PyMethod_GET_SELF(parent), ".__self__");
         HS_SPECIAL_IF(PyMethod_GET_FUNCTION(parent), ".__func__");

@@ -306,6 +306,13 @@ static int hs__walk_traverse_refs(hs_walk *w, PyObject *op) {
     if (PyType_IS_GC(tp) && tp->tp_traverse != NULL && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
         if (tp->tp_traverse(op, hs__walk_visit, w) != 0)
             return -1;
+    } else if (PyCode_Check(op)) { /* not a GC type: its references, read from its fields */
+        const char *labels[HS_CODE_REFS_MAX];
+        PyObject *refs[HS_CODE_REFS_MAX];
+        int k, n = hs_compat_code_refs((PyCodeObject *)op, labels, refs);
+        for (k = 0; k < n; k++)
+            if (hs__walk_visit(refs[k], w) < 0)
+                return -1;
     }
     if (PyType_Check(op)) { /* a class's subclass registry: no traverse visits it */
         PyObject *sub = hs_compat_type_subclasses((PyTypeObject *)op);

@@ -370,6 +370,33 @@ def test_paths_alone_a_local_leaf():
         assert w.path.text in ("text", "holder[0]")
 
 
+GENERATED = None
+
+
+def test_a_code_objects_constants_are_held_through_it(tmp_path):
+    # A code object is not a GC type: no tp_traverse shows its references.
+    # Its constants (a template's or a generated method's, compiled at run
+    # time) were "held by C code"; they are held through the function.
+    global GENERATED
+    ns = {}
+    exec(compile("def f():\n    return ('alpha', ('beta', 1.5))\n", "<generated>", "exec"), ns)
+    GENERATED = ns["f"]
+    consts = GENERATED.__code__.co_consts
+    try:
+        w = heapscope.why(consts)
+        assert w.path.root == Root("module global", f"{__name__}.GENERATED")
+        assert w.path.text == f"{__name__}.GENERATED.__code__.co_consts"
+        # and offline: a snapshot file with its labels names the same field
+        out = str(tmp_path / "code.hsnap")
+        analyze(labels=True).save(out)
+        from heapscope import snapfile
+
+        offline = snapfile.load(out).snapshot.why(id(consts))
+        assert [h["label"] for h in offline["path"]["hops"]][-2:] == [".__code__", ".co_consts"], offline
+    finally:
+        GENERATED = None
+
+
 def _analyze_as_heapscope(types):
     # This file's frames count as heapscope's own (tool_dir), as check's do.
     here = os.path.dirname(os.path.abspath(__file__))
