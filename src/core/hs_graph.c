@@ -168,48 +168,6 @@ size_t hs_graph_bytes(const hs_graph *g) {
     return b;
 }
 
-int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
-                 uint32_t *parent, uint32_t *dist) {
-    uint32_t i;
-    for (i = 0; i < g->n; i++)
-        parent[i] = HS_NONE;
-    return hs_graph_bfs_extend(g, roots, nroots, skip, parent, dist);
-}
-
-int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
-                        uint32_t *parent, uint32_t *dist) {
-    uint32_t n = g->n, head = 0, tail = 0, i;
-    uint32_t *queue;
-    if (n == 0)
-        return HS_OK;
-    queue = hs_scratch_alloc(n, sizeof(uint32_t));
-    if (queue == NULL)
-        return HS_ENOMEM;
-    for (i = 0; i < nroots; i++) {
-        uint32_t r = roots[i];
-        if (r >= n || parent[r] != HS_NONE || (skip && skip[r]))
-            continue;
-        parent[r] = r;
-        if (dist)
-            dist[r] = 0;
-        queue[tail++] = r;
-    }
-    while (head < tail) {
-        uint32_t v = queue[head++], e;
-        for (e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++) {
-            uint32_t w = g->fwd[e];
-            if (parent[w] != HS_NONE || (skip && skip[w]))
-                continue;
-            parent[w] = v;
-            if (dist)
-                dist[w] = dist[v] + 1;
-            queue[tail++] = w;
-        }
-    }
-    hs_scratch_free(queue);
-    return HS_OK;
-}
-
 /*
  * Dominators by Semi-NCA (Georgiadis, Tarjan & Werneck, "Finding Dominators
  * in Practice", 2006): semidominators as in Lengauer-Tarjan, with the

@@ -56,8 +56,12 @@ size_t hs_graph_bytes(const hs_graph *g);
 /*
  * Multi-source breadth-first search over out-edges from `roots`, in the
  * order given: among paths of equal length the one from the earlier root
- * wins, so callers list the roots they prefer first.  Nodes with
- * skip[v] != 0 (may be NULL) are never entered: weak or excluded objects.
+ * wins, so callers list the roots they prefer first.  A level of the search
+ * that holds n / 16 nodes or more is kept as a bit per node and taken in
+ * node order (below it, in the order reached): past such a level, a tie
+ * goes to the lower-numbered node.  Working memory: n / 4 bytes at most
+ * (no queue of every node reached).  Nodes with skip[v] != 0 (may be NULL)
+ * are never entered: weak or excluded objects.
  *
  * parent[v] gets the predecessor on a shortest path, v itself for a root,
  * HS_NONE when unreachable; dist (may be NULL) gets the hop count.
@@ -72,6 +76,14 @@ int hs_graph_bfs(const hs_graph *g, const uint32_t *roots, uint32_t nroots, cons
  */
 int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroots, const uint8_t *skip,
                         uint32_t *parent, uint32_t *dist);
+
+/*
+ * What the first k nodes reach, those included: a bit per node in reached
+ * ((n + 7) / 8 bytes), with stack (n entries) as scratch.  A census lists
+ * the collector's objects alone, which a walk numbers first: it could see
+ * only what they reach, not what only a running frame holds.
+ */
+void hs_graph_reach_from_first(const hs_graph *g, uint32_t k, uint8_t *reached, uint32_t *stack);
 
 /* The leaves with one referrer, one bit a node ((n + 7) / 8 bytes,
  * malloc'ed): nodes with no out-edge and one in-edge, which

@@ -2,11 +2,19 @@
 
 #include <stdlib.h>
 
-uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_t ntracked, int listed_ref,
-                              uint8_t *tier) {
-    uint32_t v, count = 0;
+uint32_t hs_roots_by_refcount(const hs_graph *g, uint32_t *refcnt, uint32_t ntracked, int listed_ref,
+                              uint8_t *tier, uint8_t *referenced) {
+    uint32_t v, e, count = 0;
+    int fold = g->rev_off == NULL && g->indeg == NULL;
+    for (e = 0; e < g->m && (fold || referenced != NULL); e++) {
+        uint32_t t = g->fwd[e];
+        if (referenced != NULL)
+            referenced[t >> 3] |= (uint8_t)(1u << (t & 7));
+        if (fold && refcnt[t] != HS_REFCNT_IMMORTAL && refcnt[t] > 0)
+            refcnt[t]--;
+    }
     for (v = 0; v < g->n; v++) {
-        int64_t ext = (int64_t)refcnt[v] - (int64_t)hs_graph_in_degree(g, v);
+        int64_t ext = (int64_t)refcnt[v] - (fold ? 0 : (int64_t)hs_graph_in_degree(g, v));
         if (listed_ref && v < ntracked)
             ext -= 1;
         if (ext > 0 || refcnt[v] == HS_REFCNT_IMMORTAL) {

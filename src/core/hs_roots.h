@@ -32,10 +32,16 @@ enum {
  * Marks tier[v] = HS_TIER_C for every node with more references than the
  * graph's in-edges explain (the listing's own reference subtracted for the
  * first `ntracked` nodes when `listed_ref`), or immortal; returns how many.
- * Needs the in-degrees (the reverse edges or hs_graph_count_referrers).
+ * The in-degrees come from the reverse edges or hs_graph_count_referrers();
+ * when the graph has neither, each edge is taken off its target's count in
+ * refcnt[] itself (never below 0, an immortal count left as it is), which
+ * then holds the references nothing in the graph explains: a walk for paths
+ * alone needs no 4 bytes a node for the in-degrees beside the counts.
+ * referenced (may be NULL, (n + 7) / 8 bytes, zeroed) gets a bit for each
+ * node that some edge reaches.
  */
-uint32_t hs_roots_by_refcount(const hs_graph *g, const uint32_t *refcnt, uint32_t ntracked, int listed_ref,
-                              uint8_t *tier);
+uint32_t hs_roots_by_refcount(const hs_graph *g, uint32_t *refcnt, uint32_t ntracked, int listed_ref,
+                              uint8_t *tier, uint8_t *referenced);
 
 /*
  * The roots of the listed tiers (`tiers` 0-terminated; NULL for all, in

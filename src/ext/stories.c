@@ -271,10 +271,24 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         for (v = 0; v < s->n; v++)
             if (wanted[hs_heap_type(s, v)])
                 leaked[v] = 1;
-    if (baseline != NULL)
+    if (baseline != NULL) {
+        /* Born since the baseline: not in it, though a census could have
+         * counted it (reached from the collector's objects; not what only
+         * a running frame holds, which the walk adds: before 3.11 the
+         * constants of an exec'd module's code, as pytest-xdist runs its
+         * worker, read as born in every run). */
+        uint8_t *countable = PyMem_RawMalloc(((size_t)s->n + 8) / 8);
+        if (countable == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        hs_graph_reach_from_first(&s->graph, L->ntracked, countable, stack);
         for (v = 0; v < s->n; v++)
-            if (leaked[v] && hs_census_has_address(baseline, s->addr[v]) == 1)
+            if (leaked[v] &&
+                (!((countable[v >> 3] >> (v & 7)) & 1) || hs_census_has_address(baseline, s->addr[v]) == 1))
                 leaked[v] = 0;
+        PyMem_RawFree(countable);
+    }
     /* Objects retained by a leaked object of the same type are counted in
      * it (a leaked linked list once); inside a leaked object of another
      * type (a file's buffer) they still show their own size. */

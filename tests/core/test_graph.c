@@ -116,6 +116,117 @@ static void test_bfs_prefers_earlier_roots(void) {
     hs_graph_destroy(&g);
 }
 
+/* Levels long enough to be kept as bit sets (n / 16 nodes and more) and
+ * chains of short ones: every node reached at its shortest distance, from
+ * a parent one hop nearer that has an edge to it, as a plain FIFO queue
+ * finds it; skipped nodes never entered; an extension keeps the parents
+ * found. */
+static void test_bfs_levels_as_bits(void) {
+    int trial;
+    for (trial = 0; trial < 40; trial++) {
+        uint32_t n = 300 + (uint32_t)(hs_test_rand() % 20000), v, i, head = 0, tail = 0;
+        uint32_t *parent = malloc(n * sizeof(uint32_t)), *dist = malloc(n * sizeof(uint32_t));
+        uint32_t *ref = malloc(n * sizeof(uint32_t)), *queue = malloc(n * sizeof(uint32_t)), roots[2];
+        uint8_t *skip = calloc(n, 1);
+        uint32_t fan = trial % 4 == 0 ? 1 : 1 + (uint32_t)(hs_test_rand() % 6);
+        hs_graph g;
+        CHECK(hs_graph_init(&g, n, (size_t)n * 3) == HS_OK);
+        for (v = 0; v < n; v++) {
+            uint32_t k, deg = v == 0 && trial % 3 == 0 ? n / 8 : (uint32_t)(hs_test_rand() % (fan + 1));
+            CHECK(hs_graph_begin_node(&g, v) == HS_OK);
+            for (k = 0; k < deg; k++) /* mostly forward, some back: long and wide levels both */
+                CHECK(hs_graph_add_edge(&g, fan == 1 ? (v + 1) % n : (uint32_t)(hs_test_rand() % n)) ==
+                      HS_OK);
+        }
+        CHECK(hs_graph_finish(&g, n) == HS_OK);
+        for (v = 0; v < n; v++)
+            skip[v] = hs_test_rand() % 50 == 0 && v > 1;
+        roots[0] = 0;
+        roots[1] = 1;
+        /* the reference */
+        for (v = 0; v < n; v++)
+            ref[v] = HS_NONE;
+        for (i = 0; i < 2; i++) {
+            ref[roots[i]] = 0;
+            queue[tail++] = roots[i];
+        }
+        while (head < tail) {
+            uint32_t x = queue[head++], e;
+            for (e = g.fwd_off[x]; e < g.fwd_off[x + 1]; e++)
+                if (ref[g.fwd[e]] == HS_NONE && !skip[g.fwd[e]]) {
+                    ref[g.fwd[e]] = ref[x] + 1;
+                    queue[tail++] = g.fwd[e];
+                }
+        }
+        CHECK(hs_graph_bfs(&g, roots, 2, skip, parent, dist) == HS_OK);
+        for (v = 0; v < n; v++) {
+            CHECK((parent[v] == HS_NONE) == (ref[v] == HS_NONE));
+            if (parent[v] == HS_NONE || parent[v] == v)
+                continue;
+            {
+                uint32_t p = parent[v], e, has = 0;
+                CHECK(dist[v] == ref[v] && dist[p] + 1 == dist[v] && !skip[v]);
+                for (e = g.fwd_off[p]; e < g.fwd_off[p + 1]; e++)
+                    has |= g.fwd[e] == v;
+                CHECK(has);
+            }
+        }
+        /* Extended from the last node: what was reached keeps its parent. */
+        memcpy(ref, parent, n * sizeof(uint32_t));
+        roots[0] = n - 1;
+        CHECK(hs_graph_bfs_extend(&g, roots, 1, NULL, parent, NULL) == HS_OK);
+        for (v = 0; v < n; v++)
+            CHECK(ref[v] == HS_NONE || parent[v] == ref[v]);
+        hs_graph_destroy(&g);
+        free(parent);
+        free(dist);
+        free(ref);
+        free(queue);
+        free(skip);
+    }
+}
+
+/* What the first k nodes reach, edges up and down the numbering alike,
+ * against a plain search from them. */
+static void test_reach_from_first(void) {
+    int trial;
+    for (trial = 0; trial < 200; trial++) {
+        uint32_t n = 1 + (uint32_t)(hs_test_rand() % 300), k = (uint32_t)(hs_test_rand() % (n + 1)), v,
+                 sp = 0;
+        uint32_t *stack = malloc(n * sizeof(uint32_t)), *todo = malloc(n * sizeof(uint32_t));
+        uint8_t *bits = malloc((n + 7) / 8), *ref = calloc(n, 1);
+        hs_graph g;
+        CHECK(hs_graph_init(&g, n, (size_t)n * 2) == HS_OK);
+        for (v = 0; v < n; v++) {
+            uint32_t j, deg = (uint32_t)(hs_test_rand() % 3);
+            CHECK(hs_graph_begin_node(&g, v) == HS_OK);
+            for (j = 0; j < deg; j++)
+                CHECK(hs_graph_add_edge(&g, (uint32_t)(hs_test_rand() % n)) == HS_OK);
+        }
+        CHECK(hs_graph_finish(&g, n) == HS_OK);
+        for (v = 0; v < k; v++) {
+            ref[v] = 1;
+            todo[sp++] = v;
+        }
+        while (sp > 0) {
+            uint32_t x = todo[--sp], e;
+            for (e = g.fwd_off[x]; e < g.fwd_off[x + 1]; e++)
+                if (!ref[g.fwd[e]]) {
+                    ref[g.fwd[e]] = 1;
+                    todo[sp++] = g.fwd[e];
+                }
+        }
+        hs_graph_reach_from_first(&g, k, bits, stack);
+        for (v = 0; v < n; v++)
+            CHECK(((bits[v >> 3] >> (v & 7)) & 1) == ref[v]);
+        hs_graph_destroy(&g);
+        free(stack);
+        free(todo);
+        free(bits);
+        free(ref);
+    }
+}
+
 /* Reference: d dominates v (both reachable) iff v is unreachable from the
  * roots once d is removed.  O(n * (n + m)). */
 static void reach(const hs_graph *g, const uint32_t *roots, uint32_t nroots, uint32_t removed,
@@ -296,6 +407,8 @@ int main(void) {
     test_csr_and_reverse();
     test_count_referrers();
     test_bfs_prefers_earlier_roots();
+    test_bfs_levels_as_bits();
+    test_reach_from_first();
     test_dominators_random();
     test_dominators_linear_on_chains();
     test_empty_graph();
