@@ -399,10 +399,10 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
     if (hs_roots_modules(&L) < 0)
         goto done;
     hs_roots_interp(&L);
-    hs_scratch_free(L.referenced); /* read only by the interpreter's roots */
-    L.referenced = NULL;
     if (hs_roots_stacks(&L) < 0)
         goto done;
+    hs_scratch_free(L.referenced); /* read only by the atexit list's finder, in hs_roots_stacks */
+    L.referenced = NULL;
     /* heapscope's own objects, and this call's arguments: what only they hold is left out. */
     hs_roots_own_mark(&own_refs);
     hs_roots_mark_own(s, own);

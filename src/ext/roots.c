@@ -322,8 +322,9 @@ void hs_roots_mark_own(hs_snapshot_object *s, PyObject *obj) {
 static void hs__find_atexit_list(hs_live *L) {
     uint32_t v;
     L->atexit_list = HS_NONE;
-    if (!HS_ATEXIT_CALLBACKS_LIST || L->atexit_count <= 0)
-        return;
+    if (!HS_ATEXIT_CALLBACKS_LIST || L->atexit_count <= 0 ||
+        (L->referenced == NULL && L->s->graph.rev_off == NULL && L->s->graph.indeg == NULL))
+        return; /* (no in-degrees and no referenced bits: analyze.c makes the bits first) */
     for (v = 0; v < L->s->n; v++) {
         PyObject *o = L->objs[v];
         Py_ssize_t i, n;

@@ -421,12 +421,12 @@ int hs_walk_run(hs_walk *w, hs_state *st, int with_graph) {
     w->seconds_traverse = hs__walk_now() - t0;
     if (w->error == 0 && with_graph) {
         rc = hs_graph_finish(&w->graph, w->n);
-        /* The roots need only in-degrees, and so do the dominators (they
-         * build their own referrer lists).  Before 3.11 the roots also look
-         * at referrers (the frames running heapscope's code). */
-        if (rc == HS_OK)
-            rc = HS_FRAME_LOCALS_ARE_ROOTS ? hs_graph_count_referrers(&w->graph)
-                                           : hs_graph_build_reverse(&w->graph);
+        /* The roots need only in-degrees, which they take off the
+         * refcounts themselves (hs_roots_by_refcount), and so do the
+         * dominators (they count them again).  Before 3.11 the roots also
+         * look at referrers (the frames running heapscope's code). */
+        if (rc == HS_OK && !HS_FRAME_LOCALS_ARE_ROOTS)
+            rc = hs_graph_build_reverse(&w->graph);
         w->error = rc;
     }
     if (w->error != 0) {
