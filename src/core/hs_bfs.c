@@ -2,6 +2,7 @@
  * The path search's breadth-first search over a graph's forward edges
  * (hs_graph.h): level by level, each level a short list or a bit set.
  */
+#include "hs_bits.h"
 #include "hs_graph.h"
 
 #include <stdlib.h>
@@ -52,13 +53,13 @@ static int hs__level_add(hs__level *l, uint32_t v) {
             if (l->bits == NULL && (l->bits = calloc(l->words, sizeof(uint64_t))) == NULL)
                 return HS_ENOMEM;
             for (k = 0; k < l->len; k++)
-                l->bits[l->list[k] >> 6] |= (uint64_t)1 << (l->list[k] & 63);
+                hs_bits_set(l->bits, l->list[k]);
             l->len = 0;
             l->as_bits = 1;
         }
     }
     if (l->as_bits)
-        l->bits[v >> 6] |= (uint64_t)1 << (v & 63);
+        hs_bits_set(l->bits, v);
     else
         l->list[l->len++] = v;
     l->size++;
@@ -91,7 +92,7 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
         return HS_OK;
     memset(lv, 0, sizeof(lv));
     lv[0].limit = lv[1].limit = n / 16 < 256 ? 256 : n / 16;
-    lv[0].words = lv[1].words = ((size_t)n + 63) / 64;
+    lv[0].words = lv[1].words = hs_bits_words(n);
     for (i = 0; i < nroots && rc == HS_OK; i++) {
         uint32_t r = roots[i];
         if (r >= n || parent[r] != HS_NONE || (skip && skip[r]))
@@ -125,23 +126,23 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
     return rc;
 }
 
-void hs_graph_reach_from_first(const hs_graph *g, uint32_t k, uint8_t *reached, uint32_t *stack) {
+void hs_graph_reach_from_first(const hs_graph *g, uint32_t k, uint64_t *reached, uint32_t *stack) {
     uint32_t n = g->n, v, e;
-    memset(reached, 0, ((size_t)n + 7) / 8);
+    memset(reached, 0, hs_bits_words(n) * sizeof(uint64_t));
     for (v = 0; v < k && v < n; v++)
-        reached[v >> 3] |= (uint8_t)(1u << (v & 7));
+        hs_bits_set(reached, v);
     /* Each node reached is expanded once: one numbered above v when the
      * loop comes to it, one below v at once, from the stack. */
     for (v = 0; v < n; v++) {
         uint32_t x = v, sp = 0;
-        if (!((reached[v >> 3] >> (v & 7)) & 1))
+        if (!hs_bits_test(reached, v))
             continue;
         for (;;) {
             for (e = g->fwd_off[x]; e < g->fwd_off[x + 1]; e++) {
                 uint32_t c = g->fwd[e];
-                if ((reached[c >> 3] >> (c & 7)) & 1)
+                if (hs_bits_test(reached, c))
                     continue;
-                reached[c >> 3] |= (uint8_t)(1u << (c & 7));
+                hs_bits_set(reached, c);
                 if (c < v)
                     stack[sp++] = c;
             }

@@ -79,11 +79,11 @@ int hs_graph_bfs_extend(const hs_graph *g, const uint32_t *roots, uint32_t nroot
 
 /*
  * What the first k nodes reach, those included: a bit per node in reached
- * ((n + 7) / 8 bytes), with stack (n entries) as scratch.  A census lists
+ * (hs_bits.h: hs_bits_words(n) words), with stack (n entries) as scratch.  A census lists
  * the collector's objects alone, which a walk numbers first: it could see
  * only what they reach, not what only a running frame holds.
  */
-void hs_graph_reach_from_first(const hs_graph *g, uint32_t k, uint8_t *reached, uint32_t *stack);
+void hs_graph_reach_from_first(const hs_graph *g, uint32_t k, uint64_t *reached, uint32_t *stack);
 
 /* The leaves with one referrer, one bit a node ((n + 7) / 8 bytes,
  * malloc'ed): nodes with no out-edge and one in-edge, which

@@ -1,15 +1,17 @@
 #include "hs_roots.h"
 
+#include "hs_bits.h"
+
 #include <stdlib.h>
 
 uint32_t hs_roots_by_refcount(const hs_graph *g, uint32_t *refcnt, uint32_t ntracked, int listed_ref,
-                              uint8_t *tier, uint8_t *referenced) {
+                              uint8_t *tier, uint64_t *referenced) {
     uint32_t v, e, count = 0;
     int fold = g->rev_off == NULL && g->indeg == NULL;
     for (e = 0; e < g->m && (fold || referenced != NULL); e++) {
         uint32_t t = g->fwd[e];
         if (referenced != NULL)
-            referenced[t >> 3] |= (uint8_t)(1u << (t & 7));
+            hs_bits_set(referenced, t);
         if (fold && refcnt[t] != HS_REFCNT_IMMORTAL && refcnt[t] > 0)
             refcnt[t]--;
     }

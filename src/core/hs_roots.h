@@ -37,11 +37,11 @@ enum {
  * refcnt[] itself (never below 0, an immortal count left as it is), which
  * then holds the references nothing in the graph explains: a walk for paths
  * alone needs no 4 bytes a node for the in-degrees beside the counts.
- * referenced (may be NULL, (n + 7) / 8 bytes, zeroed) gets a bit for each
+ * referenced (may be NULL; hs_bits.h, hs_bits_words(n) zeroed words) gets a bit for each
  * node that some edge reaches.
  */
 uint32_t hs_roots_by_refcount(const hs_graph *g, uint32_t *refcnt, uint32_t ntracked, int listed_ref,
-                              uint8_t *tier, uint8_t *referenced);
+                              uint8_t *tier, uint64_t *referenced);
 
 /*
  * The roots of the listed tiers (`tiers` 0-terminated; NULL for all, in

@@ -388,7 +388,7 @@ PyObject *hs_analyze(PyObject *module, PyObject *args, PyObject *kwargs) {
      * counts themselves (no 4 bytes a node more at the walk's peak); the
      * atexit list's finder then asks which nodes have a referrer. */
     if (HS_ATEXIT_CALLBACKS_LIST && L.atexit_count > 0 &&
-        (L.referenced = hs_scratch_alloc(((size_t)s->n + 8) / 8, 1)) == NULL) {
+        (L.referenced = hs_scratch_alloc(hs_bits_words(s->n), sizeof(uint64_t))) == NULL) {
         PyErr_NoMemory();
         goto done;
     }

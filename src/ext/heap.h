@@ -20,6 +20,7 @@
 #define HS_HEAP_H
 
 #include "../core/hs_addrmap.h"
+#include "../core/hs_bits.h"
 #include "../core/hs_objindex.h"
 #include "../core/hs_graph.h"
 #include "../core/hs_roots.h"
@@ -77,7 +78,7 @@ typedef struct {
     uint32_t sysmodules;     /* node of the sys.modules dict, or HS_NONE */
     uint32_t atexit_list;    /* node of atexit's callback list (3.14+), or HS_NONE */
     Py_ssize_t atexit_count; /* its length, asked before the window (-1: unknown) */
-    uint8_t *referenced;     /* a bit per node some edge reaches, while the roots are found, or NULL */
+    uint64_t *referenced;    /* a bit per node some edge reaches, while the roots are found, or NULL */
     uint32_t ntracked;       /* nodes 0 .. ntracked-1 are the collector's listing (hs_walk) */
     const char *tool_dir;    /* heapscope's package directory, or NULL */
 } hs_live;

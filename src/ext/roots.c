@@ -330,7 +330,7 @@ static void hs__find_atexit_list(hs_live *L) {
         Py_ssize_t i, n;
         /* Only C code holds it: no object of the graph refers to it. */
         if (L->s->tier[v] != HS_TIER_C || !PyList_CheckExact(o) || PyList_GET_SIZE(o) != L->atexit_count ||
-            (L->referenced != NULL ? (L->referenced[v >> 3] >> (v & 7)) & 1
+            (L->referenced != NULL ? hs_bits_test(L->referenced, v)
                                    : hs_graph_in_degree(&L->s->graph, v) != 0))
             continue;
         n = PyList_GET_SIZE(o);

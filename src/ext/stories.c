@@ -277,7 +277,7 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
          * a running frame holds, which the walk adds: before 3.11 the
          * constants of an exec'd module's code, as pytest-xdist runs its
          * worker, read as born in every run). */
-        uint8_t *countable = PyMem_RawMalloc(((size_t)s->n + 8) / 8);
+        uint64_t *countable = PyMem_RawMalloc(hs_bits_words(s->n) * sizeof(uint64_t));
         if (countable == NULL) {
             PyErr_NoMemory();
             goto done;
@@ -285,7 +285,7 @@ PyObject *hs_stories(hs_live *L, PyObject *type_names, PyObject *subjects, PyObj
         hs_graph_reach_from_first(&s->graph, L->ntracked, countable, stack);
         for (v = 0; v < s->n; v++)
             if (leaked[v] &&
-                (!((countable[v >> 3] >> (v & 7)) & 1) || hs_census_has_address(baseline, s->addr[v]) == 1))
+                (!hs_bits_test(countable, v) || hs_census_has_address(baseline, s->addr[v]) == 1))
                 leaked[v] = 0;
         PyMem_RawFree(countable);
     }

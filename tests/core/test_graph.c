@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hs_bits.h"
 #include "hs_graph.h"
 #include "hs_test.h"
 
@@ -194,7 +195,8 @@ static void test_reach_from_first(void) {
         uint32_t n = 1 + (uint32_t)(hs_test_rand() % 300), k = (uint32_t)(hs_test_rand() % (n + 1)), v,
                  sp = 0;
         uint32_t *stack = malloc(n * sizeof(uint32_t)), *todo = malloc(n * sizeof(uint32_t));
-        uint8_t *bits = malloc((n + 7) / 8), *ref = calloc(n, 1);
+        uint64_t *bits = malloc(hs_bits_words(n) * sizeof(uint64_t));
+        uint8_t *ref = calloc(n, 1);
         hs_graph g;
         CHECK(hs_graph_init(&g, n, (size_t)n * 2) == HS_OK);
         for (v = 0; v < n; v++) {
@@ -218,7 +220,7 @@ static void test_reach_from_first(void) {
         }
         hs_graph_reach_from_first(&g, k, bits, stack);
         for (v = 0; v < n; v++)
-            CHECK(((bits[v >> 3] >> (v & 7)) & 1) == ref[v]);
+            CHECK(hs_bits_test(bits, v) == ref[v]);
         hs_graph_destroy(&g);
         free(stack);
         free(todo);

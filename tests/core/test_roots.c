@@ -1,6 +1,7 @@
 /* Roots by refcount subtraction, their order, and the phased path search. */
 #include <string.h>
 
+#include "hs_bits.h"
 #include "hs_roots.h"
 #include "hs_test.h"
 
@@ -24,7 +25,7 @@ int main(void) {
     static const uint32_t E[][2] = {{0, 1}, {1, 2}, {3, 2}};
     uint32_t refcnt[6] = {1, 1, 2, 2, 0, HS_REFCNT_IMMORTAL}, parent[6], out[6], k;
     uint8_t tier[6] = {0}, exclude[6] = {0};
-    uint8_t referenced[1] = {0};
+    uint64_t referenced[1] = {0};
     hs_graph g;
     /* The roots need only the in-degrees (a walk for paths alone builds no
      * reverse lists): the same answer either way. */
@@ -32,13 +33,14 @@ int main(void) {
     CHECK(hs_roots_by_refcount(&g, refcnt, 0, 0, tier, referenced) == 3);
     CHECK(tier[0] == HS_TIER_C && tier[1] == 0 && tier[2] == 0 && tier[3] == HS_TIER_C &&
           tier[5] == HS_TIER_C);
-    CHECK(referenced[0] == ((1u << 1) | (1u << 2))); /* 1 and 2 have referrers */
+    CHECK(referenced[0] == ((1u << 1) | (1u << 2))); /* 1 and 2 have referrers: bits 1 and 2 */
     CHECK(refcnt[2] == 2);                           /* counts read, not changed */
     hs_graph_destroy(&g);
     /* Neither: the edges are taken off the counts themselves, the same roots. */
     {
         uint32_t rc2[6] = {1, 1, 2, 2, 0, HS_REFCNT_IMMORTAL};
-        uint8_t t3[6] = {0}, ref3[1] = {0};
+        uint8_t t3[6] = {0};
+        uint64_t ref3[1] = {0};
         build(&g, 6, E, 3, -1);
         CHECK(hs_roots_by_refcount(&g, rc2, 0, 0, t3, ref3) == 3);
         CHECK(t3[0] == HS_TIER_C && t3[1] == 0 && t3[2] == 0 && t3[3] == HS_TIER_C && t3[4] == 0 &&
